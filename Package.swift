@@ -1,0 +1,36 @@
+// swift-tools-version: 6.0
+// The umbrella package: one build of every chapter, the `picograd` module that re-exports them,
+// the `picograd` CLI, the `grade` runner, and the test targets CI runs.
+import PackageDescription
+
+let package = Package(
+    name: "picograd",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "picograd-lib", targets: ["picograd"]),
+        .executable(name: "picograd", targets: ["PicogradCLI"]),
+        .executable(name: "grade", targets: ["GradeCLI"]),
+    ],
+    dependencies: [
+        .package(path: "chapters/dfdx"),
+        .package(path: "chapters/ctoriscv"),
+    ],
+    targets: [
+        .target(name: "picograd", dependencies: [.product(name: "dfdx", package: "dfdx")]),
+        // The grading checks: one library, two front ends (Swift Testing suites and `grade`).
+        .target(name: "Grading",
+                dependencies: ["picograd", .product(name: "ctoriscv-lib", package: "ctoriscv")],
+                path: "shared/Grading"),
+        .executableTarget(name: "PicogradCLI", dependencies: ["picograd"]),
+        .executableTarget(name: "GradeCLI", dependencies: ["Grading"]),
+        .testTarget(name: "GradingTests", dependencies: ["Grading"], path: "Tests/Grading",
+                    exclude: ["Reference"]),
+        .testTarget(name: "APITests", dependencies: ["picograd"], path: "Tests/API"),
+        // Each chapter's own unit tests, built from the umbrella so CI builds every chapter once.
+        .testTarget(name: "dfdxTests", dependencies: [.product(name: "dfdx", package: "dfdx")],
+                    path: "chapters/dfdx/Tests/dfdxTests"),
+        .testTarget(name: "ctoriscvTests", dependencies: [.product(name: "ctoriscv-lib", package: "ctoriscv")],
+                    path: "chapters/ctoriscv/Tests/ctoriscvTests"),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,2 @@
+// The umbrella module: `import picograd` gives every chapter (each re-exports the one before).
+@_exported import dfdx

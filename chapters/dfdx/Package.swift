@@ -1,0 +1,14 @@
+// swift-tools-version: 6.0
+// Chapter 1: tensors and an autodiff interpreter.
+import PackageDescription
+
+let package = Package(
+    name: "dfdx",
+    platforms: [.macOS(.v15)],
+    products: [.library(name: "dfdx", targets: ["dfdx"])],
+    targets: [
+        .target(name: "dfdx"),
+        .testTarget(name: "dfdxTests", dependencies: ["dfdx"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

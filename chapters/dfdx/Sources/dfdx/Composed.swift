@@ -1,0 +1,70 @@
+// Everything else is composed from primitives, so its gradient and tangent come for free.
+
+extension Tensor {
+    public func exp() -> Tensor { unary(.exp) }
+    public func log() -> Tensor { unary(.log) }
+    public func sqrt() -> Tensor { unary(.sqrt) }
+    public func sin() -> Tensor { unary(.sin) }
+    public func reciprocal() -> Tensor { unary(.reciprocal) }
+    /// cos x = sin(x + pi/2).
+    public func cos() -> Tensor { (self + Float.pi / 2).sin() }
+    /// 1 / (1 + e^-x).
+    public func sigmoid() -> Tensor { 1 / (1 + (-self).exp()) }
+    /// tanh x = 2 sigmoid(2x) - 1.
+    public func tanh() -> Tensor { 2 * (2 * self).sigmoid() - 1 }
+    /// max(x, 0); the gradient at 0 is 0, as in torch.
+    public func relu() -> Tensor { Tensor.where(gt(0), self, Tensor.zeros([], device: device)) }
+    /// |x| = max(x, -x); the gradient at 0 is 0.
+    public func abs() -> Tensor { maximum(-self) }
+    /// x^e elementwise (x*x for e = 2, so negative bases work like in torch).
+    public func pow(_ e: Float) -> Tensor {
+        if e == 2 { return self * self }
+        if e == 1 { return self }
+        return binary(.pow, Tensor.full(shape, e, device: device))
+    }
+    /// x^y elementwise with broadcasting.
+    public func pow(_ other: Tensor) -> Tensor { let (x, y) = Tensor.broadcast(self, other, op: "pow"); return x.binary(.pow, y) }
+    /// x * x.
+    public func square() -> Tensor { self * self }
+    /// x * sigmoid(x) (SiLU / swish).
+    public func silu() -> Tensor { self * sigmoid() }
+}
+
+/// log(sum(exp(x))) over `dim`, computed stably by subtracting the max first.
+public func logsumexp(_ x: Tensor, dim: Int, keepdim: Bool = false) -> Tensor {
+    // BEGIN SOLUTION dfdx.23: subtract the (detached) max along dim before exp, add it back after log
+    let m = withNoGrad { x.max(dim: dim, keepdim: true) }
+    let r = (x - m).exp().sum(dim: dim, keepdim: true).log() + m
+    return keepdim ? r : r.squeeze(dim: dim)
+    // END SOLUTION dfdx.23
+}
+
+/// exp(x) / sum(exp(x)) over `dim`, stable for large inputs.
+public func softmax(_ x: Tensor, dim: Int) -> Tensor {
+    let m = withNoGrad { x.max(dim: dim, keepdim: true) }
+    let e = (x - m).exp()
+    return e / e.sum(dim: dim, keepdim: true)
+}
+
+/// log(softmax(x)) over `dim` = x - logsumexp(x).
+public func logSoftmax(_ x: Tensor, dim: Int) -> Tensor {
+    x - logsumexp(x, dim: dim, keepdim: true)
+}
+
+/// Mean negative log-likelihood of `targets` under softmax(logits): logits [N, C], targets N ids.
+/// Targets equal to `ignoreIndex` count neither in the sum nor in the mean (like torch).
+public func crossEntropy(_ logits: Tensor, targets: [Int], ignoreIndex: Int? = nil) -> Tensor {
+    check(logits.rank == 2, "crossEntropy: logits must be [N, C], got shape \(logits.shape)")
+    let (n, c) = (logits.shape[0], logits.shape[1])
+    check(targets.count == n, "crossEntropy: \(targets.count) targets for logits of shape \(logits.shape)")
+    for t in targets where t != ignoreIndex {
+        check(t >= 0 && t < c, "crossEntropy: target \(t) is out of range for \(c) classes (logits shape \(logits.shape))")
+    }
+    // BEGIN SOLUTION dfdx.24: pick each row's log-probability of its target, average the negatives over the counted rows
+    let kept = targets.map { $0 == ignoreIndex ? Float(0) : 1 }
+    let safe = targets.map { $0 == ignoreIndex ? 0 : $0 }
+    let picked = logSoftmax(logits, dim: 1).gather(dim: 1, index: safe, indexShape: [n, 1]).reshape([n])
+    let weights = Tensor(kept, shape: [n], device: logits.device)
+    return -(picked * weights).sum() / Swift.max(kept.reduce(0, +), 1)
+    // END SOLUTION dfdx.24
+}

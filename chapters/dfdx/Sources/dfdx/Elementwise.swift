@@ -1,0 +1,112 @@
+// Elementwise primitives: forward, VJP and JVP side by side.
+//
+// Inputs of a binary op have equal shapes here; broadcasting (Broadcast.swift) expands them
+// first, and the expand's own VJP sums the gradient back over the broadcast dims.
+
+extension Tensor {
+    /// The unary primitive `op` applied elementwise.
+    public func unary(_ op: UnaryOp) -> Tensor {
+        let x = self
+        let out = Dispatch.run(.unary(op), [x], shape: shape, op: op.rawValue) { backend, buffer in
+            backend.unary(op, x.view, out: buffer)
+        }
+        let y = out.detach()   // the VJPs read the output's values without holding its graph node
+        switch op {
+        case .neg:
+            return record(out, "neg", [x], vjp: { g in
+                // BEGIN SOLUTION dfdx.5: VJP of neg: d(-x)/dx = -1
+                [-g]
+                // END SOLUTION dfdx.5
+            }, jvp: { t in -t[0]! })
+        case .exp:
+            return record(out, "exp", [x], vjp: { g in
+                // BEGIN SOLUTION dfdx.6: VJP of exp: d(e^x)/dx = e^x, which is the output y
+                [g * y]
+                // END SOLUTION dfdx.6
+            }, jvp: { t in t[0]! * y })
+        case .log:
+            return record(out, "log", [x], vjp: { g in
+                // BEGIN SOLUTION dfdx.7: VJP of log: d(log x)/dx = 1/x
+                [g / x]
+                // END SOLUTION dfdx.7
+            }, jvp: { t in t[0]! / x })
+        case .sqrt:
+            return record(out, "sqrt", [x], vjp: { g in
+                // BEGIN SOLUTION dfdx.8: VJP of sqrt: d(sqrt x)/dx = 1 / (2 sqrt x)
+                [g * 0.5 / y]
+                // END SOLUTION dfdx.8
+            }, jvp: { t in t[0]! * 0.5 / y })
+        case .sin:
+            return record(out, "sin", [x], vjp: { g in
+                // BEGIN SOLUTION dfdx.9: VJP of sin: d(sin x)/dx = cos x
+                [g * x.cos()]
+                // END SOLUTION dfdx.9
+            }, jvp: { t in t[0]! * x.cos() })
+        case .reciprocal:
+            return record(out, "reciprocal", [x], vjp: { g in
+                // BEGIN SOLUTION dfdx.10: VJP of 1/x: d(1/x)/dx = -1/x^2 = -y^2
+                [-g * y * y]
+                // END SOLUTION dfdx.10
+            }, jvp: { t in -t[0]! * y * y })
+        }
+    }
+
+    /// The binary primitive `op` on two tensors of the same shape (no broadcasting here).
+    public func binary(_ op: BinaryOp, _ other: Tensor) -> Tensor {
+        let a = self, b = other
+        check(a.shape == b.shape, "\(op.rawValue): primitive needs equal shapes, got \(a.shape) and \(b.shape)")
+        let out = Dispatch.run(.binary(op), [a, b], shape: shape, op: op.rawValue) { backend, buffer in
+            backend.binary(op, a.view, b.view, out: buffer)
+        }
+        let y = out.detach()
+        switch op {
+        case .add:
+            return record(out, "add", [a, b], vjp: { g in
+                // BEGIN SOLUTION dfdx.11: VJP of a + b: the gradient passes unchanged to both
+                [g, g]
+                // END SOLUTION dfdx.11
+            }, jvp: { t in sumTangents(t[0], t[1]) })
+        case .mul:
+            return record(out, "mul", [a, b], vjp: { g in
+                // BEGIN SOLUTION dfdx.12: VJP of a * b: each input gets the gradient times the other input
+                [g * b, g * a]
+                // END SOLUTION dfdx.12
+            }, jvp: { t in sumTangents(t[0].map { $0 * b }, t[1].map { a * $0 }) })
+        case .maximum:
+            // Where a == b the gradient is split evenly, as torch.maximum does.
+            let toA = withNoGrad { b.binary(.cmplt, a) + 0.5 * a.binary(.cmpeq, b) }
+            return record(out, "maximum", [a, b], vjp: { g in
+                // BEGIN SOLUTION dfdx.13: VJP of maximum: the gradient goes to the larger input (split on ties)
+                [g * toA, g * (1 - toA)]
+                // END SOLUTION dfdx.13
+            }, jvp: { t in sumTangents(t[0].map { $0 * toA }, t[1].map { $0 * (1 - toA) }) })
+        case .pow:
+            return record(out, "pow", [a, b], vjp: { g in
+                // BEGIN SOLUTION dfdx.14: VJP of a^b: b a^(b-1) for a, a^b log(a) for b (only when b needs it)
+                [g * b * a.binary(.pow, b - 1), b.requiresGrad ? g * y * a.log() : nil]
+                // END SOLUTION dfdx.14
+            }, jvp: { t in sumTangents(t[0].map { $0 * b * a.binary(.pow, b - 1) }, t[1].map { $0 * y * a.log() }) })
+        case .cmplt, .cmpeq:
+            // comparisons are flat almost everywhere: no gradient, no tangent
+            return record(out, op.rawValue, [a, b], vjp: { _ in [nil, nil] }, jvp: { _ in nil })
+        }
+    }
+
+    /// `cond != 0 ? a : b` elementwise, all three of the same shape.
+    static func select(_ cond: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {
+        check(cond.shape == a.shape && a.shape == b.shape,
+              "where: primitive needs equal shapes, got \(cond.shape), \(a.shape) and \(b.shape)")
+        let out = Dispatch.run(.select, [cond, a, b], shape: a.shape, op: "where") { backend, buffer in
+            backend.select(cond.view, a.view, b.view, out: buffer)
+        }
+        return record(out, "where", [cond, a, b], vjp: { g in
+            // BEGIN SOLUTION dfdx.15: VJP of where: the gradient flows to a where cond holds and to b elsewhere
+            let zero = Tensor.zeros(g.shape, device: g.device)
+            return [nil, Tensor.select(cond, g, zero), Tensor.select(cond, zero, g)]
+            // END SOLUTION dfdx.15
+        }, jvp: { t in
+            let zero = Tensor.zeros(a.shape, device: a.device)
+            return sumTangents(t[1].map { Tensor.select(cond, $0, zero) }, t[2].map { Tensor.select(cond, zero, $0) })
+        })
+    }
+}

@@ -1,0 +1,192 @@
+// Movement primitives: reshape, permute, expand and shrink make views (new shape and
+// strides over the same buffer, no copy); pad and contiguous copy. Each VJP moves the
+// gradient back the opposite way.
+
+extension Tensor {
+    /// The same elements in a new shape; one entry may be -1 (inferred). A view when contiguous.
+    public func reshape(_ newShape: [Int]) -> Tensor {
+        var target = newShape
+        let known = newShape.filter { $0 != -1 }.reduce(1, *)
+        let inferred = newShape.indices.filter { newShape[$0] == -1 }
+        check(inferred.count <= 1 && newShape.allSatisfy { $0 >= -1 },
+              "reshape: invalid shape \(newShape) for a tensor of shape \(shape)")
+        if let i = inferred.first {
+            check(known > 0 && count % known == 0, "reshape: shape \(newShape) is invalid for input of size \(count) (shape \(shape))")
+            target[i] = count / known
+        }
+        check(target.reduce(1, *) == count, "reshape: shape \(newShape) is invalid for input of size \(count) (shape \(shape))")
+        if target == shape { return self }
+        let x = isContiguous ? self : contiguous()
+        let out = Dispatch.view(.reshape(target), x, shape: target, strides: contiguousStrides(target), offset: x.offset)
+        let original = shape
+        return record(out, "reshape", [x], vjp: { g in [g.reshape(original)] }, jvp: { t in t[0]!.reshape(target) })
+    }
+
+    /// Reorders the dims: result dim i is input dim `dims[i]` (a view).
+    public func permute(_ dims: [Int]) -> Tensor {
+        check(dims.count == rank, "permute: \(dims) does not list the \(rank) dims of shape \(shape)")
+        let order = dims.map { normalizeDim($0, rank: rank, op: "permute", shape: shape) }
+        check(Set(order).count == rank, "permute: \(dims) repeats a dim (shape \(shape))")
+        // BEGIN SOLUTION dfdx.16: a permuted view takes shape and strides in the new order; its VJP applies the inverse permutation
+        let out = Dispatch.view(.permute(order), self, shape: order.map { shape[$0] },
+                                strides: order.map { strides[$0] }, offset: offset)
+        var inverse = [Int](repeating: 0, count: rank)
+        for (i, d) in order.enumerated() { inverse[d] = i }
+        return record(out, "permute", [self], vjp: { g in [g.permute(inverse)] }, jvp: { t in t[0]!.permute(order) })
+        // END SOLUTION dfdx.16
+    }
+
+    /// Broadcasts size-1 dims (and new leading dims) to `newShape` with stride 0 (a view).
+    /// -1 keeps a dim's size.
+    public func expand(_ newShape: [Int]) -> Tensor {
+        check(newShape.count >= rank, "expand: cannot expand shape \(shape) to fewer dims \(newShape)")
+        let lead = newShape.count - rank
+        var target = newShape, newStrides = [Int](repeating: 0, count: newShape.count)
+        for i in 0..<rank {
+            let j = i + lead
+            if newShape[j] == -1 { target[j] = shape[i] }
+            check(target[j] == shape[i] || shape[i] == 1,
+                  "expand: the size of dim \(i) (\(shape[i])) must match \(newShape[j]) or be 1 (shape \(shape) to \(newShape))")
+            newStrides[j] = target[j] == shape[i] ? strides[i] : 0
+        }
+        check(target.allSatisfy { $0 >= 0 }, "expand: invalid shape \(newShape) for shape \(shape)")
+        if target == shape { return self }
+        let out = Dispatch.view(.expand(target), self, shape: target, strides: newStrides, offset: offset)
+        let original = shape
+        return record(out, "expand", [self], vjp: { g in
+            // BEGIN SOLUTION dfdx.17: VJP of expand: sum the gradient over every dim that was broadcast, then restore the input's shape
+            let broadcastDims = (0..<target.count).filter { $0 < lead || original[$0 - lead] != target[$0] }
+            return [g.sum(dims: broadcastDims, keepdim: true).reshape(original)]
+            // END SOLUTION dfdx.17
+        }, jvp: { t in t[0]!.expand(target) })
+    }
+
+    /// The sub-box [start, end) in every dim (a view). `ranges` has one pair per dim.
+    public func shrink(_ ranges: [(Int, Int)]) -> Tensor {
+        check(ranges.count == rank, "shrink: \(ranges.count) ranges for shape \(shape)")
+        for (d, (s, e)) in ranges.enumerated() {
+            check(0 <= s && s <= e && e <= shape[d], "shrink: range \(s)..<\(e) is out of bounds for dim \(d) of shape \(shape)")
+        }
+        if ranges.enumerated().allSatisfy({ $1.0 == 0 && $1.1 == shape[$0] }) { return self }
+        let start = zip(ranges, strides).reduce(offset) { $0 + $1.0.0 * $1.1 }
+        let out = Dispatch.view(.shrink(ranges.flatMap { [$0.0, $0.1] }), self,
+                                shape: ranges.map { $0.1 - $0.0 }, strides: strides, offset: start)
+        let pads = zip(ranges, shape).map { ($0.0, $1 - $0.1) }
+        return record(out, "shrink", [self], vjp: { g in
+            // BEGIN SOLUTION dfdx.18: VJP of shrink: put the gradient back in place, zeros around it
+            [g.pad(pads)]
+            // END SOLUTION dfdx.18
+        }, jvp: { t in t[0]!.shrink(ranges) })
+    }
+
+    /// Zeros added before and after each dim; `pads` has one (before, after) pair per dim.
+    public func pad(_ pads: [(Int, Int)]) -> Tensor {
+        check(pads.count == rank && pads.allSatisfy { $0.0 >= 0 && $0.1 >= 0 },
+              "pad: need one non-negative (before, after) pair per dim of shape \(shape), got \(pads)")
+        if pads.allSatisfy({ $0 == (0, 0) }) { return self }
+        let newShape = zip(shape, pads).map { $0 + $1.0 + $1.1 }
+        let x = self
+        let out = Dispatch.run(.pad(pads.flatMap { [$0.0, $0.1] }), [x], shape: newShape, op: "pad") { backend, buffer in
+            backend.fill(buffer, value: 0)
+            let s = contiguousStrides(newShape)
+            let inner = zip(pads, s).reduce(0) { $0 + $1.0.0 * $1.1 }
+            backend.copy(x.view, to: StridedView(buffer: buffer, shape: x.shape, strides: s, offset: inner))
+        }
+        let ranges = zip(pads, shape).map { ($0.0, $0.0 + $1) }
+        return record(out, "pad", [x], vjp: { g in [g.shrink(ranges)] }, jvp: { t in t[0]!.pad(pads) })
+    }
+
+    /// The same values in a fresh row-major buffer (self when already contiguous).
+    public func contiguous() -> Tensor {
+        if isContiguous { return self }
+        let x = self
+        let out = Dispatch.run(.contiguous, [x], shape: shape, op: "contiguous") { backend, buffer in
+            backend.copy(x.view, to: StridedView(contiguous: buffer, shape: x.shape))
+        }
+        return record(out, "contiguous", [x], vjp: { g in [g] }, jvp: { t in t[0] })
+    }
+
+    // MARK: composed movement
+
+    /// Swaps two dims (a view).
+    public func transpose(_ a: Int, _ b: Int) -> Tensor {
+        let i = normalizeDim(a, rank: rank, op: "transpose", shape: shape)
+        let j = normalizeDim(b, rank: rank, op: "transpose", shape: shape)
+        var order = Array(0..<rank)
+        order.swapAt(i, j)
+        return permute(order)
+    }
+
+    /// Removes dim `dim`, which must have size 1.
+    public func squeeze(dim: Int) -> Tensor {
+        let d = normalizeDim(dim, rank: rank, op: "squeeze", shape: shape)
+        if rank == 0 || shape[d] != 1 { return self }   // like torch: no-op on dims of other sizes
+        var s = shape
+        s.remove(at: d)
+        return reshape(s)
+    }
+
+    /// Inserts a size-1 dim at `dim` (which may be `rank`).
+    public func unsqueeze(dim: Int) -> Tensor {
+        let d = normalizeDim(dim, rank: rank + 1, op: "unsqueeze", shape: shape)
+        var s = shape
+        s.insert(1, at: d)
+        return reshape(s)
+    }
+
+    /// Elements start..<end of dim `dim` (a view); negative start/end count from the end.
+    public func slice(dim: Int, start: Int, end: Int) -> Tensor {
+        let d = normalizeDim(dim, rank: rank, op: "slice", shape: shape)
+        let n = shape[d]
+        let s = start < 0 ? start + n : start, e = end < 0 ? end + n : end
+        check(0 <= s && s <= e && e <= n, "slice: \(start)..<\(end) is out of range for dim \(dim) of shape \(shape)")
+        var ranges = shape.map { (0, $0) }
+        ranges[d] = (s, e)
+        return shrink(ranges)
+    }
+
+    /// Row `i` along the first dim (negative counts from the end), one dim fewer.
+    public subscript(_ i: Int) -> Tensor {
+        check(rank > 0, "subscript: cannot index a 0-d tensor")
+        let n = shape[0]
+        check(i >= -n && i < n, "subscript: index \(i) is out of range for dim 0 of shape \(shape)")
+        let k = i < 0 ? i + n : i
+        return slice(dim: 0, start: k, end: k + 1).squeeze(dim: 0)
+    }
+
+    /// Flattens dims start...end into one.
+    public func flatten(startDim: Int = 0, endDim: Int = -1) -> Tensor {
+        if rank == 0 { return reshape([1]) }
+        let s = normalizeDim(startDim, rank: rank, op: "flatten", shape: shape)
+        let e = normalizeDim(endDim, rank: rank, op: "flatten", shape: shape)
+        return reshape(Array(shape[..<s]) + [shape[s...e].reduce(1, *)] + Array(shape[(e + 1)...]))
+    }
+}
+
+/// Joins tensors along `dim` (torch.cat): each is padded to the full length and the pads are summed.
+public func cat(_ ts: [Tensor], dim: Int) -> Tensor {
+    guard let first = ts.first else { fail("cat: expected at least one tensor") }
+    let d = normalizeDim(dim, rank: first.rank, op: "cat", shape: first.shape)
+    for t in ts {
+        check(t.rank == first.rank && (0..<t.rank).allSatisfy { $0 == d || t.shape[$0] == first.shape[$0] },
+              "cat: shapes \(ts.map(\.shape)) differ outside dim \(dim)")
+    }
+    let total = ts.reduce(0) { $0 + $1.shape[d] }
+    var start = 0, result: Tensor? = nil
+    for t in ts {
+        var pads = t.shape.map { _ in (0, 0) }
+        pads[d] = (start, total - start - t.shape[d])
+        start += t.shape[d]
+        let placed = t.pad(pads)
+        result = result.map { $0 + placed } ?? placed
+    }
+    return result!
+}
+
+/// Stacks same-shape tensors along a new dim `dim` (torch.stack).
+public func stack(_ ts: [Tensor], dim: Int) -> Tensor {
+    guard let first = ts.first else { fail("stack: expected at least one tensor") }
+    for t in ts { check(t.shape == first.shape, "stack: shapes \(ts.map(\.shape)) are not all equal") }
+    let d = normalizeDim(dim, rank: first.rank + 1, op: "stack", shape: first.shape)
+    return cat(ts.map { $0.unsqueeze(dim: d) }, dim: d)
+}
