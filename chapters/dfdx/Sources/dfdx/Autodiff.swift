@@ -50,6 +50,21 @@ func record(_ out: Tensor, _ op: String, _ inputs: [Tensor],
     return out
 }
 
+/// An op's output as its own VJP sees it. `y()` is the live output tensor while the graph
+/// is alive (so gradients of gradients see how y depends on the inputs), without the strong
+/// reference cycle out -> node -> closure -> out; once the graph is gone it is the plain values.
+final class OutputRef {
+    weak var live: Tensor?
+    let values: Tensor
+
+    init(_ out: Tensor) {
+        live = out
+        values = out.detach()
+    }
+
+    func callAsFunction() -> Tensor { live ?? values }
+}
+
 /// Adds the tangent contributions that are present (nil when none is).
 func sumTangents(_ parts: Tensor?...) -> Tensor? {
     parts.compactMap { $0 }.reduce(nil) { acc, t in acc.map { $0 + t } ?? t }

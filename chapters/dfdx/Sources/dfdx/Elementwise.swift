@@ -10,7 +10,7 @@ extension Tensor {
         let out = Dispatch.run(.unary(op), [x], shape: shape, op: op.rawValue) { backend, buffer in
             backend.unary(op, x.view, out: buffer)
         }
-        let y = out.detach()   // the VJPs read the output's values without holding its graph node
+        let y = OutputRef(out)   // y() is the output, for VJPs written in terms of it
         switch op {
         case .neg:
             return record(out, "neg", [x], vjp: { g in
@@ -21,9 +21,9 @@ extension Tensor {
         case .exp:
             return record(out, "exp", [x], vjp: { g in
                 // BEGIN SOLUTION dfdx.6: VJP of exp: d(e^x)/dx = e^x, which is the output y
-                [g * y]
+                [g * y()]
                 // END SOLUTION dfdx.6
-            }, jvp: { t in t[0]! * y })
+            }, jvp: { t in t[0]! * y() })
         case .log:
             return record(out, "log", [x], vjp: { g in
                 // BEGIN SOLUTION dfdx.7: VJP of log: d(log x)/dx = 1/x
@@ -33,9 +33,9 @@ extension Tensor {
         case .sqrt:
             return record(out, "sqrt", [x], vjp: { g in
                 // BEGIN SOLUTION dfdx.8: VJP of sqrt: d(sqrt x)/dx = 1 / (2 sqrt x)
-                [g * 0.5 / y]
+                [g * 0.5 / y()]
                 // END SOLUTION dfdx.8
-            }, jvp: { t in t[0]! * 0.5 / y })
+            }, jvp: { t in t[0]! * 0.5 / y() })
         case .sin:
             return record(out, "sin", [x], vjp: { g in
                 // BEGIN SOLUTION dfdx.9: VJP of sin: d(sin x)/dx = cos x
@@ -45,9 +45,9 @@ extension Tensor {
         case .reciprocal:
             return record(out, "reciprocal", [x], vjp: { g in
                 // BEGIN SOLUTION dfdx.10: VJP of 1/x: d(1/x)/dx = -1/x^2 = -y^2
-                [-g * y * y]
+                [-g * y() * y()]
                 // END SOLUTION dfdx.10
-            }, jvp: { t in -t[0]! * y * y })
+            }, jvp: { t in -t[0]! * y() * y() })
         }
     }
 
@@ -58,7 +58,7 @@ extension Tensor {
         let out = Dispatch.run(.binary(op), [a, b], shape: shape, op: op.rawValue) { backend, buffer in
             backend.binary(op, a.view, b.view, out: buffer)
         }
-        let y = out.detach()
+        let y = OutputRef(out)
         switch op {
         case .add:
             return record(out, "add", [a, b], vjp: { g in
@@ -71,7 +71,11 @@ extension Tensor {
                 // BEGIN SOLUTION dfdx.12: VJP of a * b: each input gets the gradient times the other input
                 [g * b, g * a]
                 // END SOLUTION dfdx.12
-            }, jvp: { t in sumTangents(t[0].map { $0 * b }, t[1].map { a * $0 }) })
+            }, jvp: { t in
+                // BEGIN SOLUTION dfdx.26: JVP of a * b (product rule): ta * b + a * tb, skipping absent tangents
+                sumTangents(t[0].map { $0 * b }, t[1].map { a * $0 })
+                // END SOLUTION dfdx.26
+            })
         case .maximum:
             // Where a == b the gradient is split evenly, as torch.maximum does.
             let toA = withNoGrad { b.binary(.cmplt, a) + 0.5 * a.binary(.cmpeq, b) }
@@ -83,9 +87,9 @@ extension Tensor {
         case .pow:
             return record(out, "pow", [a, b], vjp: { g in
                 // BEGIN SOLUTION dfdx.14: VJP of a^b: b a^(b-1) for a, a^b log(a) for b (only when b needs it)
-                [g * b * a.binary(.pow, b - 1), b.requiresGrad ? g * y * a.log() : nil]
+                [g * b * a.binary(.pow, b - 1), b.requiresGrad ? g * y() * a.log() : nil]
                 // END SOLUTION dfdx.14
-            }, jvp: { t in sumTangents(t[0].map { $0 * b * a.binary(.pow, b - 1) }, t[1].map { $0 * y * a.log() }) })
+            }, jvp: { t in sumTangents(t[0].map { $0 * b * a.binary(.pow, b - 1) }, t[1].map { $0 * y() * a.log() }) })
         case .cmplt, .cmpeq:
             // comparisons are flat almost everywhere: no gradient, no tangent
             return record(out, op.rawValue, [a, b], vjp: { _ in [nil, nil] }, jvp: { _ in nil })

@@ -37,6 +37,7 @@ private func host(_ buffer: any Buffer) -> UnsafeMutablePointer<Float> {
 func walk(_ shape: [Int], _ sa: [Int], _ oa: Int, _ sb: [Int] = [], _ ob: Int = 0,
           _ sc: [Int] = [], _ oc: Int = 0,
           _ body: (_ i: Int, _ a: Int, _ b: Int, _ c: Int) -> Void) {
+    // BEGIN SOLUTION dfdx.4: visit every element in row-major order, stepping each operand's offset by its strides
     let rank = shape.count
     let total = shape.reduce(1, *)
     if total == 0 { return }
@@ -59,6 +60,7 @@ func walk(_ shape: [Int], _ sa: [Int], _ oa: Int, _ sb: [Int] = [], _ ob: Int = 
             d -= 1
         }
     }
+    // END SOLUTION dfdx.4
 }
 
 /// The always-available backend: readable loops, float32 on the host.

@@ -125,6 +125,15 @@ public final class Tensor: @unchecked Sendable {
         return record(moved, "to", [self], vjp: { g in [g.to(source)] }, jvp: { t in t[0]?.to(target) })
     }
 
+    /// Overwrites this tensor's elements with `source`'s (broadcast to this shape), in place.
+    /// The one documented in-place op: optimizers update parameters that modules and optimizers
+    /// share by reference. Not recorded by autograd; never call it while another thread reads self.
+    public func assign(_ source: Tensor) {
+        check(source.device == device, "assign: source on \(source.device), destination on \(device)")
+        let s = withNoGrad { source.shape == shape ? source : source.expand(shape) }
+        backend.copy(s.view, to: view)
+    }
+
     /// A new leaf sharing this tensor's data, cut off from the graph.
     public func detach() -> Tensor {
         Tensor(buffer: buffer, device: device, shape: shape, strides: strides, offset: offset)

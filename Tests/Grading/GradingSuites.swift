@@ -1,0 +1,29 @@
+// The Swift Testing front end of the grading library: one parameterized test per chapter,
+// named after the chapter so `swift test --filter dfdx` runs exactly that chapter's grading.
+// (The `grade` executable is the other front end; it isolates each case in a child process.)
+import Testing
+import Grading
+
+/// Runs one case; a skip (no GPU, no model file) is printed, not counted as a failure.
+func run(_ c: GradingCase) throws {
+    let root = GradingContext.findReferenceRoot() ?? "Tests/Grading/Reference"
+    do {
+        try c.body(GradingContext(referenceRoot: root))
+    } catch let skip as GradingSkip {
+        print("skipped \(c.id): \(skip.message)")
+    }
+}
+
+@Suite struct Grade {
+    @Test(arguments: Catalog.cases(chapter: "dfdx"))
+    func dfdx(_ c: GradingCase) throws { try run(c) }
+
+    @Test(arguments: Catalog.cases(chapter: "ctoriscv"))
+    func ctoriscv(_ c: GradingCase) throws { try run(c) }
+
+    @Test func everyChapterHasCases() {
+        for chapter in Catalog.chapters where chapter != "ctoriscv" {
+            #expect(!Catalog.cases(chapter: chapter).isEmpty, "chapter \(chapter) has no grading cases")
+        }
+    }
+}

@@ -1,0 +1,174 @@
+// Grading for chapter 1 (dfdx): every program of scripts/reference/dfdx.py, run by picograd
+// and compared with PyTorch's float64 results (forward rtol 1e-4/atol 1e-5, gradients and
+// tangents rtol 1e-3/atol 1e-4).
+import dfdx
+
+enum DfdxGrading {
+    typealias Program = @Sendable ([Tensor]) -> Tensor
+
+    /// The Swift twin of each PyTorch program, with the TODO ids it exercises beyond the
+    /// autodiff core (dfdx.1, dfdx.2), strided walks (dfdx.4) and broadcasting (dfdx.3).
+    static let programs: [String: (todos: [String], run: Program)] = [
+        "neg": (["dfdx.5"], { -$0[0] }),
+        "exp": (["dfdx.6"], { $0[0].exp() }),
+        "log": (["dfdx.7"], { $0[0].log() }),
+        "sqrt": (["dfdx.8"], { $0[0].sqrt() }),
+        "sin": (["dfdx.9"], { $0[0].sin() }),
+        "reciprocal": (["dfdx.10"], { $0[0].reciprocal() }),
+        "cos": (["dfdx.9"], { $0[0].cos() }),
+        "tanh": (["dfdx.6", "dfdx.10"], { $0[0].tanh() }),
+        "sigmoid": (["dfdx.6", "dfdx.10"], { $0[0].sigmoid() }),
+        "relu": (["dfdx.15"], { $0[0].relu() }),
+        "abs": (["dfdx.13"], { $0[0].abs() }),
+        "pow2": (["dfdx.12"], { $0[0].pow(2) }),
+        "pow3": (["dfdx.14"], { $0[0].pow(3) }),
+        "pow_half": (["dfdx.14"], { $0[0].pow(0.5) }),
+        "silu": (["dfdx.12"], { $0[0].silu() }),
+        "add": (["dfdx.11"], { $0[0] + $0[1] }),
+        "sub": (["dfdx.5", "dfdx.11"], { $0[0] - $0[1] }),
+        "mul": (["dfdx.12"], { $0[0] * $0[1] }),
+        "div": (["dfdx.10", "dfdx.12"], { $0[0] / $0[1] }),
+        "maximum": (["dfdx.13"], { $0[0].maximum($0[1]) }),
+        "pow_tensor": (["dfdx.14"], { $0[0].pow($0[1]) }),
+        "where": (["dfdx.15"], { Tensor.where($0[0], $0[1], $0[2]) }),
+        "mul_self": (["dfdx.12", "dfdx.26"], { $0[0] * $0[0] * $0[0] }),
+        "add_row": (["dfdx.3", "dfdx.17"], { $0[0] + $0[1] }),
+        "mul_col": (["dfdx.3", "dfdx.17"], { $0[0] * $0[1] }),
+        "add_scalar_tensor": (["dfdx.3", "dfdx.17"], { $0[0] + $0[1] }),
+        "sub_3d": (["dfdx.3", "dfdx.17"], { $0[0] - $0[1] }),
+        "div_outer": (["dfdx.3", "dfdx.17"], { $0[0] / $0[1] }),
+        "maximum_bcast": (["dfdx.3", "dfdx.13"], { $0[0].maximum($0[1]) }),
+        "where_bcast": (["dfdx.3", "dfdx.15"], { Tensor.where($0[0], $0[1], $0[2]) }),
+        "mul_float": (["dfdx.12"], { $0[0] * 2.5 }),
+        "rsub_float": (["dfdx.5"], { 1 - $0[0] }),
+        "div_float": (["dfdx.10"], { 3 / $0[0] }),
+        "sum_all": (["dfdx.19"], { $0[0].sum() }),
+        "sum_dim0": (["dfdx.19"], { $0[0].sum(dim: 0) }),
+        "sum_neg_keepdim": (["dfdx.19"], { $0[0].sum(dim: -1, keepdim: true) }),
+        "sum_dims": (["dfdx.19"], { $0[0].sum(dims: [0, 2]) }),
+        "mean_all": (["dfdx.19"], { $0[0].mean() }),
+        "mean_dim": (["dfdx.19"], { $0[0].mean(dim: 1) }),
+        "max_all": (["dfdx.20"], { $0[0].max() }),
+        "max_dim": (["dfdx.20"], { $0[0].max(dim: 1) }),
+        "max_dim_keepdim": (["dfdx.20"], { $0[0].max(dim: 0, keepdim: true) }),
+        "reshape": (["dfdx.12"], { $0[0].reshape([4, 3]) * Tensor.arange(12).reshape([4, 3]) }),
+        "reshape_infer": (["dfdx.6"], { $0[0].reshape([-1, 2]).exp() }),
+        "permute_3d": (["dfdx.16"], { $0[0].permute([2, 0, 1]).sin() }),
+        "transpose": (["dfdx.16"], { $0[0].transpose(0, 1) * Tensor.arange(12).reshape([4, 3]) }),
+        "expand": (["dfdx.17"], { $0[0].expand([2, 3, 4]).sin() }),
+        "slice": (["dfdx.18"], { $0[0].slice(dim: 1, start: 1, end: 3).exp() }),
+        "subscript": (["dfdx.18"], { $0[0][1].exp() }),
+        "squeeze_unsqueeze": (["dfdx.9"], { $0[0].unsqueeze(dim: 0).squeeze(dim: 2).sin() }),
+        "cat": (["dfdx.18"], { cat([$0[0], $0[1]], dim: 1).sin() }),
+        "stack": (["dfdx.18"], { stack([$0[0], $0[1]], dim: 0).sin() }),
+        "pad": (["dfdx.18"], { $0[0].pad([(1, 0), (2, 1)]).sin() }),
+        "flatten": (["dfdx.6"], { $0[0].flatten(startDim: 1).exp() }),
+        "exp_of_transpose": (["dfdx.4", "dfdx.16"], { $0[0].transpose(0, 1).exp() }),
+        "mul_permuted_expanded": (["dfdx.4", "dfdx.16", "dfdx.17"], { $0[0].permute([1, 0]) * $0[1].expand([4, 3]) }),
+        "matmul_transposed": (["dfdx.4", "dfdx.21"], { $0[0].transpose(0, 1).matmul($0[1].transpose(0, 1)) }),
+        "sum_of_sliced": (["dfdx.4", "dfdx.18"], { $0[0].slice(dim: 0, start: 1, end: 4).slice(dim: 1, start: 2, end: 5).sum(dim: 0) }),
+        "contiguous_of_permuted": (["dfdx.4", "dfdx.16"], { $0[0].permute([1, 0]).contiguous().reshape([-1]) }),
+        "mm": (["dfdx.21"], { $0[0].matmul($0[1]) }),
+        "mv": (["dfdx.21"], { $0[0].matmul($0[1]) }),
+        "vm": (["dfdx.21"], { $0[0].matmul($0[1]) }),
+        "dot": (["dfdx.21"], { $0[0].matmul($0[1]) }),
+        "bmm": (["dfdx.21"], { $0[0].matmul($0[1]) }),
+        "matmul_bcast": (["dfdx.21", "dfdx.17"], { $0[0].matmul($0[1]) }),
+        "matmul_bcast_batch": (["dfdx.21", "dfdx.17"], { $0[0].matmul($0[1]) }),
+        "gather_dim1": (["dfdx.22"], { $0[0].gather(dim: 1, index: [0, 2, 1, 1, 3, 0], indexShape: [3, 2]).exp() }),
+        "gather_dim0": (["dfdx.22"], { $0[0].gather(dim: 0, index: [2, 0, 1, 2], indexShape: [1, 4]).exp() }),
+        "embedding": (["dfdx.22"], { $0[0].embedding([1, 3, 3, 0], idsShape: [2, 2]).sin() }),
+        "softmax_dim1": (["dfdx.20"], { softmax($0[0], dim: 1) }),
+        "softmax_dim0": (["dfdx.20"], { softmax($0[0] * 30, dim: 0) }),
+        "log_softmax": (["dfdx.23"], { logSoftmax($0[0], dim: -1) }),
+        "logsumexp": (["dfdx.23"], { logsumexp($0[0] * 50, dim: 1) }),
+        "cross_entropy": (["dfdx.24"], { crossEntropy($0[0], targets: [1, 0, 4]) }),
+        "cross_entropy_ignore": (["dfdx.24"], { crossEntropy($0[0], targets: [1, -100, 4, 2], ignoreIndex: -100) }),
+        "layer_norm_manual": (["dfdx.8", "dfdx.19"], { t in
+            let x = t[0], mu = x.mean(dim: -1, keepdim: true)
+            return (x - mu) / (x.variance(dim: -1, keepdim: true) + 1e-5).sqrt()
+        }),
+        "mlp": (["dfdx.21", "dfdx.17"], { ($0[0].matmul($0[1]) + $0[2]).tanh().matmul($0[3]).sum() }),
+        "attention": (["dfdx.21", "dfdx.20"], { t in
+            softmax(t[0].matmul(t[1].transpose(-1, -2)) / 2, dim: -1).matmul(t[2])
+        }),
+        "mse": (["dfdx.12", "dfdx.19"], { t in (t[0] - t[1]).pow(2).mean() }),
+        "rnn_step": (["dfdx.21"], { ($0[0].matmul($0[2]) + $0[1].matmul($0[3])).tanh().sum(dim: 1) }),
+    ]
+
+    static let secondOrder: [String: @Sendable (Tensor) -> Tensor] = [
+        "grad2_cube": { ($0 * $0 * $0).sum() },
+        "grad2_sin_x": { ($0.sin() * $0).sum() },
+        "grad2_softplus": { (1 + $0.exp()).log().sum() },
+    ]
+
+    static let scalarPrograms: [String: @Sendable ([Value]) -> Value] = [
+        "value_expr": { v in (v[0] * v[1] + v[0]).tanh() * v[1] - v[0] / v[1] },
+        "value_neuron": { v in (v[0] * v[1] + v[2]).relu() + (v[0] * v[1] - v[2]).exp() },
+        "value_pow": { v in v[0].pow(3) / (v[1] + v[0] * v[0]) },
+    ]
+
+    static let core = ["dfdx.1", "dfdx.2", "dfdx.3", "dfdx.4"]
+
+    static var cases: [GradingCase] {
+        var all: [GradingCase] = []
+        for (name, program) in programs.sorted(by: { $0.key < $1.key }) {
+            // ids listed with the program, plus the autodiff core every gradient check needs
+            let todos = Array(Set(program.todos + core)).sorted(by: Catalog.todoOrder)
+            all.append(GradingCase(chapter: "dfdx", name: name, todos: todos) { ctx in
+                try checkProgram(name, ctx)
+            })
+        }
+        for name in secondOrder.keys.sorted() {
+            all.append(GradingCase(chapter: "dfdx", name: name, todos: core) { ctx in try checkSecondOrder(name, ctx) })
+        }
+        for name in scalarPrograms.keys.sorted() {
+            all.append(GradingCase(chapter: "dfdx", name: name, todos: ["dfdx.25"]) { ctx in try checkScalar(name, ctx) })
+        }
+        return all
+    }
+
+    static func checkProgram(_ name: String, _ ctx: GradingContext) throws {
+        let ref = try Reference.load(chapter: "dfdx", file: "ops.json", ctx).tensorCase(named: name)
+        guard let program = programs[name]?.run else { throw GradingFailure("\(name): no Swift program") }
+        let inputs = ref.inputs.map { t in
+            let x = Tensor(t.floats, shape: t.shape)
+            x.requiresGrad = t.requiresGrad
+            return x
+        }
+        let out = program(inputs)
+        try Compare.forward("\(name) forward", out, ref.output)
+        if let upstream = ref.upstream {
+            out.backward(Tensor(upstream.floats, shape: upstream.shape))
+            for (i, expected) in ref.grads.enumerated() {
+                guard let expected else { continue }
+                guard let g = inputs[i].grad else { throw GradingFailure("\(name): input \(i) got no gradient") }
+                try Compare.gradient("\(name) grad of input \(i)", g, expected)
+            }
+        }
+        if let jvpRef = ref.jvp {
+            let rest = Array(inputs.dropFirst()).map { $0.detach() }
+            let (_, tangent) = jvp({ program([$0] + rest) }, at: inputs[0].detach(),
+                                   tangent: Tensor(jvpRef.tangent.floats, shape: jvpRef.tangent.shape))
+            try Compare.gradient("\(name) jvp", tangent, jvpRef.output)
+        }
+    }
+
+    static func checkSecondOrder(_ name: String, _ ctx: GradingContext) throws {
+        let ref = try Reference.load(chapter: "dfdx", file: "grad2.json", ctx).tensorCase(named: name)
+        guard let f = secondOrder[name] else { throw GradingFailure("\(name): no Swift program") }
+        let x = Tensor(ref.inputs[0].floats, shape: ref.inputs[0].shape)
+        let hessianTimesOnes = grad { grad(f)($0).sum() }(x)
+        try Compare.gradient("\(name) second derivative", hessianTimesOnes, ref.output)
+    }
+
+    static func checkScalar(_ name: String, _ ctx: GradingContext) throws {
+        let ref = try Reference.load(chapter: "dfdx", file: "value.json", ctx).scalarCase(named: name)
+        guard let f = scalarPrograms[name] else { throw GradingFailure("\(name): no Swift program") }
+        let leaves = ref.inputs.map { Value($0) }
+        let out = f(leaves)
+        out.backward()
+        try Compare.scalars("\(name) value", [out.data], [ref.output], rtol: 1e-9, atol: 1e-12)
+        try Compare.scalars("\(name) grads", leaves.map(\.grad), ref.grads, rtol: 1e-9, atol: 1e-12)
+    }
+}
