@@ -1,0 +1,127 @@
+// The emulator: loads an RV32IM ELF executable and runs it, Linux-style.
+//
+// Memory is one flat 64 MiB block from address 0, so a guest address is an offset and a
+// load is one bounds check plus one unaligned read. Code is pre-decoded once at load time
+// (Decoder.swift); branch and jal targets are turned into indices into the decoded array and
+// auipc into a constant, so the hot loop in Interpreter.swift is a switch over small records.
+// System calls use Linux's RV32 numbers, so the same ELF also runs under qemu-riscv32:
+// a7 = 93 (exit) or 94 (exit_group) ends the run, a7 = 64 is write(fd, buf, len).
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Why a run stopped abnormally.
+public struct EmulatorError: Error, CustomStringConvertible {
+    /// What happened, with the program counter where it matters.
+    public let description: String
+}
+
+/// An RV32IM machine with one program loaded.
+public final class Emulator {
+    /// Bytes of guest memory, from address 0; the stack starts at the top.
+    public static let memorySize = 64 << 20
+    let memory: UnsafeMutableRawPointer
+    /// Decoded code plus one trailing `.illegal` (a fall-through or bad target lands there).
+    let code: UnsafeMutableBufferPointer<Decoded>
+    let codeBase: UInt32
+    let regs: UnsafeMutablePointer<UInt32>
+    var pcIndex: Int
+    /// Instructions executed by the last `run`.
+    public internal(set) var instructionsExecuted = 0
+    /// Bytes the program wrote to file descriptors 1 and 2.
+    public var output: [UInt8] = []
+    /// Also write the program's output to this process's stdout/stderr as it happens.
+    public var echoOutput = false
+
+    /// Loads the PT_LOAD segments of a 32-bit little-endian RISC-V executable and decodes its code.
+    public init(elf: [UInt8]) throws {
+        func u(_ off: Int, _ n: Int) throws -> Int {
+            guard off >= 0, off + n <= elf.count else { throw EmulatorError(description: "truncated ELF file") }
+            var v = 0
+            for k in 0..<n { v |= Int(elf[off + k]) << (8 * k) }
+            return v
+        }
+        guard elf.count >= 52, elf[0] == 0x7F, elf[1] == 0x45, elf[2] == 0x4C, elf[3] == 0x46 else {
+            throw EmulatorError(description: "not an ELF file")
+        }
+        guard elf[4] == 1, elf[5] == 1, try u(18, 2) == 243 else { throw EmulatorError(description: "not a 32-bit little-endian RISC-V ELF file") }
+        let entry = try u(24, 4), phoff = try u(28, 4), phentsize = try u(42, 2), phnum = try u(44, 2)
+        let memory = UnsafeMutableRawPointer.allocate(byteCount: Emulator.memorySize, alignment: 16)
+        self.memory = memory
+        memory.initializeMemory(as: UInt8.self, repeating: 0, count: Emulator.memorySize)
+        regs = UnsafeMutablePointer<UInt32>.allocate(capacity: 32)
+        regs.initialize(repeating: 0, count: 32)
+        var lo = Int.max, hi = 0
+        var failure: EmulatorError?
+        for i in 0..<phnum {
+            let p = phoff + i * phentsize
+            guard let type = try? u(p, 4), type == 1 else { continue }
+            let off = try u(p + 4, 4), vaddr = try u(p + 8, 4), filesz = try u(p + 16, 4), memsz = try u(p + 20, 4), flags = try u(p + 24, 4)
+            guard off + filesz <= elf.count, filesz <= memsz, vaddr + memsz <= Emulator.memorySize - 4096 else {
+                failure = EmulatorError(description: "segment \(i) does not fit in \(Emulator.memorySize >> 20) MiB of memory or in the file")
+                break
+            }
+            elf.withUnsafeBytes { memory.advanced(by: vaddr).copyMemory(from: $0.baseAddress!.advanced(by: off), byteCount: filesz) }
+            if flags & 1 != 0 { lo = min(lo, vaddr); hi = max(hi, vaddr + filesz) }
+        }
+        if lo == Int.max { lo = 0; hi = 0 }
+        lo &= ~3
+        codeBase = UInt32(lo)
+        let count = (hi - lo + 3) / 4
+        code = .allocate(capacity: count + 1)
+        code.initialize(repeating: Decoded())
+        let sentinel = Int32(count)
+        for k in 0..<count {
+            var d = decode(memory.loadUnaligned(fromByteOffset: lo + 4 * k, as: UInt32.self))
+            switch d.op {
+            case .jal, .beq, .bne, .blt, .bge, .bltu, .bgeu:
+                let target = k + Int(d.imm) / 4
+                d.imm = d.imm % 4 == 0 && target >= 0 && target < count ? Int32(target) : sentinel
+            case .auipc:
+                d.imm = Int32(bitPattern: UInt32(lo + 4 * k) &+ UInt32(bitPattern: d.imm))
+            default: break
+            }
+            code[k] = d
+        }
+        pcIndex = entry - lo >= 0 && (entry - lo) % 4 == 0 ? (entry - lo) / 4 : count
+        if pcIndex > count { pcIndex = count }
+        regs[2] = UInt32(Emulator.memorySize - 64)          // sp; argc = 0, argv = envp = NULL above it
+        if let failure { deallocate(); throw failure }
+        if pcIndex == count { deallocate(); throw EmulatorError(description: "entry point 0x\(String(entry, radix: 16)) is not in an executable segment") }
+    }
+
+    private var freed = false
+    private func deallocate() {
+        if freed { return }
+        freed = true
+        memory.deallocate(); code.deallocate(); regs.deallocate()
+    }
+    deinit { deallocate() }
+
+    /// The current value of register x`i`.
+    public func register(_ i: Int) -> UInt32 { regs[i & 31] }
+
+    /// Handles `ecall`; returns the exit code when the program exits.
+    func systemCall() throws -> Int32? {
+        let a7 = regs[17]
+        switch a7 {
+        case 93, 94: return Int32(bitPattern: regs[10])
+        case 64:
+            let fd = regs[10], buf = Int(regs[11]), len = Int(regs[12])
+            guard buf + len <= Emulator.memorySize else { regs[10] = UInt32(bitPattern: -14); return nil }   // EFAULT
+            let bytes = UnsafeRawBufferPointer(start: memory.advanced(by: buf), count: len)
+            if fd == 1 || fd == 2 {
+                output.append(contentsOf: bytes)
+                if echoOutput { _ = write(Int32(fd), bytes.baseAddress, len) }
+                regs[10] = UInt32(len)
+            } else { regs[10] = UInt32(bitPattern: -9) }                                                 // EBADF
+        default:
+            regs[10] = UInt32(bitPattern: -38)                                                          // ENOSYS
+        }
+        return nil
+    }
+}

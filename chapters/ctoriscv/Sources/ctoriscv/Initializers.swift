@@ -1,0 +1,153 @@
+// Initializers: `= expr` and `= { ... }` with nested braces, brace elision and strings.
+//
+// An initializer is parsed into a tree shaped like the object's type. A local object is then
+// zeroed and assigned leaf by leaf; a global object becomes bytes plus relocations.
+
+final class Initializer {
+    var type: CType
+    var children: [Initializer] = []
+    var expr: Node?
+    init(_ type: CType) {
+        self.type = type
+        if type.kind == .array && type.count > 0 { children = (0..<type.count).map { _ in Initializer(type.base!) } }
+        if type.kind == .structure || type.kind == .union { children = type.members.map { Initializer($0.type) } }
+    }
+}
+
+extension Parser {
+    // initializer = string | "{" initializer ("," initializer)* ","? "}" | assign
+    func initializer(_ type: CType) throws -> Initializer {
+        try enter(); defer { leave() }
+        let root = Initializer(type)
+        try fill(root)
+        return root
+    }
+
+    func fill(_ ini: Initializer) throws {
+        let t = ini.type
+        if t.kind == .array && t.base!.kind == .char && (current.kind == .string || (current.is("{") && peek(1).kind == .string)) {
+            let braced = accept("{")
+            var bytes = current.bytes
+            pos += 1
+            while current.kind == .string { bytes += current.bytes; pos += 1 }
+            if braced { _ = accept(","); try expect("}") }
+            let count = t.count < 0 ? bytes.count + 1 : t.count
+            let at = current.loc
+            ini.type = .array(of: t.base!, count: count)
+            ini.children = (0..<count).map { i in
+                let c = Initializer(t.base!)
+                c.expr = number(i < bytes.count ? Int64(bytes[i]) : 0, at: at)
+                return c
+            }
+            return
+        }
+        if t.kind == .array || ((t.kind == .structure || t.kind == .union) && current.is("{")) {
+            let open = current
+            guard accept("{") else { throw CompileError("array must be initialized with a brace-enclosed list", at: current.loc) }
+            let limit = t.kind == .array ? t.count : (t.kind == .union ? 1 : t.members.count)
+            var i = 0
+            while !current.is("}") {
+                if current.kind == .eof { throw CompileError("expected '}' at end of input", at: open.loc) }
+                if i > 0 { try expect(","); if current.is("}") { break } }
+                if limit >= 0 && i >= limit {
+                    if t.kind != .array { throw CompileError("excess elements in \(t.kind == .union ? "union" : "struct") initializer", at: current.loc) }
+                    _ = try initializer(t.base!)            // excess array elements are checked, then dropped
+                } else {
+                    if i >= ini.children.count { ini.children.append(Initializer(t.base!)) }
+                    try fillElided(ini.children[i])
+                }
+                i += 1
+            }
+            try expect("}")
+            if t.kind == .array && t.count < 0 { ini.type = .array(of: t.base!, count: ini.children.count) }
+            return
+        }
+        if t.kind == .structure || t.kind == .union {
+            let e = try assignment()
+            if e.type.isCompatible(with: t) && (e.type.kind == .structure || e.type.kind == .union) { ini.expr = e; return }
+            throw CompileError("invalid initializer for '\(t)'", at: e.loc)
+        }
+        if accept("{") {
+            try fill(ini)
+            _ = accept(",")
+            try expect("}")
+            return
+        }
+        let e = try assignment()
+        if !t.isScalar { throw CompileError("invalid initializer", at: e.loc) }
+        ini.expr = try cast(e, to: t)
+    }
+
+    /// An aggregate initialized without its own braces takes as many elements as it needs.
+    func fillElided(_ ini: Initializer) throws {
+        let t = ini.type
+        if current.is("{") || !(t.kind == .array || t.kind == .structure || t.kind == .union) || (t.kind == .array && current.kind == .string) {
+            try fill(ini); return
+        }
+        try enter(); defer { leave() }
+        for (i, c) in ini.children.enumerated() where i == 0 || t.kind != .union {
+            if i > 0 { guard current.is(","), !peek(1).is("}") else { return }; pos += 1 }
+            try fillElided(c)
+        }
+    }
+
+    /// `T x = init;` inside a function: zero the object, then assign each initialized leaf.
+    func localInitializer(_ v: Variable, at loc: SourceLocation) throws -> Node {
+        let ini = try initializer(v.type)
+        v.type = ini.type
+        let block = Node(.block, at: loc)
+        let zero = Node(.memZero, at: loc)
+        zero.variable = v
+        if v.type.isAggregate { block.body.append(zero) }
+        try assignLeaves(ini, target: variableNode(v, at: loc), into: block)
+        return block
+    }
+
+    func assignLeaves(_ ini: Initializer, target: Node, into block: Node) throws {
+        if let e = ini.expr {
+            let s = Node(.exprStmt, at: e.loc)
+            s.lhs = try assign(target, e, at: e.loc)
+            s.lhs!.lhs!.type = target.type.copy()           // initializing a const object is allowed
+            block.body.append(s)
+            return
+        }
+        let loc = target.loc
+        for (i, c) in ini.children.enumerated() {
+            if ini.type.kind == .array {
+                try assignLeaves(c, target: try deref(try add(target, number(Int64(i), at: loc), at: loc), at: loc), into: block)
+            } else {
+                let m = ini.type.members[i]
+                let x = Node(.member, at: loc)
+                x.lhs = target; x.member = m; x.type = m.type
+                try assignLeaves(c, target: x, into: block)
+            }
+        }
+    }
+
+    /// `T x = init;` at file scope: the initial bytes and relocations of the object.
+    func globalInitializer(_ v: Variable) throws {
+        let ini = try initializer(v.type)
+        v.type = ini.type
+        var bytes = [UInt8](repeating: 0, count: v.type.size)
+        try writeLeaves(ini, offset: 0, into: &bytes, v)
+        v.initData = bytes
+    }
+
+    func writeLeaves(_ ini: Initializer, offset: Int, into bytes: inout [UInt8], _ v: Variable) throws {
+        if let e = ini.expr {
+            if ini.type.isAggregate { throw CompileError("initializer element is not constant", at: e.loc) }
+            if ini.type.kind == .pointer || ini.type.size == 4, let a = try evaluateAddress(e) {
+                v.relocations.append((offset, a.label, a.addend))
+                return
+            }
+            let value: Int64
+            do { value = try evaluate(e) } catch { throw CompileError("initializer element is not constant", at: e.loc) }
+            for k in 0..<ini.type.size { bytes[offset + k] = UInt8(truncatingIfNeeded: value >> (8 * Int64(k))) }
+            return
+        }
+        for (i, c) in ini.children.enumerated() {
+            let off = ini.type.kind == .array ? i * ini.type.base!.size : ini.type.members[i].offset
+            try writeLeaves(c, offset: offset + off, into: &bytes, v)
+        }
+    }
+}
