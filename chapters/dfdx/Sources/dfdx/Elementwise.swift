@@ -15,37 +15,37 @@ extension Tensor {
         case .neg:
             return record(out, "neg", [x], vjp: { g in
                 // BEGIN SOLUTION dfdx.5: VJP of neg: d(-x)/dx = -1
-                [-g]
+                return [-g]
                 // END SOLUTION dfdx.5
             }, jvp: { t in -t[0]! })
         case .exp:
             return record(out, "exp", [x], vjp: { g in
                 // BEGIN SOLUTION dfdx.6: VJP of exp: d(e^x)/dx = e^x, which is the output y
-                [g * y()]
+                return [g * y()]
                 // END SOLUTION dfdx.6
             }, jvp: { t in t[0]! * y() })
         case .log:
             return record(out, "log", [x], vjp: { g in
                 // BEGIN SOLUTION dfdx.7: VJP of log: d(log x)/dx = 1/x
-                [g / x]
+                return [g / x]
                 // END SOLUTION dfdx.7
             }, jvp: { t in t[0]! / x })
         case .sqrt:
             return record(out, "sqrt", [x], vjp: { g in
                 // BEGIN SOLUTION dfdx.8: VJP of sqrt: d(sqrt x)/dx = 1 / (2 sqrt x)
-                [g * 0.5 / y()]
+                return [g * 0.5 / y()]
                 // END SOLUTION dfdx.8
             }, jvp: { t in t[0]! * 0.5 / y() })
         case .sin:
             return record(out, "sin", [x], vjp: { g in
                 // BEGIN SOLUTION dfdx.9: VJP of sin: d(sin x)/dx = cos x
-                [g * x.cos()]
+                return [g * x.cos()]
                 // END SOLUTION dfdx.9
             }, jvp: { t in t[0]! * x.cos() })
         case .reciprocal:
             return record(out, "reciprocal", [x], vjp: { g in
                 // BEGIN SOLUTION dfdx.10: VJP of 1/x: d(1/x)/dx = -1/x^2 = -y^2
-                [-g * y() * y()]
+                return [-g * y() * y()]
                 // END SOLUTION dfdx.10
             }, jvp: { t in -t[0]! * y() * y() })
         }
@@ -63,17 +63,17 @@ extension Tensor {
         case .add:
             return record(out, "add", [a, b], vjp: { g in
                 // BEGIN SOLUTION dfdx.11: VJP of a + b: the gradient passes unchanged to both
-                [g, g]
+                return [g, g]
                 // END SOLUTION dfdx.11
             }, jvp: { t in sumTangents(t[0], t[1]) })
         case .mul:
             return record(out, "mul", [a, b], vjp: { g in
                 // BEGIN SOLUTION dfdx.12: VJP of a * b: each input gets the gradient times the other input
-                [g * b, g * a]
+                return [g * b, g * a]
                 // END SOLUTION dfdx.12
             }, jvp: { t in
                 // BEGIN SOLUTION dfdx.26: JVP of a * b (product rule): ta * b + a * tb, skipping absent tangents
-                sumTangents(t[0].map { $0 * b }, t[1].map { a * $0 })
+                return sumTangents(t[0].map { $0 * b }, t[1].map { a * $0 })
                 // END SOLUTION dfdx.26
             })
         case .maximum:
@@ -81,13 +81,13 @@ extension Tensor {
             let toA = withNoGrad { b.binary(.cmplt, a) + 0.5 * a.binary(.cmpeq, b) }
             return record(out, "maximum", [a, b], vjp: { g in
                 // BEGIN SOLUTION dfdx.13: VJP of maximum: the gradient goes to the larger input (split on ties)
-                [g * toA, g * (1 - toA)]
+                return [g * toA, g * (1 - toA)]
                 // END SOLUTION dfdx.13
             }, jvp: { t in sumTangents(t[0].map { $0 * toA }, t[1].map { $0 * (1 - toA) }) })
         case .pow:
             return record(out, "pow", [a, b], vjp: { g in
                 // BEGIN SOLUTION dfdx.14: VJP of a^b: b a^(b-1) for a, a^b log(a) for b (only when b needs it)
-                [g * b * a.binary(.pow, b - 1), b.requiresGrad ? g * y() * a.log() : nil]
+                return [g * b * a.binary(.pow, b - 1), b.requiresGrad ? g * y() * a.log() : nil]
                 // END SOLUTION dfdx.14
             }, jvp: { t in sumTangents(t[0].map { $0 * b * a.binary(.pow, b - 1) }, t[1].map { $0 * y() * a.log() }) })
         case .cmplt, .cmpeq:

@@ -10,7 +10,7 @@ extension Tensor {
         }
         return record(out, "matmul", [a, b], vjp: { g in
             // BEGIN SOLUTION dfdx.21: VJP of matmul: dA = G B^T, dB = A^T G (transposing the last two dims)
-            [g.matmulPrimitive(b.transpose(-1, -2)), a.transpose(-1, -2).matmulPrimitive(g)]
+            return [g.matmulPrimitive(b.transpose(-1, -2)), a.transpose(-1, -2).matmulPrimitive(g)]
             // END SOLUTION dfdx.21
         }, jvp: { t in sumTangents(t[0].map { $0.matmulPrimitive(b) }, t[1].map { a.matmulPrimitive($0) }) })
     }
@@ -53,7 +53,7 @@ extension Tensor {
         let inputShape = shape
         return record(out, "gather", [x], vjp: { g in
             // BEGIN SOLUTION dfdx.22: VJP of gather: scatter-add the gradient back to the positions that were read
-            [g.scatterAdd(dim: d, index: index, outShape: inputShape)]
+            return [g.scatterAdd(dim: d, index: index, outShape: inputShape)]
             // END SOLUTION dfdx.22
         }, jvp: { t in t[0]!.gather(dim: d, index: index, indexShape: indexShape) })
     }

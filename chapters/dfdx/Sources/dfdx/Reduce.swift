@@ -16,7 +16,7 @@ extension Tensor {
         case .sum:
             return record(out, "sum", [x], vjp: { g in
                 // BEGIN SOLUTION dfdx.19: VJP of sum: every summed element gets the output's gradient
-                [g.expand(inputShape)]
+                return [g.expand(inputShape)]
                 // END SOLUTION dfdx.19
             }, jvp: { t in t[0]!.reduce(.sum, axes: axes) })
         case .max:
@@ -26,7 +26,7 @@ extension Tensor {
             let share = withNoGrad { winners / winners.reduce(.sum, axes: axes).expand(inputShape) }
             return record(out, "max", [x], vjp: { g in
                 // BEGIN SOLUTION dfdx.20: VJP of max: the gradient goes to the elements that were the max (shared on ties)
-                [g.expand(inputShape) * share]
+                return [g.expand(inputShape) * share]
                 // END SOLUTION dfdx.20
             }, jvp: { t in (t[0]! * share).reduce(.sum, axes: axes) })
         }

@@ -1,0 +1,52 @@
+# Rewrites solution regions. Modes (awk -v mode=...):
+#   stub        student version: a Swift region becomes fatalError("TODO(id): instruction");
+#               a Markdown region becomes a one-line note. Nothing of the region is kept.
+#   instrument  check-todos version: a Swift region keeps its code, preceded by
+#               `if __stubbed("id") { fatalError("TODO(id): instruction") }`, so one build can
+#               play the student stub of any single id at run time (PICOGRAD_STUB=id).
+#   list        prints "id<TAB>file:line<TAB>instruction" for every region.
+# With -v only=CHAPTER, regions of other chapters are left as they are (markers included).
+# Markers (see README, "For instructors"):
+#   // BEGIN SOLUTION <id>: <one-line instruction>      ...      // END SOLUTION <id>
+#   <!-- BEGIN SOLUTION <id> -->                         ...      <!-- END SOLUTION <id> -->
+function swift_string(s) { gsub(/\\/, "\\\\", s); gsub(/"/, "\\\"", s); return s }
+{
+    line = $0
+    if (match(line, /^[ \t]*\/\/ BEGIN SOLUTION [a-z0-9]+\.[0-9]+: /)) {
+        if (inside) { printf "%s:%d: nested BEGIN SOLUTION\n", FILENAME, FNR > "/dev/stderr"; bad = 1 }
+        indent = line; sub(/[^ \t].*$/, "", indent)
+        rest = line; sub(/^[ \t]*\/\/ BEGIN SOLUTION /, "", rest)
+        id = rest; sub(/:.*$/, "", id)
+        instruction = rest; sub(/^[^:]*: /, "", instruction)
+        if (only != "" && index(id, only ".") != 1) { print line; next }
+        inside = 1; opened = FNR
+        if (mode == "list") print id "\t" FILENAME ":" FNR "\t" instruction
+        else if (mode == "stub") print indent "fatalError(\"TODO(" id "): " swift_string(instruction) "\")"
+        else print indent "if __stubbed(\"" id "\") { fatalError(\"TODO(" id "): " swift_string(instruction) "\") }"
+        next
+    }
+    if (match(line, /^[ \t]*<!-- BEGIN SOLUTION [a-z0-9]+\.[0-9]+ -->/)) {
+        rest = line; sub(/^[ \t]*<!-- BEGIN SOLUTION /, "", rest); id = rest; sub(/ .*$/, "", id)
+        if (only != "" && index(id, only ".") != 1) { print line; next }
+        inside = 1; opened = FNR
+        if (mode == "list") print id "\t" FILENAME ":" FNR "\t(lecture)"
+        else if (mode == "stub") print "> *TODO(" id "): this part of the lecture shows the solution; it returns when your code passes `scripts/grade`.*"
+        else print line
+        next
+    }
+    if (match(line, /^[ \t]*(\/\/|<!--) END SOLUTION /) && !inside) {
+        if (only != "") { print line; next }
+    }
+    if (match(line, /^[ \t]*(\/\/|<!--) END SOLUTION /)) {
+        if (!inside) { printf "%s:%d: END SOLUTION without BEGIN\n", FILENAME, FNR > "/dev/stderr"; bad = 1 }
+        inside = 0
+        if (mode == "instrument" && line ~ /<!--/) print line
+        next
+    }
+    if (inside && mode == "stub") next
+    if (mode != "list") print line
+}
+END {
+    if (inside) { printf "%s:%d: BEGIN SOLUTION without END\n", FILENAME, opened > "/dev/stderr"; bad = 1 }
+    if (bad) exit 1
+}
