@@ -13,10 +13,14 @@ let package = Package(
     ],
     dependencies: [
         .package(path: "chapters/dfdx"),
+        .package(path: "chapters/lego"),
         .package(path: "chapters/ctoriscv"),
     ],
     targets: [
-        .target(name: "picograd", dependencies: [.product(name: "dfdx", package: "dfdx")]),
+        .target(name: "picograd", dependencies: [
+            .product(name: "dfdx", package: "dfdx"),
+            .product(name: "lego", package: "lego"),
+        ]),
         // The grading checks: one library, two front ends (Swift Testing suites and `grade`).
         .target(name: "Grading",
                 dependencies: ["picograd", .product(name: "ctoriscv-lib", package: "ctoriscv")],
@@ -29,8 +33,10 @@ let package = Package(
         // Each chapter's own unit tests, built from the umbrella so CI builds every chapter once.
         .testTarget(name: "dfdxTests", dependencies: [.product(name: "dfdx", package: "dfdx")],
                     path: "chapters/dfdx/Tests/dfdxTests"),
+        .testTarget(name: "legoTests", dependencies: [.product(name: "lego", package: "lego")],
+                    path: "chapters/lego/Tests/legoTests"),
         .testTarget(name: "ctoriscvTests", dependencies: [.product(name: "ctoriscv-lib", package: "ctoriscv")],
-                    path: "chapters/ctoriscv/Tests/ctoriscvTests"),
+                    path: "chapters/ctoriscv/Tests/ctoriscvTests", exclude: ["corpus"]),
     ],
     swiftLanguageModes: [.v6]
 )

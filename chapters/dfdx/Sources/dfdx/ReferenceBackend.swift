@@ -150,10 +150,24 @@ public final class ReferenceBackend: Backend, @unchecked Sendable {
         let p = host(x.buffer), q = host(y.buffer), o = host(out)
         let batch = Array(x.shape.dropLast(2))
         o.update(repeating: 0, count: out.count)
-        // one (M x K) @ (K x N) product per batch element, in i-k-j order so the inner loop
-        // runs along a row of y and a row of out
+        // One (M x K) @ (K x N) product per batch element. The loop order follows memory:
+        // when a column of y is contiguous (y is a transposed weight, as in x @ W^T), each
+        // output is a dot product of two contiguous runs; otherwise go i-k-j, so the inner
+        // loop runs along a row of y and a row of out.
         walk(batch, Array(x.strides.dropLast(2)), x.offset, Array(y.strides.dropLast(2)), y.offset) { bi, xo, yo, _ in
             let ob = o + bi * m * n
+            if yk == 1 && xk == 1 {
+                for i in 0..<m {
+                    let xrow = p + xo + i * xm
+                    for j in 0..<n {
+                        let ycol = q + yo + j * yn
+                        var acc: Float = 0
+                        for kk in 0..<k { acc += xrow[kk] * ycol[kk] }
+                        ob[i * n + j] = acc
+                    }
+                }
+                return
+            }
             for i in 0..<m {
                 let row = ob + i * n
                 for kk in 0..<k {
