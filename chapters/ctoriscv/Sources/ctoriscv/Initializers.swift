@@ -106,8 +106,7 @@ extension Parser {
     func assignLeaves(_ ini: Initializer, target: Node, into block: Node) throws {
         if let e = ini.expr {
             let s = Node(.exprStmt, at: e.loc)
-            s.lhs = try assign(target, e, at: e.loc)
-            s.lhs!.lhs!.type = target.type.copy()           // initializing a const object is allowed
+            s.lhs = try assign(target, e, at: e.loc, initializing: true)   // a const object may be initialized
             block.body.append(s)
             return
         }

@@ -114,10 +114,10 @@ extension Parser {
     }
 
     /// `l = r`: l must be a modifiable lvalue; r is converted to l's type.
-    func assign(_ l: Node, _ r: Node, at loc: SourceLocation) throws -> Node {
+    func assign(_ l: Node, _ r: Node, at loc: SourceLocation, initializing: Bool = false) throws -> Node {
         guard isLvalue(l) else { throw CompileError("lvalue required as left operand of assignment", at: loc) }
         if l.type.kind == .array { throw CompileError("assignment to expression with array type", at: loc) }
-        if l.type.isConst { throw CompileError("assignment of read-only location", at: loc) }
+        if l.type.isConst && !initializing { throw CompileError("assignment of read-only location", at: loc) }
         if l.type.kind == .structure || l.type.kind == .union {
             guard l.type.isCompatible(with: r.type) else { throw CompileError("incompatible types when assigning to type '\(l.type)' from type '\(r.type)'", at: loc) }
             return binary(.assign, l, r, type: l.type, at: loc)

@@ -20,6 +20,7 @@ let usage = """
 usage: ctoriscv file.c [-S] [-o out] [-I dir]...   compile (assembly with -S, else an ELF executable)
        ctoriscv file.c --run [--stats]             compile and run on the emulator
        ctoriscv --emulate prog.elf [--stats]       run an RV32IM ELF executable
+       ctoriscv --runtime-asm out.s                write the runtime library's assembly
 """
 
 func printError(_ message: String) {
@@ -59,6 +60,10 @@ while !args.isEmpty {
         guard !args.isEmpty else { fail("ctoriscv: -I needs a directory\n" + usage) }
         includes.append(args.removeFirst())
     case "-h", "--help": print(usage); exit(0)
+    case "--runtime-asm":       // the runtime library's assembly, for linking with GNU tools
+        guard !args.isEmpty, let asm = try? runtimeAssembly(),
+              FileManager.default.createFile(atPath: args[0], contents: Data(asm.utf8)) else { fail("ctoriscv: --runtime-asm needs a writable file") }
+        exit(0)
     default:
         if a.hasPrefix("-I") && a.count > 2 { includes.append(String(a.dropFirst(2))); continue }
         if a.hasPrefix("-") { fail("ctoriscv: unknown option '\(a)'\n" + usage) }

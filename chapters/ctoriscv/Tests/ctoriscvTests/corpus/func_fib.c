@@ -1,0 +1,3 @@
+#include "test.h"
+int fib(int n) { if (n < 2) return n; return fib(n - 1) + fib(n - 2); }
+int main() { ASSERT(55, fib(10)); return 0; }

@@ -1,0 +1,2 @@
+#include "test.h"
+int main() { int l = __LINE__; ASSERT(2, l); return 0; }

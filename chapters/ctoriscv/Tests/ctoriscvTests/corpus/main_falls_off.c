@@ -1,0 +1,2 @@
+#include "test.h"
+int main() { int x = 1; x++; }

@@ -1,0 +1,2 @@
+#include "test.h"
+int main() { return 0; }
