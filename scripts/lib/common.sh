@@ -5,8 +5,11 @@ REGIONS_AWK="$ROOT/scripts/lib/regions.awk"
 # Files of the working tree that git tracks or would track (no build folders, no data).
 tree_files() { (cd "$ROOT" && git ls-files -co --exclude-standard | while read -r f; do [ -e "$f" ] && printf '%s\n' "$f"; done) }
 
+# Where solution regions may live: chapter sources, shared code, the CLI, lectures.
+REGION_DIRS='^(chapters|shared|Sources|lectures)/'
+
 # Files that hold solution regions (Swift sources and lectures).
-region_files() { (cd "$ROOT" && tree_files | grep -E '\.(swift|md)$' | while read -r f; do grep -lE 'BEGIN SOLUTION' "$f" 2>/dev/null; done) | grep -v '^scripts/' || true; }
+region_files() { (cd "$ROOT" && tree_files | grep -E "$REGION_DIRS" | grep -E '\.(swift|md)$' | while read -r f; do grep -lE 'BEGIN SOLUTION' "$f" 2>/dev/null; done) || true; }
 
 # "id<TAB>file:line<TAB>instruction" for every region, optionally of one chapter.
 list_regions() {

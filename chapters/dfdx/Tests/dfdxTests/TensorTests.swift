@@ -67,6 +67,19 @@ func close(_ a: [Float], _ b: [Float], rtol: Float = 1e-4, atol: Float = 1e-5) -
         #expect(a.grad?.toArray() == [1, 1, 1, 1, 1, 1])
     }
 
+    @Test func graphIsFreedAfterUse() {
+        // an op's node must not keep its own output alive (no reference cycle), or every
+        // activation of a training run would leak
+        weak var weakOut: Tensor?
+        do {
+            let x = Tensor([1, 2, 3], shape: [3]); x.requiresGrad = true
+            let y = x.exp().sqrt().reciprocal()
+            weakOut = y
+            y.sum().backward()
+        }
+        #expect(weakOut == nil)
+    }
+
     @Test func noGradAndDetach() {
         let x = Tensor(2, requiresGrad: true)
         let y = withNoGrad { x * x }
