@@ -1,0 +1,52 @@
+// Linear and Embedding: the two layers that hold most of a language model's weights.
+//
+// Initialization follows PyTorch so training curves look like torch's: nn.Linear draws
+// weight and bias from U(-1/sqrt(in), 1/sqrt(in)) (kaiming-uniform with a = sqrt(5)),
+// nn.Embedding from N(0, 1), both from dfdx's default generator (`manualSeed`).
+
+/// Uniform samples in [-bound, bound) from the default generator.
+func uniformInit(_ shape: [Int], bound: Float) -> Tensor {
+    parameter(Tensor.rand(shape) * (2 * bound) - bound)
+}
+
+/// y = x W^T + b (torch.nn.Linear). weight [out, in], bias [out].
+public final class Linear: Module {
+    /// [outFeatures, inFeatures]
+    public let weight: Tensor
+    /// [outFeatures], or nil with `bias: false`.
+    public let bias: Tensor?
+
+    public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true) {
+        check(inFeatures > 0 && outFeatures > 0, "Linear: feature counts must be positive, got \(inFeatures) and \(outFeatures)")
+        let bound = 1 / Float(inFeatures).squareRoot()
+        weight = uniformInit([outFeatures, inFeatures], bound: bound)
+        self.bias = bias ? uniformInit([outFeatures], bound: bound) : nil
+    }
+
+    /// x: [..., in] -> [..., out]. Cost: 2 * rows * in * out flops.
+    public override func forward(_ x: Tensor) -> Tensor {
+        check(x.rank >= 1 && x.shape[x.rank - 1] == weight.shape[1],
+              "Linear: input of shape \(x.shape) does not end in \(weight.shape[1]) features (weight \(weight.shape))")
+        // BEGIN SOLUTION lego.2: multiply by the transposed weight, then add the bias if there is one
+        let y = x.matmul(weight.transpose(0, 1))
+        guard let bias else { return y }
+        return y + bias
+        // END SOLUTION lego.2
+    }
+}
+
+/// A lookup table of `count` vectors of size `dim` (torch.nn.Embedding). weight [count, dim].
+public final class Embedding: Module {
+    /// [count, dim]
+    public let weight: Tensor
+
+    public init(_ count: Int, _ dim: Int) {
+        check(count > 0 && dim > 0, "Embedding: count and dim must be positive, got \(count) and \(dim)")
+        weight = parameter(Tensor.randn([count, dim]))
+    }
+
+    /// ids of shape `shape` -> [shape..., dim]: the rows of the table.
+    public func callAsFunction(_ ids: [Int], shape: [Int]) -> Tensor {
+        weight.embedding(ids, idsShape: shape)
+    }
+}

@@ -1,0 +1,52 @@
+// LayerNorm (GPT-2) and RMSNorm (llama): rescale each vector to a standard size, then
+// apply a learned per-channel gain. Both are composed from dfdx ops, so autodiff gives
+// their (famously fiddly) backward passes for free.
+
+/// (x - mean) / sqrt(var + eps) * weight + bias over the last dim (torch.nn.LayerNorm).
+public final class LayerNorm: Module {
+    /// [dim], initialized to ones.
+    public let weight: Tensor
+    /// [dim], initialized to zeros.
+    public let bias: Tensor
+    public let eps: Float
+
+    public init(_ dim: Int, eps: Float = 1e-5) {
+        weight = parameter(Tensor.ones([dim]))
+        bias = parameter(Tensor.zeros([dim]))
+        self.eps = eps
+    }
+
+    /// x: [..., dim] -> [..., dim]
+    public override func forward(_ x: Tensor) -> Tensor {
+        check(x.rank >= 1 && x.shape[x.rank - 1] == weight.shape[0],
+              "LayerNorm: input of shape \(x.shape) does not end in \(weight.shape[0])")
+        // BEGIN SOLUTION lego.3: subtract the mean over the last dim, divide by sqrt(population variance + eps), then scale by weight and shift by bias
+        let mean = x.mean(dim: -1, keepdim: true)
+        let centered = x - mean
+        let variance = (centered * centered).mean(dim: -1, keepdim: true)
+        return centered / (variance + eps).sqrt() * weight + bias
+        // END SOLUTION lego.3
+    }
+}
+
+/// x / sqrt(mean(x^2) + eps) * weight over the last dim (llama's RMSNorm, torch.nn.RMSNorm).
+public final class RMSNorm: Module {
+    /// [dim], initialized to ones.
+    public let weight: Tensor
+    public let eps: Float
+
+    public init(_ dim: Int, eps: Float) {
+        weight = parameter(Tensor.ones([dim]))
+        self.eps = eps
+    }
+
+    /// x: [..., dim] -> [..., dim]
+    public override func forward(_ x: Tensor) -> Tensor {
+        check(x.rank >= 1 && x.shape[x.rank - 1] == weight.shape[0],
+              "RMSNorm: input of shape \(x.shape) does not end in \(weight.shape[0])")
+        // BEGIN SOLUTION lego.4: divide by the root of the mean square over the last dim (plus eps), then scale by weight
+        let meanSquare = (x * x).mean(dim: -1, keepdim: true)
+        return x / (meanSquare + eps).sqrt() * weight
+        // END SOLUTION lego.4
+    }
+}

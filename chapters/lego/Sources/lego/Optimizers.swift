@@ -1,0 +1,146 @@
+// Optimizers with PyTorch's exact update rules (torch.optim.SGD, torch.optim.AdamW).
+//
+// Parameters are shared by reference with the model, so an update overwrites them in place
+// (`Tensor.assign`) under `withNoGrad`. A parameter whose `.grad` is nil is skipped, as in torch.
+
+/// What training loops and checkpoints need from an optimizer.
+public protocol Optimizer: AnyObject {
+    /// The parameters it updates, in order.
+    var params: [Tensor] { get }
+    /// The learning rate of the next `step()` (schedules set it).
+    var lr: Float { get set }
+    /// One update from the current gradients.
+    func step()
+    /// Buffers (momentum, moments, step count) by name, for checkpoints.
+    func stateDict() -> [String: Tensor]
+    /// Restores what `stateDict()` returned.
+    func loadStateDict(_ state: [String: Tensor]) throws
+}
+
+extension Optimizer {
+    /// Drops every gradient (torch's zero_grad(set_to_none=True)).
+    public func zeroGrad() {
+        for p in params { p.grad = nil }
+    }
+}
+
+/// A thrown error for optimizer state that does not fit.
+public struct OptimizerStateError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// Stochastic gradient descent with momentum, dampening 0, decoupled-from-nothing L2 weight
+/// decay (added to the gradient) and optional Nesterov momentum (torch.optim.SGD).
+public final class SGD: Optimizer {
+    public let params: [Tensor]
+    public var lr: Float
+    public let momentum: Float
+    public let weightDecay: Float
+    public let nesterov: Bool
+    /// Momentum buffers, created on a parameter's first step.
+    var buffers: [Tensor?]
+
+    public init(_ params: [Tensor], lr: Float, momentum: Float = 0, weightDecay: Float = 0, nesterov: Bool = false) {
+        check(!nesterov || momentum > 0, "SGD: nesterov needs momentum > 0")
+        (self.params, self.lr, self.momentum, self.weightDecay, self.nesterov) = (params, lr, momentum, weightDecay, nesterov)
+        buffers = Array(repeating: nil, count: params.count)
+    }
+
+    public func step() {
+        withNoGrad {
+            for (i, p) in params.enumerated() {
+                guard let grad = p.grad else { continue }
+                // BEGIN SOLUTION lego.13: g = grad + wd*p; with momentum: buf = g on the first step, else momentum*buf + g; nesterov uses g + momentum*buf, else buf; then p -= lr*g
+                var g = weightDecay != 0 ? grad + weightDecay * p : grad
+                if momentum != 0 {
+                    let buf = buffers[i].map { momentum * $0 + g } ?? g.contiguous()
+                    buffers[i] = buf
+                    g = nesterov ? g + momentum * buf : buf
+                }
+                p.assign(p - lr * g)
+                // END SOLUTION lego.13
+            }
+        }
+    }
+
+    public func stateDict() -> [String: Tensor] {
+        var out: [String: Tensor] = [:]
+        for (i, b) in buffers.enumerated() { if let b { out["state.\(i).momentum_buffer"] = b } }
+        return out
+    }
+
+    public func loadStateDict(_ state: [String: Tensor]) throws {
+        for i in params.indices { buffers[i] = state["state.\(i).momentum_buffer"] }
+    }
+}
+
+/// Adam with decoupled weight decay (torch.optim.AdamW):
+/// p *= 1 - lr*wd; m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
+/// p -= lr/(1-b1^t) * m / (sqrt(v)/sqrt(1-b2^t) + eps).
+public final class AdamW: Optimizer {
+    public let params: [Tensor]
+    public var lr: Float
+    public let betas: (Float, Float)
+    public let eps: Float
+    public let weightDecay: Float
+    /// First and second moments, zeros until a parameter's first step.
+    var m: [Tensor?], v: [Tensor?]
+    /// Steps taken per parameter.
+    var steps: [Int]
+
+    public init(_ params: [Tensor], lr: Float, betas: (Float, Float) = (0.9, 0.999), eps: Float = 1e-8,
+                weightDecay: Float = 0.01) {
+        (self.params, self.lr, self.betas, self.eps, self.weightDecay) = (params, lr, betas, eps, weightDecay)
+        m = Array(repeating: nil, count: params.count)
+        v = m
+        steps = Array(repeating: 0, count: params.count)
+    }
+
+    public func step() {
+        withNoGrad {
+            let (b1, b2) = betas
+            for (i, p) in params.enumerated() {
+                guard let g = p.grad else { continue }
+                steps[i] += 1
+                // BEGIN SOLUTION lego.14: decay p by (1 - lr*wd); update m and v; bias-correct with t = steps[i]; p -= lr/bc1 * m / (sqrt(v)/sqrt(bc2) + eps)
+                let t = Float(steps[i])
+                let mi = b1 * (m[i] ?? Tensor.zeros(p.shape, device: p.device)) + (1 - b1) * g
+                let vi = b2 * (v[i] ?? Tensor.zeros(p.shape, device: p.device)) + (1 - b2) * g * g
+                m[i] = mi
+                v[i] = vi
+                let bc1 = 1 - pow(b1, t), bc2 = 1 - pow(b2, t)
+                let decayed = p * (1 - lr * weightDecay)
+                p.assign(decayed - (lr / bc1) * mi / (vi.sqrt() / bc2.squareRoot() + eps))
+                // END SOLUTION lego.14
+            }
+        }
+    }
+
+    public func stateDict() -> [String: Tensor] {
+        var out: [String: Tensor] = [:]
+        for i in params.indices {
+            guard let mi = m[i], let vi = v[i] else { continue }
+            out["state.\(i).exp_avg"] = mi
+            out["state.\(i).exp_avg_sq"] = vi
+            out["state.\(i).step"] = Tensor(Float(steps[i]))
+        }
+        return out
+    }
+
+    public func loadStateDict(_ state: [String: Tensor]) throws {
+        for (i, p) in params.enumerated() {
+            guard let mi = state["state.\(i).exp_avg"] else { m[i] = nil; v[i] = nil; steps[i] = 0; continue }
+            guard let vi = state["state.\(i).exp_avg_sq"], let s = state["state.\(i).step"],
+                  mi.shape == p.shape, vi.shape == p.shape else {
+                throw OptimizerStateError(description: "AdamW.loadStateDict: state of parameter \(i) is incomplete or does not match shape \(p.shape)")
+            }
+            (m[i], v[i], steps[i]) = (mi, vi, Int(s.item()))
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
