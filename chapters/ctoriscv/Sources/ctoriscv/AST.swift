@@ -49,12 +49,15 @@ final class Node {
     let kind: Kind
     let loc: SourceLocation
     var type: CType = .int
-    var lhs: Node?
-    var rhs: Node?
+    /// The longest path to a leaf; the parser refuses trees too tall to walk recursively.
+    var height = 1
+    var lhs: Node? { didSet { grow(lhs) } }
+    var rhs: Node? { didSet { grow(rhs) } }
     // if / for / while / do / conditional
-    var cond: Node?
-    var then: Node?
-    var els: Node?
+    var cond: Node? { didSet { grow(cond) } }
+    var then: Node? { didSet { grow(then) } }
+    var els: Node? { didSet { grow(els) } }
+    func grow(_ child: Node?) { if let c = child { height = max(height, c.height + 1) } }
     var initStmt: Node?
     var inc: Node?
     var body: [Node] = []            // block statements, call arguments

@@ -50,9 +50,9 @@ public final class Emulator {
         }
         guard elf[4] == 1, elf[5] == 1, try u(18, 2) == 243 else { throw EmulatorError(description: "not a 32-bit little-endian RISC-V ELF file") }
         let entry = try u(24, 4), phoff = try u(28, 4), phentsize = try u(42, 2), phnum = try u(44, 2)
-        let memory = UnsafeMutableRawPointer.allocate(byteCount: Emulator.memorySize, alignment: 16)
+        // calloc maps fresh zero pages lazily, so an unused megabyte costs nothing.
+        guard let memory = calloc(1, Emulator.memorySize) else { throw EmulatorError(description: "out of memory") }
         self.memory = memory
-        memory.initializeMemory(as: UInt8.self, repeating: 0, count: Emulator.memorySize)
         regs = UnsafeMutablePointer<UInt32>.allocate(capacity: 32)
         regs.initialize(repeating: 0, count: 32)
         var lo = Int.max, hi = 0
@@ -98,7 +98,7 @@ public final class Emulator {
     private func deallocate() {
         if freed { return }
         freed = true
-        memory.deallocate(); code.deallocate(); regs.deallocate()
+        free(memory); code.deallocate(); regs.deallocate()
     }
     deinit { deallocate() }
 

@@ -13,7 +13,12 @@ private let punctuators: [String] = [
     "[", "]", "(", ")", "{", "}", ".", "&", "*", "+", "-", "~", "!", "/", "%", "<", ">",
     "^", "|", "?", ":", ";", "=", ",", "#",
 ].sorted { $0.count > $1.count }
-private let punctuatorBytes: [[UInt8]] = punctuators.map { Array($0.utf8) }
+/// Candidates by first byte, longest first: at most four comparisons per punctuator.
+private let punctuatorsByFirstByte: [[(text: String, bytes: [UInt8])]] = {
+    var table = [[(text: String, bytes: [UInt8])]](repeating: [], count: 256)
+    for p in punctuators { let b = Array(p.utf8); table[Int(b[0])].append((p, b)) }
+    return table
+}()
 
 struct Lexer {
     let file: SourceFile
@@ -79,9 +84,13 @@ struct Lexer {
             while Lexer.isIdentChar(peek()) { i += 1 }
             return Token(kind: .identifier, text: String(decoding: b[start..<i], as: UTF8.self), loc: here)
         }
-        for (n, p) in punctuatorBytes.enumerated() where i + p.count <= b.count && b[i..<i + p.count].elementsEqual(p) {
-            i += p.count
-            return Token(kind: .punctuator, text: punctuators[n], loc: here)
+        for p in punctuatorsByFirstByte[Int(c)] where i + p.bytes.count <= b.count {
+            var k = 1
+            while k < p.bytes.count && b[i + k] == p.bytes[k] { k += 1 }
+            if k == p.bytes.count {
+                i += k
+                return Token(kind: .punctuator, text: p.text, loc: here)
+            }
         }
         throw CompileError("invalid character '\(Character(Unicode.Scalar(c)))'", at: here)
     }

@@ -103,6 +103,7 @@ extension Parser {
 
     // type-suffix = "(" function-parameters | "[" const-expr? "]" type-suffix | ε
     func typeSuffix(_ base: CType) throws -> CType {
+        try enter(); defer { leave() }
         if accept("(") { return try functionParameters(base) }
         if current.is("[") {
             let at = current.loc

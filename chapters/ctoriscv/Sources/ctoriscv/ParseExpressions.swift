@@ -8,7 +8,7 @@ extension Parser {
             let loc = current.loc
             pos += 1
             let r = try assignment()
-            n = binary(.comma, n, r, type: r.type, at: loc)
+            n = try checkHeight(binary(.comma, n, r, type: r.type, at: loc))
         }
         return n
     }
@@ -66,6 +66,7 @@ extension Parser {
             case ">=": l = try compare(.le, r, l, op: op, at: loc)
             default: l = try binaryOperator(op, l, r, at: loc)
             }
+            l = try checkHeight(l)
         }
         return l
     }
@@ -165,6 +166,7 @@ extension Parser {
             } else {
                 return n
             }
+            n = try checkHeight(n)
         }
     }
 

@@ -77,9 +77,15 @@ final class Parser {
     /// Guards the recursion depth so that deeply nested input is an error, not a stack overflow.
     func enter() throws {
         depth += 1
-        if depth > 400 { throw CompileError("nesting too deep", at: current.loc) }
+        if depth > 150 { throw CompileError("nesting too deep", at: current.loc) }
     }
     func leave() { depth -= 1 }
+
+    /// Expression trees taller than this are refused, so code generation cannot overflow the stack.
+    func checkHeight(_ n: Node) throws -> Node {
+        if n.height > 300 { throw CompileError("expression too complex", at: n.loc) }
+        return n
+    }
 
     // MARK: scopes
     func pushScope() { scopes.append(Scope()) }

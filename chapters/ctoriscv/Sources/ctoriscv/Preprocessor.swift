@@ -32,6 +32,8 @@ struct Preprocessor {
     var conditions: [(taken: Bool, inElse: Bool)] = []
     var includePaths: [String]
     var includeDepth = 0
+    /// How deep macro arguments are being expanded inside other macro arguments.
+    var nesting = 0
 
     init(includePaths: [String]) { self.includePaths = includePaths }
 
@@ -242,6 +244,8 @@ struct Preprocessor {
                 if nextIsPaste || prevIsPaste { out += a } else {
                     var sub = Preprocessor(includePaths: [])
                     sub.macros = macros
+                    sub.nesting = nesting + 1
+                    if sub.nesting > 100 { throw CompileError("macro arguments nested too deeply", at: macro.loc) }
                     var expanded = try sub.run(a + [Token(kind: .eof, text: "", loc: macro.loc)])
                     expanded.removeLast()
                     if !expanded.isEmpty { expanded[0].hasSpace = t.hasSpace }
