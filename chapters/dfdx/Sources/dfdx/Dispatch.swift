@@ -71,3 +71,26 @@ public enum Dispatch {
         return out
     }
 }
+
+extension Tensor {
+    /// Runs one primitive given by value (with autodiff): how a recorded graph is replayed
+    /// eagerly, e.g. by a compiler's interpreter or its fallback path.
+    public static func apply(_ primitive: Primitive, _ inputs: [Tensor]) -> Tensor {
+        func pairs(_ flat: [Int]) -> [(Int, Int)] { stride(from: 0, to: flat.count, by: 2).map { (flat[$0], flat[$0 + 1]) } }
+        switch primitive {
+        case .unary(let op): return inputs[0].unary(op)
+        case .binary(let op): return inputs[0].binary(op, inputs[1])
+        case .select: return select(inputs[0], inputs[1], inputs[2])
+        case .reduce(let op, let axes): return inputs[0].reduce(op, axes: axes)
+        case .matmul: return inputs[0].matmulPrimitive(inputs[1])
+        case .gather(let dim, let index, let indexShape): return inputs[0].gather(dim: dim, index: index, indexShape: indexShape)
+        case .scatterAdd(let dim, let index, let outShape): return inputs[0].scatterAdd(dim: dim, index: index, outShape: outShape)
+        case .reshape(let shape): return inputs[0].reshape(shape)
+        case .permute(let order): return inputs[0].permute(order)
+        case .expand(let shape): return inputs[0].expand(shape)
+        case .shrink(let flat): return inputs[0].shrink(pairs(flat))
+        case .pad(let flat): return inputs[0].pad(pairs(flat))
+        case .contiguous: return inputs[0].contiguous()
+        }
+    }
+}
