@@ -6,7 +6,7 @@ import Darwin
 #endif
 
 /// The distribution to sample from: softmax(logits / temperature), keeping only the topK
-/// most likely tokens and then the smallest set whose probability reaches topP (the token
+/// most likely tokens and then (renormalized) the smallest set whose probability reaches topP (the token
 /// that crosses topP is kept, like HF), renormalized. Works on the host in Double.
 public func samplingProbabilities(_ logits: [Float], temperature: Float, topK: Int? = nil, topP: Float? = nil) -> [Double] {
     check(temperature > 0, "samplingProbabilities: temperature must be > 0, got \(temperature)")
@@ -21,9 +21,10 @@ public func samplingProbabilities(_ logits: [Float], temperature: Float, topK: I
     var keep = order.count
     if let k = topK { keep = min(keep, max(k, 1)) }
     if let topP {
+        let kept = order.prefix(keep).reduce(0.0) { $0 + p[$1] }   // renormalized after top-k, like HF
         var cumulative = 0.0
         for (rank, i) in order.prefix(keep).enumerated() {
-            cumulative += p[i]
+            cumulative += p[i] / kept
             if cumulative >= Double(topP) { keep = rank + 1; break }
         }
     }
