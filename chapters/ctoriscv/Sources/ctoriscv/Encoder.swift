@@ -26,27 +26,44 @@ let loads: [String: UInt32] = ["lb": 0, "lh": 1, "lw": 2, "lbu": 4, "lhu": 5]
 let stores: [String: UInt32] = ["sb": 0, "sh": 1, "sw": 2]
 let branches: [String: UInt32] = ["beq": 0, "bne": 1, "blt": 4, "bge": 5, "bltu": 6, "bgeu": 7]
 
-// BEGIN SOLUTION ctoriscv.12: pack the fields of the R, I, S, B, U and J formats into 32-bit words
+/// The six instruction formats. All put the opcode in bits 0-6 and rd, rs1, rs2 (where they
+/// exist) at the same places; they differ in where the immediate's bits go.
+enum Format { case r, i, s, b, u, j }
+
+/// Packs the fields of one instruction into a word. R: `imm` unused, `f7` in bits 25-31.
+/// I, S: a 12-bit immediate. B: a 13-bit even offset. U: `imm` is the upper 20 bits.
+/// J: a 21-bit even offset.
+func pack(_ format: Format, op: UInt32, rd: UInt32 = 0, f3: UInt32 = 0, rs1: UInt32 = 0, rs2: UInt32 = 0,
+          f7: UInt32 = 0, imm: Int32 = 0) -> UInt32 {
+    // BEGIN SOLUTION ctoriscv.12: place the fields and the scrambled immediate bits of each format in the word
+    let u = UInt32(bitPattern: imm)
+    switch format {
+    case .r: return f7 << 25 | rs2 << 20 | rs1 << 15 | f3 << 12 | rd << 7 | op
+    case .i: return (u & 0xFFF) << 20 | rs1 << 15 | f3 << 12 | rd << 7 | op
+    case .s: return (u >> 5 & 0x7F) << 25 | rs2 << 20 | rs1 << 15 | f3 << 12 | (u & 0x1F) << 7 | op
+    case .b:
+        return (u >> 12 & 1) << 31 | (u >> 5 & 0x3F) << 25 | rs2 << 20 | rs1 << 15 | f3 << 12
+            | (u >> 1 & 0xF) << 8 | (u >> 11 & 1) << 7 | op
+    case .u: return (u & 0xFFFFF) << 12 | rd << 7 | op
+    case .j: return (u >> 20 & 1) << 31 | (u >> 1 & 0x3FF) << 21 | (u >> 11 & 1) << 20 | (u >> 12 & 0xFF) << 12 | rd << 7 | op
+    }
+    // END SOLUTION ctoriscv.12
+}
+
 func encodeR(_ f7: UInt32, _ rs2: UInt32, _ rs1: UInt32, _ f3: UInt32, _ rd: UInt32, _ op: UInt32) -> UInt32 {
-    f7 << 25 | rs2 << 20 | rs1 << 15 | f3 << 12 | rd << 7 | op
+    pack(.r, op: op, rd: rd, f3: f3, rs1: rs1, rs2: rs2, f7: f7)
 }
 func encodeI(_ imm: Int32, _ rs1: UInt32, _ f3: UInt32, _ rd: UInt32, _ op: UInt32) -> UInt32 {
-    (UInt32(bitPattern: imm) & 0xFFF) << 20 | rs1 << 15 | f3 << 12 | rd << 7 | op
+    pack(.i, op: op, rd: rd, f3: f3, rs1: rs1, imm: imm)
 }
 func encodeS(_ imm: Int32, _ rs2: UInt32, _ rs1: UInt32, _ f3: UInt32, _ op: UInt32) -> UInt32 {
-    let u = UInt32(bitPattern: imm)
-    return (u >> 5 & 0x7F) << 25 | rs2 << 20 | rs1 << 15 | f3 << 12 | (u & 0x1F) << 7 | op
+    pack(.s, op: op, f3: f3, rs1: rs1, rs2: rs2, imm: imm)
 }
 func encodeB(_ imm: Int32, _ rs2: UInt32, _ rs1: UInt32, _ f3: UInt32) -> UInt32 {
-    let u = UInt32(bitPattern: imm)
-    return (u >> 12 & 1) << 31 | (u >> 5 & 0x3F) << 25 | rs2 << 20 | rs1 << 15 | f3 << 12 | (u >> 1 & 0xF) << 8 | (u >> 11 & 1) << 7 | 0x63
+    pack(.b, op: 0x63, f3: f3, rs1: rs1, rs2: rs2, imm: imm)
 }
-func encodeU(_ imm20: UInt32, _ rd: UInt32, _ op: UInt32) -> UInt32 { (imm20 & 0xFFFFF) << 12 | rd << 7 | op }
-func encodeJ(_ imm: Int32, _ rd: UInt32) -> UInt32 {
-    let u = UInt32(bitPattern: imm)
-    return (u >> 20 & 1) << 31 | (u >> 1 & 0x3FF) << 21 | (u >> 11 & 1) << 20 | (u >> 12 & 0xFF) << 12 | rd << 7 | 0x6F
-}
-// END SOLUTION ctoriscv.12
+func encodeU(_ imm20: UInt32, _ rd: UInt32, _ op: UInt32) -> UInt32 { pack(.u, op: op, rd: rd, imm: Int32(bitPattern: imm20)) }
+func encodeJ(_ imm: Int32, _ rd: UInt32) -> UInt32 { pack(.j, op: 0x6F, rd: rd, imm: imm) }
 
 /// Splits a 32-bit value into the lui part and the sign-extended addi part.
 func hiLo(_ v: Int32) -> (UInt32, Int32) {

@@ -97,6 +97,7 @@ struct Lexer {
 
     // number = decimal | 0 octal | 0x hex, then a u/l/ll suffix in any order
     mutating func number() throws -> Token {
+        // BEGIN SOLUTION ctoriscv.1: lex an integer constant: its digits (decimal, 0 octal, 0x hex), value and u/l/ll suffixes; reject floating point
         let start = i, here = loc(i)
         while Lexer.isIdentChar(peek()) || peek() == 46 || ((peek() == 43 || peek() == 45) && (b[i - 1] | 32) == 101 && !(b[start] == 48 && (b[start + 1] | 32) == 120)) { i += 1 }
         let text = String(decoding: b[start..<i], as: UTF8.self)
@@ -118,6 +119,7 @@ struct Lexer {
         tok.value = v
         tok.isDecimal = radix == 10
         return tok
+        // END SOLUTION ctoriscv.1
     }
 
     /// One escape after a backslash: \n \t \0 \x41 \101 \\ \' \" ...

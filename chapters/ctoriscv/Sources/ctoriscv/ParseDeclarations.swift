@@ -75,6 +75,7 @@ extension Parser {
     // declarator = ("*" ("const" | "volatile")*)* ("(" declarator ")" | identifier?) type-suffix
     func declarator(_ base: CType) throws -> (CType, Token?) {
         try enter(); defer { leave() }
+        // BEGIN SOLUTION ctoriscv.3: parse a declarator: pointers (with qualifiers), then a name or a parenthesized declarator (parsed twice), then the type suffix
         var t = base
         while accept("*") {
             t = .pointer(to: t)
@@ -99,6 +100,7 @@ extension Parser {
         var name: Token?
         if current.kind == .identifier && !keywords.contains(current.text) { name = current; pos += 1 }
         return (try typeSuffix(t), name)
+        // END SOLUTION ctoriscv.3
     }
 
     // type-suffix = "(" function-parameters | "[" const-expr? "]" type-suffix | ε

@@ -49,6 +49,7 @@ extension Parser {
     // shift = add (("<<" | ">>") add)*       add = mul (("+" | "-") mul)*
     // mul = cast (("*" | "/" | "%") cast)*
     func binaryLevel(_ level: Int) throws -> Node {
+        // BEGIN SOLUTION ctoriscv.4: parse the binary operators by precedence climbing over Parser.binaryLevels (left-associative; > and >= swap operands)
         if level == Parser.binaryLevels.count { return try castExpr() }
         var l = try binaryLevel(level + 1)
         while current.kind == .punctuator, let op = Parser.binaryLevels[level].first(where: { $0 == current.text }) {
@@ -69,6 +70,7 @@ extension Parser {
             l = try checkHeight(l)
         }
         return l
+        // END SOLUTION ctoriscv.4
     }
 
     // cast = "(" type-name ")" cast | unary

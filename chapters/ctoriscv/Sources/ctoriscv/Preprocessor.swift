@@ -226,6 +226,7 @@ struct Preprocessor {
 
     /// Replaces parameters in `body` by arguments (`#x` stringized, `x ## y` pasted, others expanded).
     func substitute(_ body: [Token], params: [String], args: [[Token]], at macro: Token) throws -> [Token] {
+        // BEGIN SOLUTION ctoriscv.2: replace macro parameters by arguments: #x stringizes, x ## y pastes, any other argument is fully macro-expanded first
         var out: [Token] = [], i = 0
         func arg(_ t: Token) -> [Token]? { params.firstIndex(of: t.text).map { args[$0] } }
         while i < body.count {
@@ -255,6 +256,7 @@ struct Preprocessor {
             i += 1
         }
         return try paste(out)
+        // END SOLUTION ctoriscv.2
     }
 
     /// Joins `a ## b` into one token by lexing the concatenated spelling.

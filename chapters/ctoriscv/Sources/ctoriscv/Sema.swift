@@ -66,12 +66,14 @@ extension Parser {
     }
 
     func pointerOffset(_ kind: Node.Kind, _ p: Node, _ pt: CType, _ i: Node, at loc: SourceLocation) throws -> Node {
+        // BEGIN SOLUTION ctoriscv.6: scale the integer operand by the pointee size (reject void, function and incomplete pointees)
         let base = pt.base!
         if base.kind == .void || base.kind == .function || !base.isComplete {
             throw CompileError("arithmetic on a pointer to an incomplete type '\(base)'", at: loc)
         }
         let scaled = binary(.mul, try cast(i, to: .int), number(Int64(base.size), at: loc), type: .int, at: loc)
         return binary(kind, p, scaled, type: pt, at: loc)
+        // END SOLUTION ctoriscv.6
     }
 
     /// `p - n` steps back; `p - q` counts elements between two pointers of the same type.

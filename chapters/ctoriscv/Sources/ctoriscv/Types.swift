@@ -112,6 +112,7 @@ func promoted(_ t: CType) -> CType {
 
 /// The usual arithmetic conversions: the common type of a binary operator's integer operands.
 func commonType(_ a: CType, _ b: CType) -> CType {
+    // BEGIN SOLUTION ctoriscv.5: apply the usual arithmetic conversions (promote, then long long, then unsigned wins at equal size)
     let x = promoted(a), y = promoted(b)
     if x.is64 || y.is64 {
         let t = CType.longLong
@@ -122,4 +123,5 @@ func commonType(_ a: CType, _ b: CType) -> CType {
     let t = (x.kind == .long || y.kind == .long) ? CType.long : CType.int
     t.isUnsigned = x.isUnsigned || y.isUnsigned
     return t
+    // END SOLUTION ctoriscv.5
 }
