@@ -13,6 +13,11 @@ enum Op: UInt8 {
     case add, sub, sll, slt, sltu, xor, srl, sra, or, and
     case mul, mulh, mulhsu, mulhu, div, divu, rem, remu
     case ecall, ebreak, fence
+    // Superinstructions: pairs the stack-machine code generator emits all the time, fused at
+    // load time (Emulator.fuse). Each counts as two instructions.
+    case push       // addi sp, sp, -4 ; sw rs2, 0(sp)
+    case pop        // lw rd, 0(sp)    ; addi sp, sp, 4
+    case addiLoad   // addi rd, rs1, imm ; lw rd, 0(rd)   ==  lw rd, imm(rs1)
 }
 
 /// One decoded instruction: 8 bytes, so a program's code stays in cache.

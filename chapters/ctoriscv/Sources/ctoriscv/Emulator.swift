@@ -53,8 +53,8 @@ public final class Emulator {
         // calloc maps fresh zero pages lazily, so an unused megabyte costs nothing.
         guard let memory = calloc(1, Emulator.memorySize) else { throw EmulatorError(description: "out of memory") }
         self.memory = memory
-        regs = UnsafeMutablePointer<UInt32>.allocate(capacity: 32)
-        regs.initialize(repeating: 0, count: 32)
+        regs = UnsafeMutablePointer<UInt32>.allocate(capacity: 33)     // x32 swallows writes to x0
+        regs.initialize(repeating: 0, count: 33)
         var lo = Int.max, hi = 0
         var failure: EmulatorError?
         for i in 0..<phnum {
@@ -85,13 +85,35 @@ public final class Emulator {
                 d.imm = Int32(bitPattern: UInt32(lo + 4 * k) &+ UInt32(bitPattern: d.imm))
             default: break
             }
+            if d.rd == 0 { d.rd = 32 }               // writes to x0 land in x32, so x0 stays 0
             code[k] = d
         }
+        Emulator.fuse(code, count: count)
         pcIndex = entry - lo >= 0 && (entry - lo) % 4 == 0 ? (entry - lo) / 4 : count
         if pcIndex > count { pcIndex = count }
         regs[2] = UInt32(Emulator.memorySize - 64)          // sp; argc = 0, argv = envp = NULL above it
         if let failure { deallocate(); throw failure }
         if pcIndex == count { deallocate(); throw EmulatorError(description: "entry point 0x\(String(entry, radix: 16)) is not in an executable segment") }
+    }
+
+    /// Replaces frequent instruction pairs by one superinstruction at the first one's index.
+    /// The second stays decoded at its own index, so a jump into the middle still works.
+    static func fuse(_ code: UnsafeMutableBufferPointer<Decoded>, count: Int) {
+        guard count > 1 else { return }
+        for k in 0..<(count - 1) {
+            let a = code[k], b = code[k + 1]
+            guard a.op == .addi else {
+                if a.op == .lw && a.rs1 == 2 && a.imm == 0 && a.rd != 2 && a.rd != 32 && b.op == .addi && b.rd == 2 && b.rs1 == 2 && b.imm == 4 {
+                    code[k].op = .pop
+                }
+                continue
+            }
+            if a.rd == 2 && a.rs1 == 2 && a.imm == -4 && b.op == .sw && b.rs1 == 2 && b.imm == 0 && b.rs2 != 2 {
+                code[k].op = .push; code[k].rs2 = b.rs2
+            } else if a.rd != 32 && b.op == .lw && b.rs1 == a.rd && b.rd == a.rd && b.imm == 0 {
+                code[k].op = .addiLoad
+            }
+        }
     }
 
     private var freed = false

@@ -16,15 +16,14 @@ extension Emulator {
         let base = codeBase
         var i = pcIndex
         var steps = 0
-        defer { instructionsExecuted = steps; pcIndex = i }
-        func fault(_ what: String) -> EmulatorError {
+        defer { instructionsExecuted = min(steps, maxSteps); pcIndex = i }
+        func fault(_ what: String, _ i: Int, _ steps: Int) -> EmulatorError {
             EmulatorError(description: "\(what) at pc 0x\(String(base &+ UInt32(i) &* 4, radix: 16)) after \(steps) instructions")
         }
         while true {
-            if steps >= maxSteps { throw fault("step limit of \(maxSteps) reached") }
+            if steps >= maxSteps { throw fault("step limit of \(maxSteps) reached", i, steps) }
             steps &+= 1
             let d = code[i]
-            x[0] = 0
             let rd = Int(d.rd), r1 = x[Int(d.rs1)], r2 = x[Int(d.rs2)]
             let imm = UInt32(bitPattern: d.imm)
             i &+= 1
@@ -35,7 +34,7 @@ extension Emulator {
                 let target = (r1 &+ imm) & ~1
                 x[rd] = base &+ UInt32(i) &<< 2
                 let t = Int(target &- base) >> 2
-                guard target >= base, target & 3 == 0, t < count else { i -= 1; throw fault("jump to 0x\(String(target, radix: 16)) outside the code") }
+                guard target >= base, target & 3 == 0, t < count else { i -= 1; throw fault("jump to 0x\(String(target, radix: 16)) outside the code", i, steps) }
                 i = t
             case .beq: if r1 == r2 { i = Int(d.imm) }
             case .bne: if r1 != r2 { i = Int(d.imm) }
@@ -45,29 +44,29 @@ extension Emulator {
             case .bgeu: if r1 >= r2 { i = Int(d.imm) }
             case .lb, .lbu:
                 let a = r1 &+ imm
-                guard a < size else { i -= 1; throw fault("load from 0x\(String(a, radix: 16))") }
+                guard a < size else { i -= 1; throw fault("load from 0x\(String(a, radix: 16))", i, steps) }
                 let v = mem.load(fromByteOffset: Int(a), as: UInt8.self)
                 x[rd] = d.op == .lb ? UInt32(bitPattern: Int32(Int8(bitPattern: v))) : UInt32(v)
             case .lh, .lhu:
                 let a = r1 &+ imm
-                guard a < size - 1 else { i -= 1; throw fault("load from 0x\(String(a, radix: 16))") }
+                guard a < size - 1 else { i -= 1; throw fault("load from 0x\(String(a, radix: 16))", i, steps) }
                 let v = mem.loadUnaligned(fromByteOffset: Int(a), as: UInt16.self)
                 x[rd] = d.op == .lh ? UInt32(bitPattern: Int32(Int16(bitPattern: v))) : UInt32(v)
             case .lw:
                 let a = r1 &+ imm
-                guard a < size - 3 else { i -= 1; throw fault("load from 0x\(String(a, radix: 16))") }
+                guard a < size - 3 else { i -= 1; throw fault("load from 0x\(String(a, radix: 16))", i, steps) }
                 x[rd] = mem.loadUnaligned(fromByteOffset: Int(a), as: UInt32.self)
             case .sb:
                 let a = r1 &+ imm
-                guard a < size else { i -= 1; throw fault("store to 0x\(String(a, radix: 16))") }
+                guard a < size else { i -= 1; throw fault("store to 0x\(String(a, radix: 16))", i, steps) }
                 mem.storeBytes(of: UInt8(truncatingIfNeeded: r2), toByteOffset: Int(a), as: UInt8.self)
             case .sh:
                 let a = r1 &+ imm
-                guard a < size - 1 else { i -= 1; throw fault("store to 0x\(String(a, radix: 16))") }
+                guard a < size - 1 else { i -= 1; throw fault("store to 0x\(String(a, radix: 16))", i, steps) }
                 mem.storeBytes(of: UInt16(truncatingIfNeeded: r2), toByteOffset: Int(a), as: UInt16.self)
             case .sw:
                 let a = r1 &+ imm
-                guard a < size - 3 else { i -= 1; throw fault("store to 0x\(String(a, radix: 16))") }
+                guard a < size - 3 else { i -= 1; throw fault("store to 0x\(String(a, radix: 16))", i, steps) }
                 mem.storeBytes(of: r2, toByteOffset: Int(a), as: UInt32.self)
             case .addi: x[rd] = r1 &+ imm
             case .slti: x[rd] = Int32(bitPattern: r1) < d.imm ? 1 : 0
@@ -93,11 +92,28 @@ extension Emulator {
             case .ecall:
                 if let code = try systemCall() { return code }
             case .fence: break
-            case .ebreak: i -= 1; throw fault("ebreak")
+            case .push:
+                let sp = x[2] &- 4
+                x[2] = sp
+                guard sp < size - 3 else { i -= 1; throw fault("store to 0x\(String(sp, radix: 16))", i, steps) }
+                mem.storeBytes(of: r2, toByteOffset: Int(sp), as: UInt32.self)
+                steps &+= 1; i &+= 1
+            case .pop:
+                guard r1 < size - 3 else { i -= 1; throw fault("load from 0x\(String(r1, radix: 16))", i, steps) }
+                x[rd] = mem.loadUnaligned(fromByteOffset: Int(r1), as: UInt32.self)
+                x[2] = r1 &+ 4
+                steps &+= 1; i &+= 1
+            case .addiLoad:
+                let a = r1 &+ imm
+                x[rd] = a
+                guard a < size - 3 else { throw fault("load from 0x\(String(a, radix: 16))", i, steps) }
+                x[rd] = mem.loadUnaligned(fromByteOffset: Int(a), as: UInt32.self)
+                steps &+= 1; i &+= 1
+            case .ebreak: i -= 1; throw fault("ebreak", i, steps)
             case .illegal:
                 i -= 1
-                if i >= count { throw fault("execution left the code (bad jump or missing exit)") }
-                throw fault("illegal instruction")
+                if i >= count { throw fault("execution left the code (bad jump or missing exit)", i, steps) }
+                throw fault("illegal instruction", i, steps)
             }
         }
     }
