@@ -29,6 +29,9 @@ public final class Emulator {
     let code: UnsafeMutableBufferPointer<Decoded>
     let codeBase: UInt32
     let regs: UnsafeMutablePointer<UInt32>
+    /// runs[i]: instructions from i up to and including the next jump, branch or ecall. The
+    /// interpreter counts steps a straight-line run at a time, not one instruction at a time.
+    let runs: UnsafeMutablePointer<Int32>
     var pcIndex: Int
     /// Instructions executed by the last `run`.
     public internal(set) var instructionsExecuted = 0
@@ -89,6 +92,14 @@ public final class Emulator {
             code[k] = d
         }
         Emulator.fuse(code, count: count)
+        runs = .allocate(capacity: count + 1)
+        runs[count] = 1
+        for k in stride(from: count - 1, through: 0, by: -1) {
+            switch code[k].op {
+            case .jal, .jalr, .beq, .bne, .blt, .bge, .bltu, .bgeu, .ecall, .ebreak, .illegal: runs[k] = 1
+            default: runs[k] = runs[k + 1] + 1
+            }
+        }
         pcIndex = entry - lo >= 0 && (entry - lo) % 4 == 0 ? (entry - lo) / 4 : count
         if pcIndex > count { pcIndex = count }
         regs[2] = UInt32(Emulator.memorySize - 64)          // sp; argc = 0, argv = envp = NULL above it
@@ -120,7 +131,7 @@ public final class Emulator {
     private func deallocate() {
         if freed { return }
         freed = true
-        free(memory); code.deallocate(); regs.deallocate()
+        free(memory); code.deallocate(); regs.deallocate(); runs.deallocate()
     }
     deinit { deallocate() }
 

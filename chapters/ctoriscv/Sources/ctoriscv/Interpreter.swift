@@ -3,45 +3,69 @@
 // Everything the loop touches is a local unsafe pointer (registers, memory, code), so the
 // optimizer keeps them in host registers and no Swift array bounds or ownership checks run
 // per instruction. Guest memory accesses are bounds-checked against the flat memory size;
-// jumps through registers are checked against the code range. x0 is re-zeroed every step,
-// which is cheaper than testing rd != 0 on every write.
+// jumps through registers are checked against the code range. Writes to x0 were redirected
+// to a 33rd register at load time, so x0 reads 0 without a test on every write. Steps are
+// counted per straight-line run (Emulator.runs) when a jump, branch or ecall enters one.
 
 extension Emulator {
-    /// Runs until the program exits and returns its exit code; throws on a fault or after
-    /// `maxSteps` instructions. Cost: a few nanoseconds per guest instruction.
+    /// Runs until the program exits and returns its exit code; throws on a fault, or before
+    /// a straight-line run of instructions that would take it past `maxSteps` instructions
+    /// (`instructionsExecuted` then says how many ran). Cost: a few nanoseconds per instruction.
     public func run(maxSteps: Int) throws -> Int32 {
-        let x = regs, mem = memory, code = self.code
+        let x = regs, mem = memory, code = self.code, runs = self.runs
         let count = code.count - 1
         let size = UInt32(Emulator.memorySize)
         let base = codeBase
         var i = pcIndex
         var steps = 0
-        defer { instructionsExecuted = min(steps, maxSteps); pcIndex = i }
+        /// Stops at instruction i, having counted `steps` through the end of its run.
         func fault(_ what: String, _ i: Int, _ steps: Int) -> EmulatorError {
-            EmulatorError(description: "\(what) at pc 0x\(String(base &+ UInt32(i) &* 4, radix: 16)) after \(steps) instructions")
+            let executed = steps - Int(runs[i]) + 1
+            instructionsExecuted = executed; pcIndex = i
+            return EmulatorError(description: "\(what) at pc 0x\(String(base &+ UInt32(i) &* 4, radix: 16)) after \(executed) instructions")
         }
+        func limit(_ i: Int, _ steps: Int) -> EmulatorError {
+            instructionsExecuted = steps; pcIndex = i
+            return EmulatorError(description: "step limit of \(maxSteps) reached at pc 0x\(String(base &+ UInt32(i) &* 4, radix: 16))")
+        }
+        steps = Int(runs[i])
+        if steps > maxSteps { throw limit(i, 0) }
         while true {
-            if steps >= maxSteps { throw fault("step limit of \(maxSteps) reached", i, steps) }
-            steps &+= 1
             let d = code[i]
             let rd = Int(d.rd), r1 = x[Int(d.rs1)], r2 = x[Int(d.rs2)]
             let imm = UInt32(bitPattern: d.imm)
             i &+= 1
             switch d.op {
             case .lui, .auipc: x[rd] = imm
-            case .jal: x[rd] = base &+ UInt32(i) &<< 2; i = Int(d.imm)
+            case .jal:
+                x[rd] = base &+ UInt32(i) &<< 2
+                i = Int(d.imm)
+                steps &+= Int(runs[i]); if steps > maxSteps { throw limit(i, steps - Int(runs[i])) }
             case .jalr:
                 let target = (r1 &+ imm) & ~1
                 x[rd] = base &+ UInt32(i) &<< 2
                 let t = Int(target &- base) >> 2
                 guard target >= base, target & 3 == 0, t < count else { i -= 1; throw fault("jump to 0x\(String(target, radix: 16)) outside the code", i, steps) }
                 i = t
-            case .beq: if r1 == r2 { i = Int(d.imm) }
-            case .bne: if r1 != r2 { i = Int(d.imm) }
-            case .blt: if Int32(bitPattern: r1) < Int32(bitPattern: r2) { i = Int(d.imm) }
-            case .bge: if Int32(bitPattern: r1) >= Int32(bitPattern: r2) { i = Int(d.imm) }
-            case .bltu: if r1 < r2 { i = Int(d.imm) }
-            case .bgeu: if r1 >= r2 { i = Int(d.imm) }
+                steps &+= Int(runs[i]); if steps > maxSteps { throw limit(i, steps - Int(runs[i])) }
+            case .beq:
+                if r1 == r2 { i = Int(d.imm) }
+                steps &+= Int(runs[i]); if steps > maxSteps { throw limit(i, steps - Int(runs[i])) }
+            case .bne:
+                if r1 != r2 { i = Int(d.imm) }
+                steps &+= Int(runs[i]); if steps > maxSteps { throw limit(i, steps - Int(runs[i])) }
+            case .blt:
+                if Int32(bitPattern: r1) < Int32(bitPattern: r2) { i = Int(d.imm) }
+                steps &+= Int(runs[i]); if steps > maxSteps { throw limit(i, steps - Int(runs[i])) }
+            case .bge:
+                if Int32(bitPattern: r1) >= Int32(bitPattern: r2) { i = Int(d.imm) }
+                steps &+= Int(runs[i]); if steps > maxSteps { throw limit(i, steps - Int(runs[i])) }
+            case .bltu:
+                if r1 < r2 { i = Int(d.imm) }
+                steps &+= Int(runs[i]); if steps > maxSteps { throw limit(i, steps - Int(runs[i])) }
+            case .bgeu:
+                if r1 >= r2 { i = Int(d.imm) }
+                steps &+= Int(runs[i]); if steps > maxSteps { throw limit(i, steps - Int(runs[i])) }
             case .lb, .lbu:
                 let a = r1 &+ imm
                 guard a < size else { i -= 1; throw fault("load from 0x\(String(a, radix: 16))", i, steps) }
@@ -90,25 +114,26 @@ extension Emulator {
             case .mul, .mulh, .mulhsu, .mulhu, .div, .divu, .rem, .remu:
                 x[rd] = multiplyDivide(d.op, r1, r2)
             case .ecall:
-                if let code = try systemCall() { return code }
+                if let code = try systemCall() { instructionsExecuted = steps; pcIndex = i; return code }
+                steps &+= Int(runs[i]); if steps > maxSteps { throw limit(i, steps - Int(runs[i])) }
             case .fence: break
             case .push:
                 let sp = x[2] &- 4
                 x[2] = sp
                 guard sp < size - 3 else { i -= 1; throw fault("store to 0x\(String(sp, radix: 16))", i, steps) }
                 mem.storeBytes(of: r2, toByteOffset: Int(sp), as: UInt32.self)
-                steps &+= 1; i &+= 1
+                i &+= 1
             case .pop:
                 guard r1 < size - 3 else { i -= 1; throw fault("load from 0x\(String(r1, radix: 16))", i, steps) }
                 x[rd] = mem.loadUnaligned(fromByteOffset: Int(r1), as: UInt32.self)
                 x[2] = r1 &+ 4
-                steps &+= 1; i &+= 1
+                i &+= 1
             case .addiLoad:
                 let a = r1 &+ imm
                 x[rd] = a
                 guard a < size - 3 else { throw fault("load from 0x\(String(a, radix: 16))", i, steps) }
                 x[rd] = mem.loadUnaligned(fromByteOffset: Int(a), as: UInt32.self)
-                steps &+= 1; i &+= 1
+                i &+= 1
             case .ebreak: i -= 1; throw fault("ebreak", i, steps)
             case .illegal:
                 i -= 1
