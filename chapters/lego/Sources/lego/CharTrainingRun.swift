@@ -20,7 +20,7 @@ public struct RunOptions: Sendable, Equatable {
     public static func defaults(for task: String) -> RunOptions {
         task == "names"
             ? RunOptions(steps: 20000, batchSize: 64, maxLR: 1e-2, minLR: 1e-3, warmup: 200, weightDecay: 0.01, clip: 1, evalEvery: 2000, seed: 1337)
-            : RunOptions(steps: 1500, batchSize: 16, maxLR: 3e-3, minLR: 3e-4, warmup: 100, weightDecay: 0.1, clip: 1, evalEvery: 250, seed: 1337)
+            : RunOptions(steps: 1000, batchSize: 16, maxLR: 3e-3, minLR: 3e-4, warmup: 100, weightDecay: 0.1, clip: 1, evalEvery: 250, seed: 1337)
     }
 }
 
