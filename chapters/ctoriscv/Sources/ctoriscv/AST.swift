@@ -18,6 +18,11 @@ final class Variable {
     /// Globals: initial bytes (nil: zero, in .bss) and the addresses stored inside them.
     var initData: [UInt8]?
     var relocations: [(offset: Int, label: String, addend: Int)] = []
+    /// Locals: `&v` appears somewhere (then v must live in memory), and how often v is named.
+    var addressTaken = false
+    var uses = 0
+    /// Locals: the callee-saved register holding v, when the allocator gave it one.
+    var register: String?
 
     init(name: String, type: CType, isLocal: Bool) { self.name = name; self.type = type; self.isLocal = isLocal }
 }

@@ -2,14 +2,16 @@
 //
 // A stack machine, as in chibicc: every expression leaves its value in a0 (a0:a1 for
 // long long, low word in a0), and a binary operator evaluates its right operand, pushes it,
-// evaluates its left operand, and pops the right one into a1 (a2:a3). It is slow code but
-// obviously correct code; the lecture shows what a register allocator would change.
+// evaluates its left operand, and pops the right one into a1 (a2:a3); a constant or register
+// operand skips the push and pop. It is slow code but obviously correct code. One step of
+// register allocation (RegisterAllocation.swift) keeps int-sized locals in s1-s11.
 //
 // Frame (s0 is the frame pointer and equals the caller's sp, the "CFA"):
 //   s0+0 ...         stack arguments (words 8, 9, ... of the argument list)
 //   s0-32 .. s0      variadic functions only: a0-a7 saved, contiguous with the stack arguments
 //   next 16 bytes    ra at 12(sp'), the caller's s0 at 8(sp')
-//   below            locals and parameters, at negative offsets from s0
+//   below            locals and parameters in memory, at negative offsets from s0,
+//                    then the saved s1-s11 that hold register variables
 // sp stays 16-byte aligned at every call, as the psABI requires; `depth` tracks the pushes.
 
 final class CodeGenerator {
@@ -18,6 +20,10 @@ final class CodeGenerator {
     var counter = 0
     var returnLabel = ""
     var function: Function?
+    /// Keep int-sized locals in s1-s11 (RegisterAllocation.swift); false gives the pure stack machine.
+    var allocatesRegisters = true
+    /// The callee-saved registers the current function uses, and where the prologue saves them.
+    var savedRegisters: [(register: String, offset: Int)] = []
 
     func emit(_ s: String) { out.append("  " + s) }
     func label(_ s: String) { out.append(s + ":") }
@@ -57,13 +63,17 @@ final class CodeGenerator {
         function = f
         returnLabel = newLabel("return.\(f.name)")
         let saveArea = f.type.isVariadic ? 48 : 16
-        // Assign frame offsets: parameters first, then locals, each aligned.
+        // Assign frame offsets: locals (parameters first) that live in memory, each aligned,
+        // then one word per callee-saved register the function uses.
+        let registers = allocateRegisters(f)
         var offset = -saveArea
-        for v in f.locals {
+        for v in f.locals where v.register == nil {
             offset -= v.type.size
             offset = -((-offset + v.type.align - 1) / v.type.align * v.type.align)
             v.offset = offset
         }
+        offset &= ~3
+        savedRegisters = registers.map { r in offset -= 4; return (r, offset) }
         let localSize = (-offset - saveArea + 15) / 16 * 16
         out.append("")
         emit(".text")
@@ -86,8 +96,13 @@ final class CodeGenerator {
         if f.type.isVariadic { for r in 0..<8 { emit("sw a\(r), \(16 + 4 * r)(sp)") } }
         emit("addi s0, sp, \(saveArea)")
         if localSize > 0 { emit("li t0, \(localSize)"); emit("sub sp, sp, t0") }
+        for (r, off) in savedRegisters { addImmediate("t0", "s0", off); emit("sw \(r), 0(t0)") }
         let (starts, _) = CodeGenerator.argumentWords(f.params.map(\.type), fixed: f.params.count)
         for (v, w) in zip(f.params, starts) {
+            if let r = v.register {                      // an int-sized parameter kept in a register
+                if w < 8 { emit("mv \(r), a\(w)") } else { emit("lw \(r), \((w - 8) * 4)(s0)") }
+                continue
+            }
             addImmediate("t0", "s0", v.offset)
             for part in 0..<(v.type.is64 ? 2 : 1) {
                 let word = w + part
@@ -101,6 +116,7 @@ final class CodeGenerator {
     }
 
     func emitEpilogue(saveArea: Int) {
+        for (r, off) in savedRegisters { addImmediate("t0", "s0", off); emit("lw \(r), 0(t0)") }
         emit("addi sp, s0, -\(saveArea)")
         emit("lw ra, 12(sp)")
         emit("lw s0, 8(sp)")

@@ -6,6 +6,7 @@ extension CodeGenerator {
         switch n.kind {
         case .variable:
             let v = n.variable!
+            if v.register != nil { throw CompileError("internal error: address of a register variable", at: n.loc) }
             if v.isLocal { addImmediate("a0", "s0", v.offset) } else { emit("la a0, \(v.name)") }
         case .deref:
             try emitExpression(n.lhs!)
@@ -72,6 +73,11 @@ extension CodeGenerator {
         case .number:
             emit("li a0, \(Int32(truncatingIfNeeded: n.value))")
             if n.type.is64 { emit("li a1, \(Int32(truncatingIfNeeded: n.value >> 32))") }
+        case .variable where n.variable!.register != nil:
+            emit("mv a0, \(n.variable!.register!)")
+        case .assign where n.lhs!.kind == .variable && n.lhs!.variable!.register != nil:
+            try emitExpression(n.rhs!)                   // already converted to the variable's type
+            emit("mv \(n.lhs!.variable!.register!), a0")
         case .variable, .member, .deref:
             try emitAddress(n)
             load(n.type)
@@ -151,12 +157,28 @@ extension CodeGenerator {
                     try emitExpression(l); pop64("a2", "a3")
                 }
                 try emitBinary64(n)
+            } else if let leaf = leafOperand(r) {        // a constant or a register: no push and pop
+                try emitExpression(l)
+                emit(leaf)
+                emitBinary(n)
             } else {
                 try emitExpression(r); push()
                 try emitExpression(l); pop("a1")
                 emitBinary(n)
             }
         }
+    }
+
+    /// The one instruction that puts a leaf operand (a 32-bit constant, a register variable,
+    /// possibly under a no-op cast) in a1, or nil when the operand needs real evaluation.
+    func leafOperand(_ n: Node) -> String? {
+        if n.kind == .cast, let inner = n.lhs, !n.type.is64, !inner.type.is64, inner.type.size == 4 || inner.type.isPointerLike,
+           n.type.size == 4 || n.type.isPointerLike {
+            return leafOperand(inner)
+        }
+        if n.kind == .number && !n.type.is64 { return "li a1, \(Int32(truncatingIfNeeded: n.value))" }
+        if n.kind == .variable, let r = n.variable!.register { return "mv a1, \(r)" }
+        return nil
     }
 
     /// a0 = a0 op a1 for the 32-bit binary operators (operands already converted to one type).

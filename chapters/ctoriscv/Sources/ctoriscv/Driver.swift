@@ -10,6 +10,18 @@ public func compile(source: String, fileName: String = "<input>", includePaths: 
     return try CodeGenerator().generate(program)
 }
 
+/// `compile`, choosing whether int-sized locals live in registers (the default) or every
+/// variable lives in memory (the pure stack machine, for comparison).
+public func compile(source: String, fileName: String = "<input>", includePaths: [String] = [],
+                    registerAllocation: Bool) throws -> String {
+    var preprocessor = Preprocessor(includePaths: includePaths)
+    let tokens = try preprocessor.run(try tokenize(SourceFile(name: fileName, text: source)))
+    let program = try Parser(tokens: tokens).parseProgram()
+    let generator = CodeGenerator()
+    generator.allocatesRegisters = registerAllocation
+    return try generator.generate(program)
+}
+
 /// Assembles and links `asm` into an ELF32 executable. Unless `asm` defines `_start` itself,
 /// the runtime (start-up code, putchar, puts, printf, long long division) is linked in.
 public func assemble(_ asm: String) throws -> [UInt8] {

@@ -246,6 +246,7 @@ extension Parser {
         try expect("(")
         let ap = try assignment()
         guard isLvalue(ap), ap.type.kind == .pointer else { throw CompileError("va_list expected", at: ap.loc) }
+        ap.variable?.addressTaken = true
         let n = Node(tok.text == "__builtin_va_start" ? .vaStart : .vaArg, at: tok.loc)
         n.lhs = ap
         n.type = .void

@@ -137,6 +137,7 @@ extension Parser {
     }
 
     func variableNode(_ v: Variable, at loc: SourceLocation) -> Node {
+        v.uses += 1
         let n = Node(.variable, at: loc)
         n.variable = v; n.type = v.type
         return n
@@ -145,6 +146,9 @@ extension Parser {
     /// `a op= b` becomes `(t = &a, *t = *t op b)` so that `a` is evaluated once.
     func compoundAssign(_ op: String, _ l: Node, _ r: Node, at loc: SourceLocation) throws -> Node {
         guard isLvalue(l) else { throw CompileError("lvalue required as left operand of assignment", at: loc) }
+        if l.kind == .variable {                     // naming a variable has no side effects: a = a op b
+            return try assign(l, try binaryOperator(op, l, r, at: loc), at: loc)
+        }
         let t = temporary(.pointer(to: l.type))
         let setT = try assign(variableNode(t, at: loc), try address(l, at: loc), at: loc)
         let target = try deref(variableNode(t, at: loc), at: loc)
@@ -187,6 +191,7 @@ extension Parser {
 
     func address(_ n: Node, at loc: SourceLocation) throws -> Node {
         guard isLvalue(n) || n.kind == .function else { throw CompileError("lvalue required as unary '&' operand", at: loc) }
+        n.variable?.addressTaken = true
         let a = Node(.address, at: loc)
         a.lhs = n; a.type = .pointer(to: n.type)
         return a

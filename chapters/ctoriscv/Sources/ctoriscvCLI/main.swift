@@ -18,6 +18,7 @@ import Darwin
 
 let usage = """
 usage: ctoriscv file.c [-S] [-o out] [-I dir]...   compile (assembly with -S, else an ELF executable)
+       (add --stack-only to keep every variable in memory: no register allocation)
        ctoriscv file.c --run [--stats]             compile and run on the emulator
        ctoriscv --emulate prog.elf [--stats]       run an RV32IM ELF executable
        ctoriscv --runtime-asm out.s                write the runtime library's assembly
@@ -40,7 +41,7 @@ func now() -> Double {
 }
 
 var input: String?, output: String?, emulate: String?
-var assemblyOnly = false, runIt = false, stats = false
+var assemblyOnly = false, runIt = false, stats = false, stackOnly = false
 var includes: [String] = []
 var args = Array(CommandLine.arguments.dropFirst())
 if args.isEmpty { fail(usage) }
@@ -50,6 +51,7 @@ while !args.isEmpty {
     case "-S": assemblyOnly = true
     case "--run": runIt = true
     case "--stats": stats = true
+    case "--stack-only": stackOnly = true     // no register allocation: the pure stack machine
     case "-o":
         guard !args.isEmpty else { fail("ctoriscv: -o needs a file name\n" + usage) }
         output = args.removeFirst()
@@ -104,7 +106,7 @@ if runIt && (assemblyOnly || output != nil) { fail("ctoriscv: --run does not wri
 if !runIt && output == nil { fail("ctoriscv: say -o FILE, or --run\n" + usage) }
 let source = String(decoding: readFile(path), as: UTF8.self)
 do {
-    let asm = try compile(source: source, fileName: path, includePaths: includes)
+    let asm = try compile(source: source, fileName: path, includePaths: includes, registerAllocation: !stackOnly)
     if assemblyOnly {
         guard FileManager.default.createFile(atPath: output!, contents: Data(asm.utf8)) else { fail("ctoriscv: cannot write '\(output!)'") }
         exit(0)

@@ -16,6 +16,14 @@ struct CorpusTests {
         #expect(r.exitCode == 0, "\(name) failed the check on line \(r.exitCode)")
     }
 
+    @Test("program returns 0 from the pure stack machine too", arguments: Corpus.programs)
+    func stackMachine(_ name: String) throws {
+        let asm = try compile(source: Corpus.source(name), fileName: Corpus.path(name), registerAllocation: false)
+        let e = try Emulator(elf: try assemble(asm))
+        let code = try e.run(maxSteps: 500_000_000)
+        #expect(code == 0, "\(name) failed the check on line \(code) without register allocation")
+    }
+
     @Test("printf, puts and putchar write what they should")
     func output() throws {
         let r = try runC(#"""
