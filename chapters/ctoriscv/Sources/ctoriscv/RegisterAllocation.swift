@@ -16,7 +16,10 @@ extension CodeGenerator {
     func allocateRegisters(_ f: Function) -> [String] {
         guard allocatesRegisters else { return [] }
         let candidates = f.locals.filter { v in
-            !v.addressTaken && (v.type.isInteger || v.type.kind == .pointer) && v.type.size <= 4
+            // a char or short parameter may arrive as an unpromoted int (K&R callers): keep
+            // those in memory, where storing the byte truncates it
+            !v.addressTaken && (v.type.isInteger || v.type.kind == .pointer)
+                && (v.type.size == 4 || (v.type.size < 4 && !f.params.contains { $0 === v }))
         }
         let chosen = candidates.enumerated()
             .sorted { $0.element.uses != $1.element.uses ? $0.element.uses > $1.element.uses : $0.offset < $1.offset }
