@@ -76,7 +76,6 @@ extension Parser {
     // cast = "(" type-name ")" cast | unary
     func castExpr() throws -> Node {
         if current.is("(") && isTypeName(peek(1)) {
-            let loc = current.loc
             pos += 1
             let t = try typeName()
             try expect(")")
