@@ -76,6 +76,7 @@ final class Node {
     var breakLabel = ""
     var continueLabel = ""
     var calleeType: CType?           // call: the function type
+    var fixedArguments = 0           // call: how many of `body` are not variadic
 
     init(_ kind: Kind, at loc: SourceLocation) { self.kind = kind; self.loc = loc }
 }

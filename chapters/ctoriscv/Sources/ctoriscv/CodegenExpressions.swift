@@ -210,8 +210,7 @@ extension CodeGenerator {
     /// the rest stay on the stack, 16-byte aligned, where the callee expects them.
     func emitCall(_ n: Node) throws {
         // BEGIN SOLUTION ctoriscv.8: pass the arguments in a0-a7 and on the stack (ILP32), keep sp 16-byte aligned, call
-        let ft = n.calleeType!
-        let (starts, words) = CodeGenerator.argumentWords(n.body.map(\.type), fixed: ft.params.count)
+        let (starts, words) = CodeGenerator.argumentWords(n.body.map(\.type), fixed: n.fixedArguments)
         let stackWords = max(0, words - 8), regWords = min(words, 8)
         let pad = (16 - (depth + stackWords * 4) % 16) % 16
         let reserved = pad + words * 4

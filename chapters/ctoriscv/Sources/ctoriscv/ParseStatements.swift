@@ -72,7 +72,7 @@ extension Parser {
             try expect(";")
             guard let rt = currentReturnType else { return n }
             if rt.kind == .void { throw CompileError("'return' with a value, in function returning void", at: loc) }
-            n.lhs = try cast(e, to: rt)
+            n.lhs = isAggregateValue(rt) ? try aggregateReturn(e, rt, at: loc) : try cast(e, to: rt)
             return n
         }
         if accept("if") {

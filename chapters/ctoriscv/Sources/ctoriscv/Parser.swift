@@ -45,6 +45,8 @@ final class Parser {
     var currentReturnType: CType?
     var currentFunctionName = ""
     var currentIsVariadic = false
+    /// A function returning a large aggregate: the hidden pointer to the caller's buffer.
+    var hiddenResult: Variable?
     var breakTargets: [String] = []
     var continueTargets: [String] = []
     var switches: [Node] = []
@@ -212,18 +214,29 @@ final class Parser {
         if fv.isDefinition { throw CompileError("redefinition of '\(name.text)'", at: name.loc) }
         fv.isDefinition = true
         if attr.isStatic { fv.isStatic = true }
-        if type.base!.isAggregate { throw CompileError("returning a struct or union by value is not supported", at: name.loc) }
+        if type.base!.kind == .array { throw CompileError("function cannot return an array", at: name.loc) }
         locals = []; labels = [:]; gotos = []
         currentReturnType = type.base; currentFunctionName = name.text; currentIsVariadic = type.isVariadic
         pushScope()
-        var params: [Variable] = []
+        var params: [Variable] = [], copies: [Node] = []
+        hiddenResult = nil
+        if isAggregateValue(type.base!) && type.base!.size > 8 {     // the caller's result buffer
+            let out = temporary(.pointer(to: type.base!))
+            hiddenResult = out
+            params.append(out)
+        }
         for (i, pt) in type.params.enumerated() {
             guard let pn = type.paramNames[i] else { throw CompileError("parameter name omitted", at: name.loc) }
-            params.append(newLocal(pn.text, pt))
+            let v = newLocal(pn.text, pt)
+            if isAggregateValue(pt) {
+                let (hidden, copy) = try aggregateParameter(v, at: pn.loc)
+                params += hidden; copies.append(copy)
+            } else { params.append(v) }
         }
         let bodyLoc = current.loc
         try expect("{")
         let body = try compoundStatement(at: bodyLoc)
+        body.body.insert(contentsOf: copies, at: 0)
         popScope()
         for g in gotos {
             guard let target = labels[g.name] else { throw CompileError("label '\(g.name)' used but not defined", at: g.loc) }

@@ -246,15 +246,22 @@ extension Parser {
                 throw CompileError("too many arguments to \(name == "function" ? name : "function '\(name)'")", at: loc)
             }
         }
-        var converted: [Node] = []
+        var converted: [Node] = [], fixed = 0
         for (i, a) in args.enumerated() {
-            if a.type.kind == .structure || a.type.kind == .union { throw CompileError("passing a struct or union by value is not supported", at: a.loc) }
             if a.type.kind == .void { throw CompileError("invalid use of void expression", at: a.loc) }
-            converted.append(i < ft.params.count ? try cast(a, to: ft.params[i]) : try cast(a, to: promoted(a.type)))
+            var words: [Node]
+            if i < ft.params.count && isAggregateValue(ft.params[i]) != isAggregateValue(a.type) || i < ft.params.count && isAggregateValue(a.type) && !a.type.isCompatible(with: ft.params[i]) {
+                throw CompileError("incompatible type for argument \(i + 1) of \(name == "function" ? name : "'\(name)'")", at: a.loc)
+            }
+            if isAggregateValue(a.type) { words = try aggregateArgument(a, at: a.loc) }
+            else { words = [i < ft.params.count ? try cast(a, to: ft.params[i]) : try cast(a, to: promoted(a.type))] }
+            converted += words
+            if i < ft.params.count { fixed += words.count }
         }
         let n = Node(.call, at: loc)
-        n.lhs = callee; n.body = converted; n.type = ft.base!; n.calleeType = ft
+        n.lhs = callee; n.body = converted; n.type = ft.base!; n.calleeType = ft; n.fixedArguments = fixed
         n.name = callee.kind == .function ? callee.name : ""
+        if isAggregateValue(ft.base!) { return try aggregateResult(n, ft.base!, at: loc) }
         return n
     }
 }

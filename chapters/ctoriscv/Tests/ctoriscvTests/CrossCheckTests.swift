@@ -70,6 +70,22 @@ struct CrossCheckTests {
         }
     }
 
+    @Test("our code and gcc's call each other (ILP32: structs by value, split long long, variadic)", arguments: ["-O0", "-O2"])
+    func mixedABI(_ opt: String) throws {
+        guard CrossCheckTests.available, let gcc = CrossCheckTests.gcc, let qemu = CrossCheckTests.qemu else { return }
+        let dir = try scratch("abi")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let abi = URL(fileURLWithPath: Corpus.directory).deletingLastPathComponent().appendingPathComponent("abi").path
+        let ours = try String(contentsOfFile: abi + "/ours.c", encoding: .utf8)
+        try compile(source: ours, fileName: "ours.c").write(toFile: dir + "/ours.s", atomically: true, encoding: .utf8)
+        try runtimeAssembly().write(toFile: dir + "/runtime.s", atomically: true, encoding: .utf8)
+        let built = try shell(gcc, CrossCheckTests.flags + [opt, dir + "/ours.s", abi + "/gcc.c", dir + "/runtime.s", "-lgcc", "-o", dir + "/abi.elf"])
+        #expect(built.status == 0, "\(built.output)")
+        guard built.status == 0 else { return }
+        #expect(try shell(qemu, [dir + "/abi.elf"]).status == 0, "a check failed on qemu (its number is the exit code)")
+        #expect(try ourExitCode([UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/abi.elf")))) == 0)
+    }
+
     @Test("RV32M edge cases agree with qemu (gcc-compiled)")
     func multiplyDivideEdges() throws {
         guard CrossCheckTests.available, let gcc = CrossCheckTests.gcc, let qemu = CrossCheckTests.qemu else { return }
