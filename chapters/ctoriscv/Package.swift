@@ -12,7 +12,7 @@ let package = Package(
     targets: [
         .target(name: "ctoriscv"),
         .executableTarget(name: "ctoriscvCLI", dependencies: ["ctoriscv"]),
-        .testTarget(name: "ctoriscvTests", dependencies: ["ctoriscv"], exclude: ["corpus", "abi"]),
+        .testTarget(name: "ctoriscvTests", dependencies: ["ctoriscv"], exclude: ["corpus"]),
     ],
     swiftLanguageModes: [.v6]
 )
