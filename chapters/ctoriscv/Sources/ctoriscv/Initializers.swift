@@ -44,7 +44,7 @@ extension Parser {
         if t.kind == .array || ((t.kind == .structure || t.kind == .union) && current.is("{")) {
             let open = current
             guard accept("{") else { throw CompileError("array must be initialized with a brace-enclosed list", at: current.loc) }
-            let limit = t.kind == .array ? t.count : (t.kind == .union ? 1 : t.members.count)
+            let limit = t.kind == .array ? t.count : (t.kind == .union ? min(1, t.members.count) : t.members.count)
             var i = 0
             while !current.is("}") {
                 if current.kind == .eof { throw CompileError("expected '}' at end of input", at: open.loc) }

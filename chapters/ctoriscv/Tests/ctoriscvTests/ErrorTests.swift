@@ -56,6 +56,7 @@ struct ErrorTests {
         ("struct S { int a; }; int f(struct S s); int main() { return f(1); }", "incompatible type for argument 1 of 'f'"),
         ("struct S { int a; }; struct S f(void) { return 1; }", "incompatible types when assigning to type 'struct S' from type 'int'"),
         ("int f(void) { return 1; } int (g(void))[2];", "function cannot return an array"),
+        ("union U {}; int main() { union U u = {1}; return 0; }", "excess elements in union initializer"),
         ("int main() { struct S { int a; } s; return s; }", "cannot convert 'struct S' to 'int'"),
         ("int main() { int a; return (struct S { int x; })a; }", "conversion to non-scalar type requested"),
         ("int main() { void v; }", "variable 'v' declared void"),
