@@ -114,7 +114,7 @@ struct LossCurve {
     var validation: [(Int, Double)] = []
 
     func svg() -> String {
-        let (w, h, pad) = (640.0, 360.0, 48.0)
+        let (w, h, pad) = (640.0, 360.0, 72.0)
         let smooth = stride(from: 0, to: train.count, by: Swift.max(1, train.count / 400)).map { i -> (Int, Double) in
             let window = train[Swift.max(0, i - 20)...i]
             return (train[i].0, window.map(\.1).reduce(0, +) / Double(window.count))
@@ -132,8 +132,9 @@ struct LossCurve {
         <rect width="100%" height="100%" fill="white"/>
         <line x1="\(pad)" y1="\(h - pad)" x2="\(w - pad)" y2="\(h - pad)" stroke="black"/>
         <line x1="\(pad)" y1="\(pad)" x2="\(pad)" y2="\(h - pad)" stroke="black"/>
-        <text x="\(pad)" y="\(pad - 8)">loss \(fixed(hi, 3))</text>
-        <text x="\(pad)" y="\(h - pad + 16)">\(fixed(lo, 3)) at step \(Int(minStep))</text>
+        <text x="4" y="\(pad)">loss \(fixed(hi, 3))</text>
+        <text x="4" y="\(h - pad)">loss \(fixed(lo, 3))</text>
+        <text x="\(pad)" y="\(h - pad + 16)">step \(Int(minStep))</text>
         <text x="\(w - pad - 80)" y="\(h - pad + 16)">step \(Int(maxStep))</text>
         \(line(smooth, "steelblue"))
         \(line(validation, "darkorange"))

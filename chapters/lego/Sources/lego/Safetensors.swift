@@ -66,14 +66,17 @@ func jsonString(_ s: String) -> String {
 public func saveSafetensors(_ tensors: [String: Tensor], to path: String, metadata: [String: String] = [:]) throws {
     let names = tensors.keys.sorted()
     let header = safetensorsHeader(names.map { ($0, tensors[$0]!.shape) }, metadata: metadata)
-    var bytes: [UInt8] = []
     let n = UInt64(header.utf8.count)
-    for i in 0..<8 { bytes.append(UInt8((n >> (8 * UInt64(i))) & 0xff)) }
-    bytes += Array(header.utf8)
-    for name in names {
-        for x in tensors[name]!.toArray() {
-            let b = x.bitPattern
-            bytes += [UInt8(b & 0xff), UInt8((b >> 8) & 0xff), UInt8((b >> 16) & 0xff), UInt8(b >> 24)]
+    var bytes: [UInt8] = (0..<8).map { UInt8((n >> (8 * UInt64($0))) & 0xff) } + Array(header.utf8)
+    let dataStart = bytes.count
+    bytes += [UInt8](repeating: 0, count: 4 * names.reduce(0) { $0 + tensors[$1]!.count })
+    var position = dataStart
+    bytes.withUnsafeMutableBytes { out in
+        for name in names {
+            for x in tensors[name]!.toArray() {   // little-endian, whatever the host's byte order
+                out.storeBytes(of: x.bitPattern.littleEndian, toByteOffset: position, as: UInt32.self)
+                position += 4
+            }
         }
     }
     let temporary = path + ".tmp-\(getpid())"
