@@ -28,6 +28,7 @@ public final class CausalSelfAttention: Module {
     public let cProj: Linear
     public let nHeads: Int
 
+    /// dim channels split into nHeads heads of dim / nHeads.
     public init(dim: Int, nHeads: Int) {
         check(dim % nHeads == 0, "CausalSelfAttention: dim \(dim) is not divisible by nHeads \(nHeads)")
         cAttn = Linear(dim, 3 * dim)

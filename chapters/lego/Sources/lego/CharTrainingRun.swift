@@ -196,6 +196,7 @@ public final class CharTrainingRun {
 public struct CheckpointError: Error, CustomStringConvertible {
     public let path: String
     public let reason: String
+    /// An error about the checkpoint at `path`.
     public init(path: String, reason: String) { (self.path, self.reason) = (path, reason) }
     public var description: String { "checkpoint \(path): \(reason)" }
 }

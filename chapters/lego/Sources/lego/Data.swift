@@ -40,6 +40,7 @@ public struct BatchSampler: Sendable {
     public private(set) var draws: Int = 0
     var generator: Generator
 
+    /// A sampler over `tokens`; `draws` resumes one that had drawn that many numbers.
     public init(tokens: [Int], blockSize: Int, batchSize: Int, seed: UInt64, draws: Int = 0) {
         check(tokens.count > blockSize, "BatchSampler: \(tokens.count) tokens are too few for blockSize \(blockSize)")
         (self.tokens, self.blockSize, self.batchSize, self.seed) = (tokens, blockSize, batchSize, seed)
@@ -84,9 +85,11 @@ public struct ExampleSampler: Sendable {
     public let width: Int
     public let batchSize: Int
     public let seed: UInt64
+    /// Random numbers drawn so far (the sampler's whole state).
     public private(set) var draws: Int = 0
     var generator: Generator
 
+    /// A sampler over examples x (width ids each) and targets y; `draws` resumes.
     public init(x: [Int], y: [Int], width: Int, batchSize: Int, seed: UInt64, draws: Int = 0) {
         check(!y.isEmpty && x.count == y.count * width, "ExampleSampler: \(x.count) context ids do not match \(y.count) targets of width \(width)")
         (self.x, self.y, self.width, self.batchSize, self.seed) = (x, y, width, batchSize, seed)

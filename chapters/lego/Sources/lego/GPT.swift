@@ -12,6 +12,7 @@ public struct GPTConfig: Sendable, Equatable {
     /// When true the head reuses the token embedding (`transformer.wte.weight`) and has no `lm_head` key.
     public var tiedHead: Bool
 
+    /// Sizes; blockSize is the longest sequence (learned positions).
     public init(dim: Int, nLayers: Int, nHeads: Int, vocabSize: Int, blockSize: Int, tiedHead: Bool = false) {
         (self.dim, self.nLayers, self.nHeads, self.vocabSize, self.blockSize, self.tiedHead) =
             (dim, nLayers, nHeads, vocabSize, blockSize, tiedHead)
@@ -25,6 +26,7 @@ public final class GPTBlock: Module {
     public let ln2: LayerNorm
     public let mlp: MLP
 
+    /// One block of a model of `config`'s sizes.
     public init(_ config: GPTConfig) {
         ln1 = LayerNorm(config.dim)
         attn = CausalSelfAttention(dim: config.dim, nHeads: config.nHeads)
@@ -60,6 +62,7 @@ public final class GPT: Module {
     public let transformer: GPTTransformer
     public let lmHead: Linear?
 
+    /// A freshly initialized GPT (PyTorch's default inits).
     public init(config: GPTConfig) {
         self.config = config
         transformer = GPTTransformer(config)

@@ -5,6 +5,7 @@
 public final class Dropout: Module {
     public let p: Float
 
+    /// Drops each element with probability p (0 <= p < 1).
     public init(_ p: Float) {
         check(p >= 0 && p < 1, "Dropout: p must be in [0, 1), got \(p)")
         self.p = p
@@ -24,12 +25,15 @@ public final class Dropout: Module {
 public final class Sequential: Module {
     public let layers: [Module]
 
+    /// Applies `layers` in order.
     public init(_ layers: [Module]) { self.layers = layers }
 
+    /// Children named by position: `0`, `1`, ...
     public override func namedChildren() -> [(String, Module)] {
         layers.enumerated().map { ("\($0.offset)", $0.element) }
     }
 
+    /// Parameters named `index.name`, like torch's Sequential.
     public override func namedParameters() -> [(String, Tensor)] {
         super.namedParameters().map { (String($0.0.dropFirst("layers.".count)), $0.1) }
     }
@@ -43,7 +47,9 @@ public final class Sequential: Module {
 /// A stateless function as a module (so Sequential can hold tanh, relu, gelu).
 public final class Activation: Module {
     let f: (Tensor) -> Tensor
+    /// Wraps `f` (e.g. `{ $0.tanh() }`).
     public init(_ f: @escaping (Tensor) -> Tensor) { self.f = f }
+    /// x -> f(x)
     public override func forward(_ x: Tensor) -> Tensor { f(x) }
 }
 

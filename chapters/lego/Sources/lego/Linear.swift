@@ -16,6 +16,7 @@ public final class Linear: Module {
     /// [outFeatures], or nil with `bias: false`.
     public let bias: Tensor?
 
+    /// in -> out features; weight and bias drawn from U(-1/sqrt(in), 1/sqrt(in)) like nn.Linear.
     public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true) {
         check(inFeatures > 0 && outFeatures > 0, "Linear: feature counts must be positive, got \(inFeatures) and \(outFeatures)")
         let bound = 1 / Float(inFeatures).squareRoot()
@@ -40,6 +41,7 @@ public final class Embedding: Module {
     /// [count, dim]
     public let weight: Tensor
 
+    /// `count` vectors of size `dim`, drawn from N(0, 1) like nn.Embedding.
     public init(_ count: Int, _ dim: Int) {
         check(count > 0 && dim > 0, "Embedding: count and dim must be positive, got \(count) and \(dim)")
         weight = parameter(Tensor.randn([count, dim]))

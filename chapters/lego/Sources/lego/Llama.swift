@@ -18,6 +18,7 @@ public struct LlamaConfig: Sendable, Equatable {
     /// When true the head reuses `model.embed_tokens.weight` and there is no `lm_head.weight`.
     public var tieEmbeddings: Bool
 
+    /// Sizes; maxSeqLen bounds the RoPE tables and the KV cache.
     public init(dim: Int, nLayers: Int, nHeads: Int, nKVHeads: Int, hiddenDim: Int, vocabSize: Int,
                 maxSeqLen: Int, normEps: Float = 1e-5, ropeTheta: Float = 10000, tieEmbeddings: Bool = false) {
         (self.dim, self.nLayers, self.nHeads, self.nKVHeads, self.hiddenDim) = (dim, nLayers, nHeads, nKVHeads, hiddenDim)
@@ -115,6 +116,7 @@ public struct KVCache: @unchecked Sendable {
     /// Positions cached so far; the next token sits at this position.
     public var count: Int { layers.first?.keys.shape[2] ?? 0 }
 
+    /// An empty cache (count 0).
     public init() { layers = [] }
 }
 
@@ -125,6 +127,7 @@ public final class Llama: Module {
     public let lmHead: Linear?
     let rope: RotaryTables
 
+    /// A freshly initialized llama (PyTorch's default inits, RMSNorm weights ones).
     public init(config: LlamaConfig) {
         self.config = config
         model = LlamaModel(config)

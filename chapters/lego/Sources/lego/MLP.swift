@@ -5,6 +5,7 @@ public final class MLP: Module {
     public let cFc: Linear
     public let cProj: Linear
 
+    /// dim -> hidden -> dim.
     public init(dim: Int, hidden: Int) {
         cFc = Linear(dim, hidden)
         cProj = Linear(hidden, dim)
@@ -20,6 +21,7 @@ public final class SwiGLU: Module {
     public let upProj: Linear
     public let downProj: Linear
 
+    /// dim -> hidden (gated) -> dim.
     public init(dim: Int, hidden: Int) {
         gateProj = Linear(dim, hidden, bias: false)
         upProj = Linear(dim, hidden, bias: false)

@@ -17,6 +17,7 @@ public final class MLPLanguageModel: Module, LanguageModel {
     public let output: Linear
     public let context: Int
 
+    /// vocab -> embeddings of embedDim for `context` characters -> hiddenDim tanh units -> vocab logits.
     public init(vocabSize: Int, context: Int, embedDim: Int, hiddenDim: Int) {
         self.context = context
         wte = Embedding(vocabSize, embedDim)
@@ -32,13 +33,16 @@ public final class MLPLanguageModel: Module, LanguageModel {
         return output(hidden(embedded).tanh())
     }
 
+    /// `callAsFunction(ids, shape:)`.
     public func logits(_ ids: [Int], shape: [Int]) -> Tensor { callAsFunction(ids, shape: shape) }
 }
 
 extension GPT: LanguageModel {
+    /// `callAsFunction(ids, shape:)`.
     public func logits(_ ids: [Int], shape: [Int]) -> Tensor { callAsFunction(ids, shape: shape) }
 }
 
 extension Llama: LanguageModel {
+    /// `callAsFunction(ids, shape:)`.
     public func logits(_ ids: [Int], shape: [Int]) -> Tensor { callAsFunction(ids, shape: shape) }
 }

@@ -46,6 +46,7 @@ open class Module {
     /// True in training mode (dropout active), false after `eval()`.
     public private(set) var training = true
 
+    /// A module with no parameters yet; subclasses store theirs as properties.
     public init() {}
 
     /// Stored properties, this class's and its superclasses', with PyTorch names and their values.

@@ -10,6 +10,7 @@ public final class LayerNorm: Module {
     public let bias: Tensor
     public let eps: Float
 
+    /// Normalizes vectors of size `dim`; weight ones, bias zeros.
     public init(_ dim: Int, eps: Float = 1e-5) {
         weight = parameter(Tensor.ones([dim]))
         bias = parameter(Tensor.zeros([dim]))
@@ -35,6 +36,7 @@ public final class RMSNorm: Module {
     public let weight: Tensor
     public let eps: Float
 
+    /// Normalizes vectors of size `dim`; weight ones.
     public init(_ dim: Int, eps: Float) {
         weight = parameter(Tensor.ones([dim]))
         self.eps = eps

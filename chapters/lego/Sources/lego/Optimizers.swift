@@ -40,12 +40,14 @@ public final class SGD: Optimizer {
     /// Momentum buffers, created on a parameter's first step.
     var buffers: [Tensor?]
 
+    /// Updates `params` (shared with the model) with torch.optim.SGD's rule.
     public init(_ params: [Tensor], lr: Float, momentum: Float = 0, weightDecay: Float = 0, nesterov: Bool = false) {
         check(!nesterov || momentum > 0, "SGD: nesterov needs momentum > 0")
         (self.params, self.lr, self.momentum, self.weightDecay, self.nesterov) = (params, lr, momentum, weightDecay, nesterov)
         buffers = Array(repeating: nil, count: params.count)
     }
 
+    /// One update of every parameter that has a gradient.
     public func step() {
         withNoGrad {
             for (i, p) in params.enumerated() {
@@ -63,12 +65,14 @@ public final class SGD: Optimizer {
         }
     }
 
+    /// Buffers by torch's names (`state.i.momentum_buffer`, `state.i.exp_avg`, ...).
     public func stateDict() -> [String: Tensor] {
         var out: [String: Tensor] = [:]
         for (i, b) in buffers.enumerated() { if let b { out["state.\(i).momentum_buffer"] = b } }
         return out
     }
 
+    /// Restores `stateDict()`'s buffers.
     public func loadStateDict(_ state: [String: Tensor]) throws {
         for i in params.indices { buffers[i] = state["state.\(i).momentum_buffer"] }
     }
@@ -88,6 +92,7 @@ public final class AdamW: Optimizer {
     /// Steps taken per parameter.
     var steps: [Int]
 
+    /// Updates `params` (shared with the model) with torch.optim.AdamW's rule.
     public init(_ params: [Tensor], lr: Float, betas: (Float, Float) = (0.9, 0.999), eps: Float = 1e-8,
                 weightDecay: Float = 0.01) {
         (self.params, self.lr, self.betas, self.eps, self.weightDecay) = (params, lr, betas, eps, weightDecay)
@@ -96,6 +101,7 @@ public final class AdamW: Optimizer {
         steps = Array(repeating: 0, count: params.count)
     }
 
+    /// One update of every parameter that has a gradient.
     public func step() {
         withNoGrad {
             let (b1, b2) = betas
@@ -116,6 +122,7 @@ public final class AdamW: Optimizer {
         }
     }
 
+    /// Buffers by torch's names (`state.i.momentum_buffer`, `state.i.exp_avg`, ...).
     public func stateDict() -> [String: Tensor] {
         var out: [String: Tensor] = [:]
         for i in params.indices {
@@ -127,6 +134,7 @@ public final class AdamW: Optimizer {
         return out
     }
 
+    /// Restores `stateDict()`'s buffers.
     public func loadStateDict(_ state: [String: Tensor]) throws {
         for (i, p) in params.enumerated() {
             guard let mi = state["state.\(i).exp_avg"] else { m[i] = nil; v[i] = nil; steps[i] = 0; continue }

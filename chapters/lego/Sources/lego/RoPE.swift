@@ -14,6 +14,7 @@ public struct RotaryTables: @unchecked Sendable {
     public let cos: Tensor
     public let sin: Tensor
 
+    /// Tables for head vectors of size headDim (even), positions 0..<maxLen, base theta.
     public init(headDim: Int, maxLen: Int, theta: Float, device: Device = .default) {
         check(headDim % 2 == 0, "RoPE: head dim \(headDim) must be even")
         let half = headDim / 2

@@ -115,6 +115,13 @@ public struct BPETokenizer: Sendable {
         return out
     }
 
+    /// The pre-tokenizer's pieces of `text` (special tokens are not matched here), like HF's
+    /// `pre_tokenizer.pre_tokenize_str`: "a 2024" -> ["a", " ", "2", "0", "2", "4"].
+    public func pieces(_ text: String) -> [String] {
+        let s = Array(text.unicodeScalars)
+        return preTokenize(s, splitDigits: splitDigits).map { String(String.UnicodeScalarView(s[$0])) }
+    }
+
     /// Applies the merges to one piece's byte tokens: repeatedly merge the adjacent pair
     /// with the lowest rank (leftmost on ties) until no adjacent pair has a merge.
     public func merge(_ parts: [Int]) -> [Int] {
@@ -123,7 +130,7 @@ public struct BPETokenizer: Sendable {
         while parts.count > 1 {
             var best: (rank: Int, at: Int, id: Int)? = nil
             for i in 0..<(parts.count - 1) {
-                if let m = mergeTable[UInt64(parts[i]) << 32 | UInt64(parts[i + 1])], best == nil || m.rank < best!.rank {
+                if let m = mergeTable[UInt64(parts[i]) << 32 | UInt64(parts[i + 1])], m.rank < best?.rank ?? Int.max {
                     best = (m.rank, i, m.id)
                 }
             }

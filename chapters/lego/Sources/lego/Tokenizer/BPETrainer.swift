@@ -13,7 +13,8 @@ extension BPETokenizer {
         }
         var best: (key: UInt64, count: Int)? = nil
         for (key, c) in counts where c >= minCount {
-            if best == nil || c > best!.count || (c == best!.count && key < best!.key) { best = (key, c) }
+            if let b = best, c < b.count || (c == b.count && key > b.key) { continue }
+            best = (key, c)
         }
         guard let b = best else { return nil }
         return (Int(b.key >> 32), Int(b.key & 0xFFFF_FFFF))
