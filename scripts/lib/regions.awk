@@ -12,7 +12,9 @@
 function swift_string(s) { gsub(/\\/, "\\\\", s); gsub(/"/, "\\\"", s); return s }
 {
     line = $0
-    if (match(line, /^[ \t]*\/\/ BEGIN SOLUTION [a-z0-9]+\.[0-9]+: /)) {
+    # in a lecture only the HTML markers count; Swift markers there are quoted source text
+    markdown = FILENAME ~ /\.md$/
+    if (!markdown && match(line, /^[ \t]*\/\/ BEGIN SOLUTION [a-z0-9]+\.[0-9]+: /)) {
         if (inside) { printf "%s:%d: nested BEGIN SOLUTION\n", FILENAME, FNR > "/dev/stderr"; bad = 1 }
         indent = line; sub(/[^ \t].*$/, "", indent)
         rest = line; sub(/^[ \t]*\/\/ BEGIN SOLUTION /, "", rest)
@@ -32,6 +34,10 @@ function swift_string(s) { gsub(/\\/, "\\\\", s); gsub(/"/, "\\\"", s); return s
         if (mode == "list") print id "\t" FILENAME ":" FNR "\t(lecture)"
         else if (mode == "stub") print "> *TODO(" id "): this part of the lecture shows the solution; it returns when your code passes `scripts/grade`.*"
         else print line
+        next
+    }
+    if (markdown && line !~ /<!--/ && line ~ /^[ \t]*\/\/ (BEGIN|END) SOLUTION /) {
+        if (!(inside && mode == "stub") && mode != "list") print line
         next
     }
     if (match(line, /^[ \t]*(\/\/|<!--) END SOLUTION /) && !inside) {
