@@ -172,7 +172,7 @@ func parseAll(_ bytes: [UInt8]) -> Bool {
         let header = f.dataOffset
         var bytes = [UInt8](f.bytes.raw)
         var rng = FuzzRNG(seed: 0x5e11_0135)
-        let cases = 300
+        let cases = 200
         var parsed = 0
         for i in 0..<cases {
             if i % 4 == 0 {   // truncate inside the header (copies only the prefix)
@@ -181,8 +181,12 @@ func parseAll(_ bytes: [UInt8]) -> Bool {
             }
             var saved: [(Int, UInt8)] = []
             for _ in 0..<(1 + rng.below(3)) {
-                // half the flips land in the first 4 KB (counts, keys, types), the rest anywhere in the header
-                let at = rng.below(2) == 0 ? rng.below(4096) : rng.below(header)
+                // half the flips land in the first 1100 bytes (counts, keys, types, small values, the
+                // vocabulary's length), half in the tensor infos (the last 12 KB of the header). A flip
+                // in the length of a token or merge string makes the parser walk megabytes of tensor
+                // data as tiny strings before it fails: correct, but it takes seconds in a debug build,
+                // and the small-file fuzz covers those paths.
+                let at = rng.below(2) == 0 ? rng.below(1100) : header - 1 - rng.below(min(header, 12_000))
                 saved.append((at, bytes[at]))
                 bytes[at] ^= UInt8(1 << rng.below(8))
             }

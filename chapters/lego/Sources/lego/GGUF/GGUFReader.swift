@@ -40,8 +40,10 @@ struct ByteReader {
     }
 
     /// A GGUF string: u64 length, then UTF-8 bytes (invalid sequences become U+FFFD).
-    mutating func string(_ what: @autoclosure () -> String) throws -> String {
+    /// Keys and tensor names are short (llama.cpp allows 64 bytes for a name): `maxLength` says how short.
+    mutating func string(_ what: @autoclosure () -> String, maxLength: Int = .max) throws -> String {
         let n = try count("length of \(what())", minBytes: 1)
+        guard n <= maxLength else { throw GGUFError("\(what()) is \(n) bytes long (at most \(maxLength) allowed) at offset \(offset)") }
         let s = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + n)]), as: UTF8.self)
         offset += n
         return s
@@ -111,7 +113,7 @@ extension GGUFFile {
 
         var metadata: [String: GGUFValue] = [:], keys: [String] = []
         for i in 0..<kvCount {
-            let key = try r.string("key of metadata entry \(i)")
+            let key = try r.string("key of metadata entry \(i)", maxLength: 65536)
             let type = try r.u32("type of \(key)")
             guard metadata[key] == nil else { throw GGUFError("metadata key \(key) appears twice") }
             metadata[key] = try r.value(type: type, key: key)
@@ -128,7 +130,7 @@ extension GGUFFile {
         var partial: [(name: String, dims: [Int], type: GGUFTensorType, offset: Int)] = []
         var names = Set<String>()
         for i in 0..<tensorCount {
-            let name = try r.string("name of tensor \(i)")
+            let name = try r.string("name of tensor \(i)", maxLength: 1024)
             guard names.insert(name).inserted else { throw GGUFError("tensor \(name) appears twice") }
             let nDims = try r.u32("rank of \(name)")
             guard nDims >= 1, nDims <= 4 else { throw GGUFError("tensor \(name) has \(nDims) dims (1 to 4 allowed)") }
