@@ -43,35 +43,33 @@ func preTokenize(_ text: [Unicode.Scalar], splitDigits: Bool) -> [Range<Int>] {
 
 /// GPT-2's pattern over `s[range]`, appending each match.
 func gpt2Split(_ s: [Unicode.Scalar], _ range: Range<Int>, into pieces: inout [Range<Int>]) {
-    let end = range.upperBound
     var i = range.lowerBound
-    while i < end {
-        // BEGIN SOLUTION lego.53: find where the GPT-2 piece starting at i ends: a contraction, ` ?` + a run of one class (letters, numbers, other), or whitespace (leaving the last space of a run that precedes text)
-        var next = i + 1
-        if s[i] == "'" && i + 1 < end {
-            let a = s[i + 1], b: Unicode.Scalar = i + 2 < end ? s[i + 2] : " "
-            if a == "s" || a == "t" || a == "m" || a == "d" {
-                next = i + 2
-            } else if (a == "r" && b == "e") || (a == "v" && b == "e") || (a == "l" && b == "l") {
-                next = i + 3
-            }
-        }
-        if next == i + 1 {
-            // an optional " " joins a following run of letters, numbers or symbols
-            let first = s[i] == " " && i + 1 < end && scalarClass(s[i + 1]) != .space ? i + 1 : i
-            let kind = scalarClass(s[first])
-            if kind != .space {
-                next = first + 1
-                while next < end && scalarClass(s[next]) == kind { next += 1 }
-            } else {
-                var run = i
-                while run < end && scalarClass(s[run]) == .space { run += 1 }
-                // \s+(?!\S): a run followed by text stops one short; a single space stays itself
-                next = run == end || run - i == 1 ? run : run - 1
-            }
-        }
+    while i < range.upperBound {
+        let next = pieceEnd(s, from: i, to: range.upperBound)
         pieces.append(i..<next)
         i = next
-        // END SOLUTION lego.53
     }
+}
+
+/// Where the GPT-2 piece that starts at `i` ends (the regex's match at i, within ..<end).
+func pieceEnd(_ s: [Unicode.Scalar], from i: Int, to end: Int) -> Int {
+    // BEGIN SOLUTION lego.53: return where the GPT-2 piece starting at i ends: a contraction, ` ?` + a run of one class (letters, numbers, other), or whitespace (a run followed by text leaves its last space)
+    if s[i] == "'" && i + 1 < end {
+        let a = s[i + 1], b: Unicode.Scalar = i + 2 < end ? s[i + 2] : " "
+        if a == "s" || a == "t" || a == "m" || a == "d" { return i + 2 }
+        if (a == "r" && b == "e") || (a == "v" && b == "e") || (a == "l" && b == "l") { return i + 3 }
+    }
+    // an optional " " joins a following run of letters, numbers or symbols
+    let first = s[i] == " " && i + 1 < end && scalarClass(s[i + 1]) != .space ? i + 1 : i
+    let kind = scalarClass(s[first])
+    if kind != .space {
+        var next = first + 1
+        while next < end && scalarClass(s[next]) == kind { next += 1 }
+        return next
+    }
+    var run = i
+    while run < end && scalarClass(s[run]) == .space { run += 1 }
+    // \s+(?!\S): a run followed by text stops one short; a single space stays itself
+    return run == end || run - i == 1 ? run : run - 1
+    // END SOLUTION lego.53
 }
