@@ -24,6 +24,7 @@ def main():
     ap.add_argument("--model", default=os.environ.get("PICOGRAD_MODEL", os.path.join(ROOT, "models", "SmolLM2-135M-Instruct.Q4_1.gguf")))
     ap.add_argument("--tokens", type=int, default=128)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--chat", action="store_true")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
@@ -35,10 +36,15 @@ def main():
         pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)])
     model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, dtype=torch.float32).eval()
     load = time.perf_counter() - t0
-    ids = tok.backend_tokenizer.encode(a.prompt, add_special_tokens=False).ids
+    text = a.prompt
+    if a.chat:   # ChatTemplate.render: SmolLM2's default system turn, the user turn, the opened assistant turn
+        text = ("<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n"
+                f"<|im_start|>user\n{a.prompt}<|im_end|>\n<|im_start|>assistant\n")
+    ids = tok.backend_tokenizer.encode(text, add_special_tokens=False).ids
     stops = {2, tok.eos_token_id}
     out = []
     with torch.no_grad():
+        model(torch.tensor([ids]))   # warm-up (first-call allocations), not timed
         t = time.perf_counter()
         r = model(torch.tensor([ids]), use_cache=True)
         prefill = time.perf_counter() - t
@@ -59,7 +65,7 @@ def main():
                           {"suite": "llama", "name": "decode_tokens_per_s", "value": decode_rate, "unit": "tokens/s"}]))
         return
     print(f"loaded {name} in {load:.2f}s (HF transformers, torch {torch.__version__}, {a.threads} threads)")
-    print(a.prompt + tok.decode(out))
+    print(("" if a.chat else a.prompt) + tok.decode(out))
     print(f"prompt: {len(ids)} tokens, {prompt_rate:.1f} tokens/s | generated: {len(out)} tokens, {decode_rate:.1f} tokens/s")
 
 
