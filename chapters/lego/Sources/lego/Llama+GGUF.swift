@@ -22,8 +22,8 @@ let ggufLayerKeys: [(gguf: String, hf: String)] = [
 public func unpermuteQK(_ w: Tensor, heads: Int) -> Tensor {
     check(w.rank == 2 && heads > 0 && w.shape[0] % (2 * heads) == 0,
           "unpermuteQK: weight of shape \(w.shape) does not split into \(heads) heads of even size")
-    let (rows, cols) = (w.shape[0], w.shape[1])
     // BEGIN SOLUTION lego.56: view the rows as [heads, headDim/2, 2, dim], swap dims 1 and 2, and make it [rows, dim] again
+    let (rows, cols) = (w.shape[0], w.shape[1])
     return w.reshape([heads, rows / heads / 2, 2, cols]).transpose(1, 2).contiguous().reshape([rows, cols])
     // END SOLUTION lego.56
 }
