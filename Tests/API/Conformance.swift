@@ -80,3 +80,74 @@ extension Tensor {
     /// Element i of the flat data (test helper).
     fileprivate func item(at i: Int) -> Float { toArray()[i] }
 }
+
+@Suite struct LegoAPI {
+    @Test func modulesAndLayers() throws {
+        manualSeed(0)
+        let linear: Linear = Linear(3, 4, bias: true)
+        let _: Tensor = linear.weight
+        let _: Tensor? = linear.bias
+        let embedding = Embedding(10, 4)
+        let norm = LayerNorm(4, eps: 1e-5), rms = RMSNorm(4, eps: 1e-5), drop = Dropout(0.1)
+        let seq = Sequential([Linear(4, 4), Linear(4, 2, bias: false)])
+        let x = Tensor.ones([2, 3])
+        let h: Tensor = linear(x)
+        let e: Tensor = embedding([1, 2, 3], shape: [3])
+        let y = seq(drop(rms(norm(h))))
+        let module: Module = seq
+        let params: [Tensor] = module.parameters()
+        let state: [String: Tensor] = module.stateDict()
+        try module.loadStateDict(state)
+        _ = module.train()
+        _ = module.eval()
+        #expect(e.shape == [3, 4] && y.shape == [2, 2] && params.count == 3)
+    }
+
+    @Test func optimizers() {
+        let p = Tensor.ones([2]); p.requiresGrad = true
+        let sgd = SGD([p], lr: 0.1, momentum: 0.9, weightDecay: 0, nesterov: false)
+        let adam = AdamW([p], lr: 1e-3, betas: (0.9, 0.999), eps: 1e-8, weightDecay: 0.01)
+        (p * p).sum().backward()
+        sgd.step(); adam.step()
+        sgd.zeroGrad(); adam.zeroGrad()
+        #expect(p.grad == nil)
+    }
+
+    @Test func models() {
+        manualSeed(0)
+        let lc = LlamaConfig(dim: 16, nLayers: 1, nHeads: 2, nKVHeads: 1, hiddenDim: 32, vocabSize: 11,
+                             maxSeqLen: 16, normEps: 1e-5, ropeTheta: 10000)
+        let _: Int = lc.dim + lc.nLayers + lc.nHeads + lc.nKVHeads + lc.hiddenDim + lc.vocabSize + lc.maxSeqLen
+        let _: Float = lc.normEps + lc.ropeTheta
+        let llama = Llama(config: lc)
+        let gc = GPTConfig(dim: 16, nLayers: 1, nHeads: 2, vocabSize: 11, blockSize: 8)
+        let _: Int = gc.dim + gc.nLayers + gc.nHeads + gc.vocabSize + gc.blockSize
+        let gpt = GPT(config: gc)
+        let mlp = MLPLanguageModel(vocabSize: 11, context: 3, embedDim: 4, hiddenDim: 8)
+        let a: Tensor = llama([1, 2, 3]), b: Tensor = llama([1, 2, 3, 4], shape: [2, 2])
+        let c: Tensor = gpt([1, 2]), d: Tensor = gpt([1, 2, 3, 4], shape: [2, 2])
+        let m: Tensor = mlp([1, 2, 3], shape: [1, 3])
+        let new: [Int] = llama.generate([1, 2], maxNewTokens: 3, temperature: 0, topK: nil, topP: nil, seed: 0)
+        let sampled: [Int] = llama.generate([1, 2], maxNewTokens: 2, temperature: 0.8, topK: 5, topP: 0.9, seed: 1)
+        #expect(a.shape == [3, 11] && b.shape == [2, 2, 11] && c.shape == [2, 11] && d.shape == [2, 2, 11])
+        #expect(m.shape[0] == 1 && new.count == 3 && sampled.count == 2)
+    }
+
+    @Test func filesAndTokenizers() throws {
+        let dir = "/tmp/picograd-api-\(UInt64.random(in: 0...UInt64.max))"
+        let path = dir + ".safetensors"
+        try saveSafetensors(["w": Tensor.ones([2, 2])], to: path)
+        let back: [String: Tensor] = try loadSafetensors(path)
+        #expect(back["w"]?.toArray() == [1, 1, 1, 1])
+        // loadGGUF and BPETokenizer(gguf:) throw on a file that is not GGUF
+        #expect(throws: (any Error).self) { let _: GGUFFile = try loadGGUF(path) }
+        let writer = GGUFWriter()
+        let gguf = try GGUFFile(bytes: writer.bytes())
+        #expect(throws: (any Error).self) { let _: BPETokenizer = try BPETokenizer(gguf: gguf) }
+        #expect(throws: (any Error).self) { let _: Llama = try Llama(gguf: gguf) }
+        let tokenizer: BPETokenizer = BPETokenizer.train(text: "low lower lowest", vocabSize: 260)
+        let ids: [Int] = tokenizer.encode("lower")
+        let text: String = tokenizer.decode(ids)
+        #expect(text == "lower")
+    }
+}
