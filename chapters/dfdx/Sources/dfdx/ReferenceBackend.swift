@@ -157,13 +157,36 @@ public final class ReferenceBackend: Backend, @unchecked Sendable {
         walk(batch, Array(x.strides.dropLast(2)), x.offset, Array(y.strides.dropLast(2)), y.offset) { bi, xo, yo, _ in
             let ob = o + bi * m * n
             if yk == 1 && xk == 1 {
-                for i in 0..<m {
+                // Dot products, four rows of x at a time: each element of y's column is loaded
+                // once for four rows, and the four sums are independent, so the CPU overlaps them.
+                var i = 0
+                while i + 4 <= m {
+                    let x0 = p + xo + i * xm, x1 = x0 + xm, x2 = x1 + xm, x3 = x2 + xm
+                    for j in 0..<n {
+                        let ycol = q + yo + j * yn
+                        var (a0, a1, a2, a3): (Float, Float, Float, Float) = (0, 0, 0, 0)
+                        for kk in 0..<k {
+                            let w = ycol[kk]
+                            a0 += x0[kk] * w; a1 += x1[kk] * w; a2 += x2[kk] * w; a3 += x3[kk] * w
+                        }
+                        ob[i * n + j] = a0; ob[(i + 1) * n + j] = a1; ob[(i + 2) * n + j] = a2; ob[(i + 3) * n + j] = a3
+                    }
+                    i += 4
+                }
+                // the remaining rows (all of them when decoding one token): four partial sums over k
+                for i in i..<m {
                     let xrow = p + xo + i * xm
                     for j in 0..<n {
                         let ycol = q + yo + j * yn
-                        var acc: Float = 0
-                        for kk in 0..<k { acc += xrow[kk] * ycol[kk] }
-                        ob[i * n + j] = acc
+                        var (a0, a1, a2, a3): (Float, Float, Float, Float) = (0, 0, 0, 0)
+                        var kk = 0
+                        while kk + 4 <= k {
+                            a0 += xrow[kk] * ycol[kk]; a1 += xrow[kk + 1] * ycol[kk + 1]
+                            a2 += xrow[kk + 2] * ycol[kk + 2]; a3 += xrow[kk + 3] * ycol[kk + 3]
+                            kk += 4
+                        }
+                        while kk < k { a0 += xrow[kk] * ycol[kk]; kk += 1 }
+                        ob[i * n + j] = (a0 + a1) + (a2 + a3)
                     }
                 }
                 return
