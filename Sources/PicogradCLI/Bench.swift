@@ -1,5 +1,10 @@
 // `picograd bench [suite] [--json]`: what dfdx's eager path costs. scripts/bench runs the
 // PyTorch twin of each case in the same run and prints ours / theirs.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import picograd
 
 enum Bench {
@@ -46,7 +51,9 @@ enum Bench {
             switch suite {
             case "ops": results += ops(device: device)
             case let d where Device(parsing: d) != nil: continue
-            default: print("picograd bench: unknown suite '\(suite)' (have: ops)")
+            default:
+                print("picograd bench: unknown suite '\(suite)' (have: ops)")
+                exit(2)
             }
         }
         if json {
