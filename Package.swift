@@ -26,7 +26,7 @@ let package = Package(
                 dependencies: ["picograd", .product(name: "ctoriscv-lib", package: "ctoriscv")],
                 path: "shared/Grading"),
         .executableTarget(name: "PicogradCLI", dependencies: ["picograd"]),
-        .executableTarget(name: "GradeCLI", dependencies: ["Grading"]),
+        .executableTarget(name: "GradeCLI", dependencies: ["Grading", "picograd"]),
         .testTarget(name: "GradingTests", dependencies: ["Grading"], path: "Tests/Grading",
                     exclude: ["Reference"]),
         .testTarget(name: "APITests", dependencies: ["picograd"], path: "Tests/API"),

@@ -10,6 +10,7 @@ import Glibc
 import Darwin
 #endif
 import Grading
+import picograd
 
 var chapter = "all", device = "cpu", single: String? = nil, listOnly = false
 var references = GradingContext.findReferenceRoot()
@@ -35,6 +36,16 @@ guard let root = references else {
     exit(2)
 }
 let context = GradingContext(referenceRoot: root, deviceName: device)
+
+// The cases make their tensors on the default device, so --device decides where they run.
+guard let target = Device(parsing: device) else {
+    print("grade: unknown device '\(device)' (cpu, reference, cuda, cuda:N)"); exit(2)
+}
+guard Backends.isAvailable(target) else {
+    print("grade: skipped: no backend for \(target) on this machine (CUDA backends come with chapter 3, brrr)")
+    exit(0)
+}
+Device.default = target
 
 // Child mode: run one case, exit 0 (pass), 1 (fail) or 3 (skipped).
 if let id = single {

@@ -147,6 +147,11 @@ public enum Backends {
         fail("no backend for device \(device): \(device.kind == .cuda ? "import brrr on a machine where libcuda.so.1 loads" : "none registered")")
     }
 
+    /// True when some backend serves `device` (false for `.cuda` until brrr registers one).
+    public static func isAvailable(_ device: Device) -> Bool {
+        table.withLock { $0[device.kind] != nil }
+    }
+
     /// True when `device` is served by something other than the reference backend.
     public static func isAccelerated(_ device: Device) -> Bool {
         !(backend(for: device) is ReferenceBackend)
