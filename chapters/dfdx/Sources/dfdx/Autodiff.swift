@@ -112,7 +112,7 @@ func backpropagate(_ output: Tensor, seed: Tensor, stoppingAt stops: Set<ObjectI
                 let key = ObjectIdentifier(input)
                 grads[key] = grads[key].map { $0 + gi } ?? gi
             }
-            if !stops.contains(id) && t !== output { grads[id] = nil }   // free intermediate gradients early
+            grads[id] = nil   // this node's gradient has been passed on: free it early
         }
         // END SOLUTION dfdx.2
     }
