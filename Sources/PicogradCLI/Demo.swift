@@ -1,5 +1,10 @@
 // The chapter 1 demo: a 2-16-16-1 MLP, written with nothing but dfdx tensors, learns to
 // separate two interleaved half-moons. The loss falls as the printout goes.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import picograd
 
 enum Demo {
@@ -9,8 +14,7 @@ enum Demo {
         for i in 0..<n {
             let t = Float.pi * g.uniform()
             let upper = i % 2 == 0
-            let (x, y) = upper ? (Tensor(t).cos().item(), Tensor(t).sin().item())
-                               : (1 - Tensor(t).cos().item(), 0.5 - Tensor(t).sin().item())
+            let (x, y) = upper ? (cosf(t), sinf(t)) : (1 - cosf(t), 0.5 - sinf(t))
             xs += [x + 0.1 * g.normal(), y + 0.1 * g.normal()]
             ys.append(upper ? 1 : -1)
         }
