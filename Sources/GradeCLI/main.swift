@@ -134,7 +134,7 @@ for (id, why) in failures { print("FAIL  \(id): \(why)") }
 print("")
 print("TODO id        cases  result")
 var rowsPassed = 0, rows = 0
-var chapterList = chapter == "all" ? Catalog.chapters : [chapter]
+let chapterList = chapter == "all" ? Catalog.chapters : [chapter]
 for ch in chapterList {
     for todo in Catalog.todos(chapter: ch) {
         let covering = cases.filter { $0.todos.contains(todo) && passed[$0.id] != nil }
