@@ -1,0 +1,3 @@
+#if DEBUG
+let ctoriscvFigures: [Figure] = []
+#endif

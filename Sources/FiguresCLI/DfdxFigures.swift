@@ -1,0 +1,3 @@
+#if DEBUG
+let dfdxFigures: [Figure] = []
+#endif

@@ -1,0 +1,3 @@
+#if DEBUG
+let legoFigures: [Figure] = []
+#endif
