@@ -57,6 +57,7 @@ struct SVG {
         if mono { s += " font-family=\"ui-monospace, Menlo, Consolas, monospace\"" }
         if fill != "#222" { s += " fill=\"\(fill)\"" }
         if let rotate { s += " transform=\"rotate(\(num(rotate)) \(num(x)) \(num(y)))\"" }
+        if t.hasPrefix(" ") || t.contains("  ") { s += " xml:space=\"preserve\" style=\"white-space: pre\"" }
         parts.append(s + ">" + escapeXML(t) + "</text>")
     }
 
