@@ -10,6 +10,7 @@ let dfdxFigures: [Figure] = [
     Figure(name: "dfdx-broadcast", lecture: "01") { .files([("dfdx-broadcast.svg", broadcastFigure())]) },
     Figure(name: "dfdx-graph", lecture: "01") { graphFigure() },
     Figure(name: "dfdx-jacobian", lecture: "01") { .files([("dfdx-jacobian.svg", jacobianFigure())]) },
+    Figure(name: "dfdx-grad-of-grad", lecture: "01") { gradOfGradFigure() },
 ]
 
 /// Stops the generator when a figure's own cross-check fails (the figure would be wrong).

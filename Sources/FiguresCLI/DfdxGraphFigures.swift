@@ -76,6 +76,40 @@ func graphFigure() -> Figure.Result {
     return .files(files)
 }
 
+/// The graph that grad(f) records when its input requires grad: f(x) = (x * x * x).sum(),
+/// g = grad(f)(x) = 3x², and g's own graph is what a second derivative walks.
+func gradOfGradFigure() -> Figure.Result {
+    let f: (Tensor) -> Tensor = { x in (x * x * x).sum() }
+    let x = Tensor([1, 2], shape: [2], requiresGrad: true)
+    let g = grad(f)(x)
+    let second = grad { grad(f)($0).sum() }(x)
+    require(g.toArray() == [3, 12] && second.toArray() == [6, 12], "grad gives 3x² and grad of its sum 6x")
+    let order = topologicalOrder(from: g)
+    var dot = """
+    digraph gradofgrad {
+      rankdir=TB; nodesep=0.25; ranksep=0.3;
+      node [shape=box, style="rounded,filled", fillcolor="#dbe7f6", fontname="Helvetica", fontsize=11];
+      edge [color="#666666", arrowsize=0.7];
+      label=<g = grad(f)(x) for f(x) = (x · x · x).sum() at x = [1, 2], with x requiring grad:<br/>the VJPs ran with recording on, so g = \(vectorText(g)) has a graph of its own (\(order.count) nodes),<br/>and grad of g.sum() walks it: \(vectorText(second)) = 6x<br/> >;
+      labelloc=t; fontname="Helvetica"; fontsize=12;
+
+    """
+    let index = Dictionary(uniqueKeysWithValues: order.enumerated().map { (ObjectIdentifier($0.element), $0.offset) })
+    for (k, t) in order.enumerated() {
+        let op = t.node?.op ?? "leaf"
+        let name = t === x ? "x" : t === g ? "g = grad(f)(x)" : op
+        let fill = t.node == nil ? "#d6ecd9" : t === g ? "#fde3c8" : "#dbe7f6"
+        dot += "  t\(k) [label=<<b>\(escapeXML(name))</b><br/>\(escapeXML(vectorText(t)))>, fillcolor=\"\(fill)\"];\n"
+    }
+    for (k, t) in order.enumerated() {
+        for input in t.node?.inputs ?? [] { if let i = index[ObjectIdentifier(input)] { dot += "  t\(i) -> t\(k);\n" } }
+    }
+    dot += "}\n"
+    var files = [("dfdx-grad-of-grad.dot", dot)]
+    if let svg = renderDot(dot) { files.append(("dfdx-grad-of-grad.svg", svg)) }
+    return .files(files)
+}
+
 /// The Jacobian of f(x) = sin(x) * sum(x) at x = [0.5, 1, 2]: three VJPs give its rows, three JVPs its columns.
 func jacobianFigure() -> String {
     let xv: [Float] = [0.5, 1, 2]
