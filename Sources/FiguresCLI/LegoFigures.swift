@@ -12,7 +12,7 @@ let legoFigures: [Figure] = [
     Figure(name: "lego-rope-rotation", lecture: "02") { .files([("lego-rope-rotation.svg", ropeRotationFigure())]) },
     Figure(name: "lego-gqa-cache", lecture: "02") { .files([("lego-gqa-cache.svg", gqaCacheFigure())]) },
     Figure(name: "lego-quant-blocks", lecture: "02") { .files([("lego-quant-blocks.svg", try quantBlocksFigure())]) },
-] + legoModelFigures + legoFileFigures + legoRunFigures
+] + legoModelFigures + legoFileFigures + legoDiagnosticsFigures + legoRunFigures
 
 /// v for reading attention weights off causalAttention: [1, heads, s, d] with v[j, j] = 1 (d >= s),
 /// so output[i, j] = weight of key j for query i (the columns past s are 0).
