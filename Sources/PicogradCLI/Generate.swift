@@ -3,7 +3,10 @@
 // prompt's and the generation's tokens per second.
 //
 //   picograd generate "prompt" [--model PATH] [--tokens N] [--temperature T] [--top-k K]
-//                              [--top-p P] [--seed S] [--chat] [--device cpu|cuda]
+//                              [--top-p P] [--seed S] [--chat] [--device cpu|cuda] [--profile]
+//
+// --profile counts and times the primitives of the decode steps (dfdx's Profiler) and prints
+// them per step at the end.
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -22,11 +25,12 @@ enum Generate {
         var seed: UInt64 = 0
         var chat = false
         var device = Device.cpu
+        var profile = false
     }
 
     static func usage(_ message: String) -> Never {
         print("picograd generate: \(message)")
-        print("usage: picograd generate \"prompt\" [--model PATH] [--tokens N] [--temperature T] [--top-k K] [--top-p P] [--seed S] [--chat] [--device cpu|cuda]")
+        print("usage: picograd generate \"prompt\" [--model PATH] [--tokens N] [--temperature T] [--top-k K] [--top-p P] [--seed S] [--chat] [--device cpu|cuda] [--profile]")
         exit(2)
     }
 
@@ -47,6 +51,7 @@ enum Generate {
             case "--top-p": guard let p = Float(value()), p > 0, p <= 1 else { usage("--top-p takes a number in (0, 1]") }; o.topP = p
             case "--seed": guard let s = UInt64(value()) else { usage("--seed takes an integer") }; o.seed = s
             case "--chat": o.chat = true
+            case "--profile": o.profile = true
             case "--device": guard let d = Device(parsing: value()) else { usage("--device takes cpu or cuda") }; o.device = d
             case let a where a.hasPrefix("--"): usage("unknown option \(a)")
             default:
@@ -127,6 +132,7 @@ enum Generate {
         var pending: [UInt8] = []
         var generated = 0, decodeSteps = 0
         var prefillTime = 0.0, decodeTime = 0.0
+        let profiler = Profiler()
         withNoGrad {
             let tPrefill = monotonicSeconds()
             var logits = model.forward(ids, cache: &cache)
@@ -143,7 +149,7 @@ enum Generate {
                 pending.removeFirst(cut)
                 guard generated < o.tokens, (cache?.count ?? 0) < c.maxSeqLen else { break }
                 let tStep = monotonicSeconds()
-                logits = model.forward([next], cache: &cache)
+                logits = o.profile ? Dispatch.withHandler(profiler) { model.forward([next], cache: &cache) } : model.forward([next], cache: &cache)
                 last = logits[0].toArray()
                 decodeTime += monotonicSeconds() - tStep
                 decodeSteps += 1
@@ -153,6 +159,10 @@ enum Generate {
         print("")
         let promptRate = Double(ids.count) / max(prefillTime, 1e-9)
         let decodeRate = decodeSteps > 0 ? Double(decodeSteps) / decodeTime : 0
+        if o.profile && decodeSteps > 0 {
+            print("per decode step: \(fixed(Double(profiler.total) / Double(decodeSteps), 1)) primitives dispatched")
+            print(profiler.report(per: decodeSteps))
+        }
         print("prompt: \(ids.count) tokens, \(fixed(promptRate, 1)) tokens/s | generated: \(generated) tokens, \(fixed(decodeRate, 1)) tokens/s")
     }
 }

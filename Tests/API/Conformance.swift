@@ -45,6 +45,39 @@ import picograd
                           x.gather(dim: 1, index: [0, 1], indexShape: [2, 1]), x.embedding([1, 0], idsShape: [2])]
     }
 
+    @Test func dtypesAndIndexTensors() {
+        let ids: Tensor = Tensor(int32: [1, 0], shape: [2])
+        let dt: DType = ids.dtype
+        let other: DType = .float32
+        let asFloat: Tensor = ids.to(.float32), back: Tensor = asFloat.to(DType.int32)
+        let values: [Int32] = back.toInt32Array()
+        let x = Tensor.arange(6).reshape([2, 3])
+        let g: Tensor = x.gather(dim: 1, index: Tensor(int32: [2, 0], shape: [2, 1]))
+        let e: Tensor = x.embedding(ids)
+        #expect(dt == .int32 && other == .float32 && values == [1, 0] && g.shape == [2, 1] && e.shape == [2, 3])
+    }
+
+    @Test func dispatchCustomOpsHooksAndTaskDefaults() {
+        final class Names: DispatchHandler, @unchecked Sendable {
+            var seen: [String] = []
+            func willDispatch(_ primitive: Primitive, inputs: [Tensor]) -> DispatchAction { .run }
+            func didDispatch(_ primitive: Primitive, inputs: [Tensor], output: Tensor) { seen.append(primitive.name) }
+        }
+        let names = Names()
+        let _: Tensor = Dispatch.withHandler(names) { Tensor.ones([2]).exp() }
+        let replayed: Tensor = Tensor.apply(.unary(.exp), [Tensor.ones([2])])
+        let (trace, _) = Trace.record([Tensor.ones([2])]) { [$0[0] * 2] }
+        let double = CustomOp("double", forward: { [$0[0] * 2] }, vjp: { _, g in [g[0] * 2] })
+        let p = Tensor.ones([2]); p.requiresGrad = true
+        p.registerPostAccumulateGradHook { _ in }
+        double(p).sum().backward()
+        let d: Device = withDefaultDevice(.reference) { Tensor.zeros([1]).device }
+        let r: [Float] = withDefaultGenerator(Generator(seed: 3)) { Tensor.rand([2]).toArray() }
+        Backends.backend(for: .cpu).synchronize()
+        #expect(names.seen == ["full", "exp"] && replayed.count == 2 && trace.replay([Tensor.ones([2])])[0].count == 2)
+        #expect(p.grad!.toArray() == [2, 2] && d == .reference && r.count == 2)
+    }
+
     @Test func autogradAndTransforms() {
         let x = Tensor([1, 2], shape: [2], requiresGrad: true)
         var flag: Bool = x.requiresGrad

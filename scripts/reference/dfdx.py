@@ -159,13 +159,32 @@ VALUE = {
 }
 
 
+# The seam (dtypes, index tensors, the dispatch point, custom ops): written to seam.json with an
+# rng of its own, so adding these never changes the inputs of the cases above. In the Swift
+# twins, ids are int32 tensors, custom_cube is a CustomOp with a hand-written VJP and JVP, and
+# trace_replay records the program through the dispatch point and replays the recorded primitives.
+def _trace_program(x, w, b):
+    h = torch.softmax(x @ w + b, dim=-1) * 3 + torch.tensor([1.0, 2.0, 3.0, 4.0], dtype=torch.float64)
+    return torch.where(h > 1.5, h, torch.zeros((), dtype=torch.float64))
+
+
+SEAM = {
+    "embedding_ids": (lambda w: F.embedding(torch.tensor([[4, 0, 4], [2, 4, 1]]), w).sin(), [([5, 3], "any", True)]),
+    "gather_index_tensor": (lambda x: torch.gather(x, 1, torch.tensor([[0, 3], [2, 2], [1, 0]])).exp(), [([3, 4], "any", True)]),
+    "custom_cube": (lambda x: x * x * x, [([3, 4], "any", True)]),
+    "custom_sincos": (lambda x: torch.sin(x) * 2 + torch.cos(x) * 3, [([3, 4], "any", True)]),
+    "trace_replay": (_trace_program, [([2, 3], "any", True), ([3, 4], "any", True), ([4], "any", True)]),
+}
+SEAM_JVP = ["embedding_ids", "custom_cube", "trace_replay"]
+
+
 def tensor_json(t):
     t = t.detach()
     return {"shape": list(t.shape), "data": [float(v) for v in t.reshape(-1).tolist()]}
 
 
-def make_case(name):
-    fn, specs = P[name]
+def make_case(name, programs=P, jvps=JVP):
+    fn, specs = programs[name]
     leaves = [torch.tensor(values(shape, kind), dtype=torch.float64, requires_grad=rg) for shape, kind, rg in specs]
     out = fn(*leaves)
     upstream = torch.tensor(values(list(out.shape), "any"), dtype=torch.float64)
@@ -177,7 +196,7 @@ def make_case(name):
         "upstream": tensor_json(upstream),
         "grads": [tensor_json(t.grad) if t.grad is not None else None for t in leaves],
     }
-    if name in JVP:
+    if name in jvps:
         tangent = torch.tensor(values(specs[0][0], "any"), dtype=torch.float64)
         rest = [t.detach() for t in leaves[1:]]
         _, jvp_out = torch.func.jvp(lambda x: fn(x, *rest), (leaves[0].detach(),), (tangent,))
@@ -214,3 +233,5 @@ if __name__ == "__main__":
     write("ops", [make_case(n) for n in P])
     write("grad2", [grad2_case(n) for n in GRAD2])
     write("value", [value_case(n) for n in VALUE])
+    rng = np.random.default_rng(20261201)
+    write("seam", [make_case(n, SEAM, SEAM_JVP) for n in SEAM])

@@ -96,6 +96,31 @@ enum DfdxGrading {
         "rnn_step": (["dfdx.21"], { ($0[0].matmul($0[2]) + $0[1].matmul($0[3])).tanh().sum(dim: 1) }),
     ]
 
+    /// x^3 as a custom op with a hand-written VJP (3 x^2 g) and JVP (3 x^2 t).
+    static let cube = CustomOp("cube", forward: { x in [x[0] * x[0] * x[0]] },
+                               vjp: { c, g in [3 * c.inputs[0] * c.inputs[0] * g[0]] },
+                               jvp: { c, t in [3 * c.inputs[0] * c.inputs[0] * t[0]!] })
+    /// (sin x, cos x) as one custom op with two outputs: d(a sin x + b cos x) = a cos x - b sin x.
+    static let sincos = CustomOp("sincos", forward: { x in [x[0].sin(), x[0].cos()] },
+                                 vjp: { c, g in [g[0] * c.outputs[1] - g[1] * c.outputs[0]] })
+    /// The program trace_replay records through the dispatch point and then replays.
+    static let traced: @Sendable ([Tensor]) -> [Tensor] = { t in
+        let h = softmax(t[0].matmul(t[1]) + t[2], dim: -1) * 3 + Tensor([1, 2, 3, 4], shape: [4])
+        return [Tensor.where(h.gt(1.5), h, Tensor.zeros([]))]
+    }
+
+    /// The seam's programs (Reference/dfdx/seam.json): int32 ids, custom ops, a replayed trace.
+    static let seamPrograms: [String: (todos: [String], run: Program)] = [
+        "embedding_ids": (["dfdx.27"], { $0[0].embedding(Tensor(int32: [4, 0, 4, 2, 4, 1], shape: [2, 3])).sin() }),
+        "gather_index_tensor": (["dfdx.22"], { $0[0].gather(dim: 1, index: Tensor(int32: [0, 3, 2, 2, 1, 0], shape: [3, 2])).exp() }),
+        "custom_cube": (["dfdx.29"], { cube($0[0]) }),
+        "custom_sincos": ([], { let o = sincos([$0[0]]); return o[0] * 2 + o[1] * 3 }),
+        "trace_replay": (["dfdx.28", "dfdx.21", "dfdx.20", "dfdx.15"], { inputs in
+            let (trace, _) = Trace.record(inputs.map { $0.detach() }, traced)
+            return trace.replay(inputs)[0]
+        }),
+    ]
+
     static let secondOrder: [String: @Sendable (Tensor) -> Tensor] = [
         "grad2_cube": { ($0 * $0 * $0).sum() },
         "grad2_sin_x": { ($0.sin() * $0).sum() },
@@ -119,6 +144,12 @@ enum DfdxGrading {
                 try checkProgram(name, ctx)
             })
         }
+        for (name, program) in seamPrograms.sorted(by: { $0.key < $1.key }) {
+            let todos = Array(Set(program.todos + core)).sorted(by: Catalog.todoOrder)
+            all.append(GradingCase(chapter: "dfdx", name: name, todos: todos) { ctx in
+                try checkProgram(name, ctx, file: "seam.json", program: program.run)
+            })
+        }
         for name in secondOrder.keys.sorted() {
             all.append(GradingCase(chapter: "dfdx", name: name, todos: core) { ctx in try checkSecondOrder(name, ctx) })
         }
@@ -128,9 +159,9 @@ enum DfdxGrading {
         return all
     }
 
-    static func checkProgram(_ name: String, _ ctx: GradingContext) throws {
-        let ref = try Reference.load(chapter: "dfdx", file: "ops.json", ctx).tensorCase(named: name)
-        guard let program = programs[name]?.run else { throw GradingFailure("\(name): no Swift program") }
+    static func checkProgram(_ name: String, _ ctx: GradingContext, file: String = "ops.json", program: Program? = nil) throws {
+        let ref = try Reference.load(chapter: "dfdx", file: file, ctx).tensorCase(named: name)
+        guard let program = program ?? programs[name]?.run else { throw GradingFailure("\(name): no Swift program") }
         let inputs = ref.inputs.map { t in
             let x = Tensor(t.floats, shape: t.shape)
             x.requiresGrad = t.requiresGrad
