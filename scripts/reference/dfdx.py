@@ -178,6 +178,43 @@ SEAM = {
 SEAM_JVP = ["embedding_ids", "custom_cube", "trace_replay"]
 
 
+# Weights in GGML's block formats (dfdx's DType.q8_0/.q4_0/.q4_1): random blocks, their bytes,
+# and the values they stand for, de-quantized here by the formulas of Quantization.swift.
+def quantized_blocks(fmt, rows, k):
+    raw, vals = bytearray(), np.zeros((rows, k))
+    for r in range(rows):
+        for b in range(k // 32):
+            d = np.float16(rng.uniform(0.01, 0.1))
+            if fmt == "q8_0":
+                q = rng.integers(-128, 128, 32).astype(np.int8)
+                raw += d.tobytes() + q.tobytes()
+                v = float(d) * q.astype(np.float64)
+            else:
+                q = rng.integers(0, 16, 32)
+                packed = (q[:16] | (q[16:] << 4)).astype(np.uint8)   # byte j: value j low, j + 16 high
+                if fmt == "q4_1":
+                    m = np.float16(rng.uniform(-0.5, 0.5))
+                    raw += d.tobytes() + m.tobytes() + packed.tobytes()
+                    v = float(d) * q + float(m)
+                else:
+                    raw += d.tobytes() + packed.tobytes()
+                    v = float(d) * (q - 8)
+            vals[r, b * 32:(b + 1) * 32] = v
+    return list(raw), torch.tensor(vals, dtype=torch.float64)
+
+
+def quantized_case(fmt):
+    raw, w = quantized_blocks(fmt, 6, 64)
+    x = torch.tensor(values([3, 64], "any"), dtype=torch.float64, requires_grad=True)
+    out = x @ w.T
+    upstream = torch.tensor(values([3, 6], "any"), dtype=torch.float64)
+    out.backward(upstream)
+    ids = [4, 0, 5, 4]
+    return {"name": "linear_" + fmt, "format": fmt, "shape": [6, 64], "bytes": raw, "x": tensor_json(x),
+            "output": tensor_json(out), "upstream": tensor_json(upstream), "grad_x": tensor_json(x.grad),
+            "ids": ids, "rows": tensor_json(w[ids]), "dequantized": tensor_json(w)}
+
+
 def tensor_json(t):
     t = t.detach()
     return {"shape": list(t.shape), "data": [float(v) for v in t.reshape(-1).tolist()]}
@@ -235,3 +272,5 @@ if __name__ == "__main__":
     write("value", [value_case(n) for n in VALUE])
     rng = np.random.default_rng(20261201)
     write("seam", [make_case(n, SEAM, SEAM_JVP) for n in SEAM])
+    rng = np.random.default_rng(20261202)
+    write("quantized", [quantized_case(f) for f in ("q8_0", "q4_0", "q4_1")])

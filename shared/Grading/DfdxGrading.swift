@@ -150,6 +150,11 @@ enum DfdxGrading {
                 try checkProgram(name, ctx, file: "seam.json", program: program.run)
             })
         }
+        for format in ["q8_0", "q4_0", "q4_1"] {
+            all.append(GradingCase(chapter: "dfdx", name: "linear_\(format)", todos: Array(Set(["dfdx.30"] + core)).sorted(by: Catalog.todoOrder)) { ctx in
+                try checkQuantized("linear_\(format)", ctx)
+            })
+        }
         for name in secondOrder.keys.sorted() {
             all.append(GradingCase(chapter: "dfdx", name: name, todos: core) { ctx in try checkSecondOrder(name, ctx) })
         }
@@ -183,6 +188,35 @@ enum DfdxGrading {
                                    tangent: Tensor(jvpRef.tangent.floats, shape: jvpRef.tangent.shape))
             try Compare.gradient("\(name) jvp", tangent, jvpRef.output)
         }
+    }
+
+    struct QuantizedCase: Decodable {
+        let name, format: String
+        let shape: [Int]
+        let bytes: [UInt8]
+        let x, output, upstream, rows, dequantized: RefTensor
+        let gradX: RefTensor
+        let ids: [Int]
+        enum CodingKeys: String, CodingKey { case name, format, shape, bytes, x, output, upstream, rows, dequantized, ids, gradX = "grad_x" }
+    }
+    struct QuantizedCases: Decodable { let cases: [QuantizedCase] }
+
+    /// A weight kept in its block format: linear (forward and the gradient of x), its rows by
+    /// embedding and its conversion to float32 against the values PyTorch computed from the
+    /// same blocks (Reference/dfdx/quantized.json).
+    static func checkQuantized(_ name: String, _ ctx: GradingContext) throws {
+        let all = try Reference.load(chapter: "dfdx", file: "quantized.json", ctx).decode(QuantizedCases.self)
+        guard let c = all.cases.first(where: { $0.name == name }), let dtype = DType(rawValue: c.format) else {
+            throw GradingFailure("quantized.json: no case \(name)")
+        }
+        let w = c.bytes.withUnsafeBytes { Tensor(bytes: $0, dtype: dtype, shape: c.shape) }
+        let x = Tensor(c.x.floats, shape: c.x.shape, requiresGrad: true)
+        let out = linear(x, w)
+        try Compare.forward("\(name) forward", out, c.output)
+        out.backward(Tensor(c.upstream.floats, shape: c.upstream.shape))
+        try Compare.gradient("\(name) grad of x", x.grad!, c.gradX)
+        try Compare.forward("\(name) embedding rows", w.embedding(Tensor(int32: c.ids, shape: [c.ids.count])), c.rows)
+        try Compare.forward("\(name) to(.float32)", w.to(.float32), c.dequantized)
     }
 
     static func checkSecondOrder(_ name: String, _ ctx: GradingContext) throws {

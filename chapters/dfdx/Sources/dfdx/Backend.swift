@@ -96,7 +96,8 @@ public protocol Backend: AnyObject, Sendable {
     func fill(_ buffer: any Buffer, dtype: DType, value: Float)
     /// Copies `src` into `dst` element by element (same shape and dtype, any strides).
     func copy(_ src: StridedView, to dst: StridedView)
-    /// out (contiguous, x's shape, dtype `to`) = x converted (float -> int32 rounds toward zero).
+    /// out (contiguous, x's shape, dtype `to`) = x converted (float -> int32 rounds toward zero;
+    /// a block format -> float32 de-quantizes).
     func cast(_ x: StridedView, to: DType, out: any Buffer)
     /// out = op(x), out contiguous with x's shape.
     func unary(_ op: UnaryOp, _ x: StridedView, out: any Buffer)
@@ -108,14 +109,21 @@ public protocol Backend: AnyObject, Sendable {
     func reduce(_ op: Reduction, _ x: StridedView, axes: [Int], out: any Buffer)
     /// out [..., M, N] = a [..., M, K] @ b [..., K, N], equal batch dims.
     func matmul(_ a: StridedView, _ b: StridedView, out: any Buffer)
+    /// out [..., N] = x [..., K] @ weight^T for a weight [N, K] kept in a block format
+    /// (contiguous rows), de-quantized as it is read (torch.nn.functional.linear).
+    func linear(_ x: StridedView, _ weight: StridedView, out: any Buffer)
     /// out (index's shape) with out[i][j][k] = x[i][index[i][j][k]][k] (dim = 1), like torch.gather;
     /// index is int32. Stops naming the op, the index and the shape when one is out of range.
     func gather(_ x: StridedView, dim: Int, index: StridedView, out: any Buffer)
     /// out (contiguous, `outShape`, already initialized) += src scattered along `dim` by `index`
     /// (int32, src's shape), like torch.scatter_add.
     func scatterAdd(_ src: StridedView, dim: Int, index: StridedView, into out: any Buffer, outShape: [Int])
-    /// out [ids..., D] = rows of the 2-D `table` [N, D] picked by the int32 `ids` (nn.Embedding).
-    /// Stops naming the id and the table's shape when one is out of range.
+    /// In place: dst[..., index[i], ...] = src[..., i, ...] along `dim` (torch's index_copy_);
+    /// index is int32 with src's size along dim. Stops naming the index when it is out of range.
+    func indexCopy(_ src: StridedView, dim: Int, index: StridedView, into dst: StridedView)
+    /// out [ids..., D] = rows of the 2-D `table` [N, D] picked by the int32 `ids` (nn.Embedding);
+    /// a table in a block format gives float32 rows. Stops naming the id and the table's shape
+    /// when one is out of range.
     func embedding(_ table: StridedView, ids: StridedView, out: any Buffer)
 }
 

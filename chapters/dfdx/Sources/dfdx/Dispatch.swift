@@ -9,13 +9,21 @@
 
 /// Host values a tensor is made from (`Tensor(_:shape:)`), as a constant of the graph.
 public struct HostData: Hashable, Sendable {
-    public enum Values: Hashable, Sendable { case float32([Float]), int32([Int32]) }
+    public enum Values: Hashable, Sendable {
+        case float32([Float]), int32([Int32])
+        /// Raw little-endian bytes of any dtype (a quantized weight from a file).
+        case bytes([UInt8], DType)
+    }
     public let values: Values
 
     public init(_ values: Values) { self.values = values }
 
     public var dtype: DType {
-        switch values { case .float32: return .float32; case .int32: return .int32 }
+        switch values {
+        case .float32: return .float32
+        case .int32: return .int32
+        case .bytes(_, let dtype): return dtype
+        }
     }
 }
 
@@ -29,12 +37,14 @@ public enum Primitive: Hashable, Sendable, CustomStringConvertible {
     case to(Device)                                 // [x] -> a copy on the device
     case cast(DType)                                // [x] -> converted elementwise
     case assign                                     // [dst, src]: writes src into dst in place
+    case indexCopy(dim: Int)                        // [dst, index, src]: dst's slices at index = src, in place
     // compute
     case unary(UnaryOp)
     case binary(BinaryOp)
     case select
     case reduce(Reduction, axes: [Int])
     case matmul
+    case linear                                     // [x, weight]: x @ weight^T, weight in a block format
     case gather(dim: Int)                           // [x, index]
     case scatterAdd(dim: Int, outShape: [Int])      // [src, index]
     case embedding                                  // [table, ids]: row select
@@ -57,11 +67,13 @@ public enum Primitive: Hashable, Sendable, CustomStringConvertible {
         case .to(let device): return "to(\(device))"
         case .cast(let dtype): return "cast(\(dtype))"
         case .assign: return "assign"
+        case .indexCopy(let dim): return "indexCopy(dim: \(dim))"
         case .unary(let op): return op.rawValue
         case .binary(let op): return op.rawValue
         case .select: return "where"
         case .reduce(let op, let axes): return "\(op.rawValue)\(axes)"
         case .matmul: return "matmul"
+        case .linear: return "linear"
         case .gather(let dim): return "gather(dim: \(dim))"
         case .scatterAdd(let dim, _): return "scatterAdd(dim: \(dim))"
         case .embedding: return "embedding"
@@ -141,7 +153,7 @@ public enum Dispatch {
                 fail("\(primitive.name): tensors are on different devices, \(device) and \(t.device) (shapes \(inputs.map(\.shape)))")
             }
         }
-        let bytes = shape.reduce(1, *) * dtype.byteSize
+        let bytes = dtype.byteCount(of: shape.reduce(1, *))
         guard handler?.willDispatch(primitive, inputs: inputs) ?? .run == .run else {
             return (PlaceholderBuffer(byteCount: bytes), device)
         }
@@ -157,6 +169,9 @@ public enum Dispatch {
     /// A new view of `input`'s buffer (movement ops that copy nothing): always made, whatever
     /// the handler answers, since making it costs nothing.
     static func view(_ primitive: Primitive, _ input: Tensor, shape: [Int], strides: [Int], offset: Int) -> Tensor {
+        if input.dtype.isQuantized, primitive != .detach {
+            fail("\(primitive.name): a \(input.dtype) tensor (shape \(input.shape)) is a block format; only linear, embedding, to(.float32) and to(device) read it")
+        }
         let h = handler
         _ = h?.willDispatch(primitive, inputs: [input])
         let out = Tensor(buffer: input.buffer, device: input.device, dtype: input.dtype, shape: shape, strides: strides, offset: offset)
@@ -164,7 +179,7 @@ public enum Dispatch {
         return out
     }
 
-    /// An in-place write into `inputs[0]` (assign), unless the handler skips it.
+    /// An in-place write into `inputs[0]` (assign, indexCopy), unless the handler skips it.
     static func write(_ primitive: Primitive, _ inputs: [Tensor], _ compute: (any Backend) -> Void) {
         let h = handler
         if h?.willDispatch(primitive, inputs: inputs) ?? .run == .run {
@@ -185,16 +200,19 @@ extension Tensor {
             switch d.values {
             case .float32(let v): return Tensor(v, shape: shape)
             case .int32(let v): return Tensor(int32: v.map { Int($0) }, shape: shape)
+            case .bytes(let v, let dtype): return v.withUnsafeBytes { Tensor(bytes: $0, dtype: dtype, shape: shape) }
             }
         case .full(let v, let shape, let dtype): return Tensor.full(shape, v, dtype: dtype)
         case .to(let device): return inputs[0].to(device)
         case .cast(let dtype): return inputs[0].to(dtype)
         case .assign: inputs[0].assign(inputs[1]); return inputs[0]
+        case .indexCopy(let dim): inputs[0].indexCopy(dim: dim, index: inputs[1], source: inputs[2]); return inputs[0]
         case .unary(let op): return inputs[0].unary(op)
         case .binary(let op): return inputs[0].binary(op, inputs[1])
         case .select: return select(inputs[0], inputs[1], inputs[2])
         case .reduce(let op, let axes): return inputs[0].reduce(op, axes: axes)
         case .matmul: return inputs[0].matmulPrimitive(inputs[1])
+        case .linear: return linear(inputs[0], inputs[1])
         case .gather(let dim): return inputs[0].gather(dim: dim, index: inputs[1])
         case .scatterAdd(let dim, let outShape): return inputs[0].scatterAdd(dim: dim, index: inputs[1], outShape: outShape)
         case .embedding: return inputs[0].embedding(inputs[1])

@@ -4,7 +4,8 @@
 // temporaries). Asking the system each time costs a page fault per fresh page; instead, a
 // freed buffer goes back to a pool of blocks sorted by size class, and the next request of
 // that class reuses it. Size classes are the request rounded up to a quarter of its power of
-// two (at most 25% waste); the pool keeps at most `cacheLimit` bytes of free blocks.
+// two (at most 25% waste) up to 64 KB, and to whole 4 KB pages above (at most 6%, so a model's
+// weights do not grow by a quarter); the pool keeps at most `cacheLimit` bytes of free blocks.
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -29,9 +30,10 @@ public final class HostAllocator: Sendable {
     public static let defaultCacheLimit: Int = (environment("PICOGRAD_POOL_MB").flatMap { Int($0) } ?? 256) << 20
 
     /// The block size that serves a request of `bytes`: a multiple of 64, and of a quarter of
-    /// the request's power of two.
+    /// the request's power of two; above 64 KB, whole 4 KB pages.
     static func sizeClass(_ bytes: Int) -> Int {
         let n = Swift.max(bytes, 64)
+        if n > 65536 { return (n + 4095) / 4096 * 4096 }
         let top = Int.bitWidth - 1 - n.leadingZeroBitCount     // 2^top <= n
         let step = Swift.max(64, (1 << top) / 4)
         return (n + step - 1) / step * step

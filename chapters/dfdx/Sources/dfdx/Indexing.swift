@@ -9,6 +9,7 @@ extension Tensor {
     /// outside `dim`. Backward scatters (adds) the gradient back.
     public func gather(dim: Int, index: Tensor) -> Tensor {
         let d = normalizeDim(dim, rank: rank, op: "gather", shape: shape)
+        check(!dtype.isQuantized, "gather: a \(dtype) tensor (shape \(shape)) is a block format; use embedding for rows")
         check(index.dtype == .int32, "gather: index must be int32, got \(index.dtype) (shape \(index.shape)); convert with to(.int32)")
         check(index.rank == rank, "gather: index of shape \(index.shape) must have as many dims as input of shape \(shape)")
         for i in 0..<rank where i != d {
@@ -51,7 +52,8 @@ extension Tensor {
         let table = self
         let (count, dim) = (shape[0], shape[1])
         let outShape = ids.shape + [dim]
-        let out = Dispatch.run(.embedding, [table, ids], shape: outShape, dtype: dtype) { backend, buffer in
+        // a table in a block format gives float32 rows
+        let out = Dispatch.run(.embedding, [table, ids], shape: outShape, dtype: dtype.isQuantized ? .float32 : dtype) { backend, buffer in
             backend.embedding(table.stridedView, ids: ids.stridedView, out: buffer)
         }
         return record(out, .embedding, [table, ids], vjp: { g in
@@ -60,6 +62,22 @@ extension Tensor {
             let rows = ids.reshape([n, 1]).expand([n, dim])
             return [g.reshape([n, dim]).scatterAdd(dim: 0, index: rows, outShape: [count, dim]), nil]
         }, jvp: { t in t[0]?.embedding(ids) })
+    }
+
+    /// In place, like torch's index_copy_: slice `index[i]` of self along `dim` becomes slice
+    /// `i` of `source` (int32 index of source's size along dim; source has self's shape
+    /// elsewhere). How a KV cache writes new keys at their positions. Not recorded by autograd
+    /// (like `assign`); never call it while another thread reads self.
+    public func indexCopy(dim: Int, index: Tensor, source: Tensor) {
+        let d = normalizeDim(dim, rank: rank, op: "indexCopy", shape: shape)
+        check(index.dtype == .int32 && index.rank == 1, "indexCopy: index must be 1-D int32, got \(index.dtype) of shape \(index.shape)")
+        check(source.rank == rank && source.dtype == dtype && source.shape[d] == index.count
+              && (0..<rank).allSatisfy { $0 == d || source.shape[$0] == shape[$0] },
+              "indexCopy: source of shape \(source.shape) does not fit destination \(shape) along dim \(dim) with \(index.count) indices")
+        check(source.device == device && index.device == device, "indexCopy: tensors are on different devices, \(device), \(index.device) and \(source.device)")
+        Dispatch.write(.indexCopy(dim: d), [self, index, source]) { backend in
+            backend.indexCopy(source.stridedView, dim: d, index: index.stridedView, into: stridedView)
+        }
     }
 
     // MARK: conveniences with host ids

@@ -35,3 +35,20 @@ extension Tensor {
         return out
     }
 }
+
+/// torch.nn.functional.linear without the bias: x [..., K] @ weight^T for weight [N, K] ->
+/// [..., N]. A float32 weight is a matmul with a transposed view; a weight in a block format
+/// (a quantized GGUF weight) is read as it is by the `linear` primitive, which de-quantizes
+/// inside the kernel. Quantized weights are frozen: the gradient flows to x only.
+public func linear(_ x: Tensor, _ weight: Tensor) -> Tensor {
+    if !weight.dtype.isQuantized { return x.matmul(weight.transpose(0, 1)) }
+    check(weight.rank == 2 && x.rank >= 1 && x.shape[x.rank - 1] == weight.shape[1],
+          "linear: input of shape \(x.shape) does not fit a weight of shape \(weight.shape) (its last dim must be \(weight.shape.last ?? 0))")
+    x.requireFloat32("linear")
+    let outShape = Array(x.shape.dropLast()) + [weight.shape[0]]
+    let out = Dispatch.run(.linear, [x, weight], shape: outShape) { backend, buffer in
+        backend.linear(x.stridedView, weight.stridedView, out: buffer)
+    }
+    return record(out, .linear, [x, weight], vjp: { g in [g.matmul(weight.to(.float32)), nil] },
+                  jvp: { t in t[0].map { linear($0, weight) } })
+}

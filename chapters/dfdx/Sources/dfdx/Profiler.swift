@@ -13,6 +13,9 @@ public final class Profiler: DispatchHandler, @unchecked Sendable {
 
     public init(synchronizing: Bool = false) { self.synchronizing = synchronizing }
 
+    /// Forgets what was counted so far (e.g. the prompt, to profile decode steps only).
+    public func reset() { counts = [:]; seconds = [:] }
+
     /// All primitives counted so far.
     public var total: Int { counts.values.reduce(0, +) }
 

@@ -89,10 +89,11 @@ public final class ReferenceBackend: Backend, @unchecked Sendable {
     }
 
     public func fill(_ buffer: any Buffer, dtype: DType, value: Float) {
-        let n = buffer.byteCount / dtype.byteSize
+        let n = buffer.byteCount / 4
         switch dtype {
         case .float32: floats(buffer).update(repeating: value, count: n)
         case .int32: int32s(buffer).update(repeating: Int32(value), count: n)
+        default: fail("fill: \(dtype) is a block format")
         }
     }
 
@@ -102,6 +103,11 @@ public final class ReferenceBackend: Backend, @unchecked Sendable {
     }
 
     public func cast(_ x: StridedView, to dtype: DType, out: any Buffer) {
+        if x.dtype.isQuantized {   // whole rows of blocks -> float32
+            let (rows, k) = (x.shape[0], x.shape[1]), rowBytes = x.dtype.byteCount(of: k)
+            for r in 0..<rows { dequantizeRow(x.dtype, host(x.buffer).pointer + r * rowBytes, k: k, into: floats(out) + r * k) }
+            return
+        }
         switch (x.dtype, dtype) {
         case (.float32, .int32):
             let p = floats(x.buffer), o = int32s(out)
@@ -266,7 +272,23 @@ public final class ReferenceBackend: Backend, @unchecked Sendable {
         }
     }
 
+    public func indexCopy(_ src: StridedView, dim: Int, index: StridedView, into dst: StridedView) {
+        // walk src; its position along dim is replaced by the index value in dst
+        var ds = dst.strides
+        let step = ds[dim], size = dst.shape[dim]
+        ds[dim] = 0
+        var idxStrides = [Int](repeating: 0, count: src.shape.count)
+        idxStrides[dim] = index.strides[0]
+        let p = words(src.buffer), idx = int32s(index.buffer), o = words(dst.buffer)
+        walk(src.shape, src.strides, src.offset, ds, dst.offset, idxStrides, index.offset) { _, a, b, k in
+            let j = Int(idx[k])
+            if j < 0 || j >= size { fail("indexCopy: index \(j) is out of range for dim \(dim) with size \(size) (shape \(dst.shape))") }
+            o[b + j * step] = p[a]
+        }
+    }
+
     public func embedding(_ table: StridedView, ids: StridedView, out: any Buffer) {
+        if table.dtype.isQuantized { return quantizedEmbedding(table, ids: ids, out: out) }
         // BEGIN SOLUTION dfdx.27: for each id (in row-major order of ids), copy row `id` of the table (its D elements, with the table's strides) to the next D slots of out; stop on an id outside 0..<N
         let (n, d) = (table.shape[0], table.shape[1])
         let (rowStride, colStride) = (table.strides[0], table.strides[1])
@@ -279,4 +301,46 @@ public final class ReferenceBackend: Backend, @unchecked Sendable {
         }
         // END SOLUTION dfdx.27
     }
+
+    /// Rows of a table in a block format, de-quantized into float32 rows of out.
+    private func quantizedEmbedding(_ table: StridedView, ids: StridedView, out: any Buffer) {
+        let (n, d) = (table.shape[0], table.shape[1]), rowBytes = table.dtype.byteCount(of: d)
+        let p = host(table.buffer).pointer, idx = int32s(ids.buffer), o = floats(out)
+        walk(ids.shape, ids.strides, ids.offset) { i, k, _, _ in
+            let id = Int(idx[k])
+            if id < 0 || id >= n { fail("embedding: id \(id) is out of range for a table of shape \(table.shape)") }
+            dequantizeRow(table.dtype, p + id * rowBytes, k: d, into: o + i * d)
+        }
+    }
+
+    public func linear(_ x: StridedView, _ w: StridedView, out: any Buffer) {
+        let k = x.shape[x.shape.count - 1], n = w.shape[0], rows = x.count / Swift.max(k, 1)
+        let rowBytes = w.dtype.byteCount(of: k)
+        // x as `rows` contiguous rows of k floats (copied only when its view is not already that)
+        let packed = x.isContiguous ? nil : allocate(byteCount: x.count * 4)
+        if let packed { copy(x, to: StridedView(contiguous: packed, shape: x.shape)) }
+        let xs = packed.map { floats($0) } ?? floats(x.buffer) + x.offset
+        let q = host(w.buffer).pointer, o = floats(out)
+        let row = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(k, 1))
+        defer { row.deallocate() }
+        // BEGIN SOLUTION dfdx.30: for each weight row j: de-quantize it (dequantizeRow(w.dtype, q + j * rowBytes, k: k, into: row)), then for each of x's rows r write its dot product with that row to o[r * n + j] (use dot)
+        for j in 0..<n {
+            dequantizeRow(w.dtype, q + j * rowBytes, k: k, into: row)
+            for r in 0..<rows { o[r * n + j] = dot(xs + r * k, row, k) }
+        }
+        // END SOLUTION dfdx.30
+    }
+}
+
+/// Sum of a[i] * b[i] for i < n, in four independent partial sums (so the CPU overlaps them).
+@inline(__always)
+func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+    var (s0, s1, s2, s3): (Float, Float, Float, Float) = (0, 0, 0, 0)
+    var i = 0
+    while i + 4 <= n {
+        s0 += a[i] * b[i]; s1 += a[i + 1] * b[i + 1]; s2 += a[i + 2] * b[i + 2]; s3 += a[i + 3] * b[i + 3]
+        i += 4
+    }
+    while i < n { s0 += a[i] * b[i]; i += 1 }
+    return (s0 + s1) + (s2 + s3)
 }

@@ -64,6 +64,7 @@ public final class Tensor: @unchecked Sendable {
             switch data.values {
             case .float32(let v): v.withUnsafeBytes { backend.upload($0, to: buffer, byteOffset: 0) }
             case .int32(let v): v.withUnsafeBytes { backend.upload($0, to: buffer, byteOffset: 0) }
+            case .bytes(let v, _): v.withUnsafeBytes { backend.upload($0, to: buffer, byteOffset: 0) }
             }
         }.0
     }
@@ -89,6 +90,21 @@ public final class Tensor: @unchecked Sendable {
         }
         let data = HostData(.int32(values))
         self.init(buffer: Tensor.upload(data, shape: shape, device: device), device: device, dtype: .int32, shape: shape)
+        Dispatch.handler?.didDispatch(.data(data, shape: shape), inputs: [], output: self)
+    }
+
+    /// A tensor of any dtype from its raw little-endian bytes (for a block format: whole blocks
+    /// along the last dim, e.g. a GGUF file's Q4_1 weight [N, K], K a multiple of 32).
+    public convenience init(bytes: UnsafeRawBufferPointer, dtype: DType, shape: [Int], device: Device = .default) {
+        check(shape.allSatisfy { $0 >= 0 }, "Tensor: negative size in shape \(shape)")
+        let count = shape.reduce(1, *)
+        if dtype.isQuantized {
+            check(shape.count == 2 && shape[1] % dtype.block.values == 0,
+                  "Tensor(bytes:): a \(dtype) tensor must be [rows, k] with k a multiple of \(dtype.block.values), got \(shape)")
+        }
+        check(bytes.count == dtype.byteCount(of: count), "Tensor(bytes:): \(bytes.count) bytes do not hold \(count) \(dtype) values (shape \(shape), needs \(dtype.byteCount(of: count)))")
+        let data = HostData(.bytes(Array(bytes), dtype))
+        self.init(buffer: Tensor.upload(data, shape: shape, device: device), device: device, dtype: dtype, shape: shape)
         Dispatch.handler?.didDispatch(.data(data, shape: shape), inputs: [], output: self)
     }
 
@@ -145,12 +161,13 @@ public final class Tensor: @unchecked Sendable {
     private func downloadBytes(into host: UnsafeMutableRawBufferPointer) {
         check(!(buffer is PlaceholderBuffer), "toArray: tensor of shape \(shape) has no values (it was recorded without running: reading values on the host inside a traced function is a graph break)")
         let t = isContiguous ? self : withNoGrad { contiguous() }
-        if host.count > 0 { t.backend.download(t.buffer, byteOffset: t.offset * dtype.byteSize, into: host) }
+        if host.count > 0 { t.backend.download(t.buffer, byteOffset: dtype.byteCount(of: t.offset), into: host) }
     }
 
     /// The elements in row-major order, copied to the host (int32 values converted to Float).
     public func toArray() -> [Float] {
         if dtype == .int32 { return toInt32Array().map(Float.init) }
+        if dtype.isQuantized { return to(.float32).toArray() }
         var out = [Float](repeating: 0, count: count)
         out.withUnsafeMutableBytes { downloadBytes(into: $0) }
         return out
@@ -175,9 +192,9 @@ public final class Tensor: @unchecked Sendable {
     public func to(_ target: Device) -> Tensor {
         if target == device { return self }
         let x = isContiguous ? self : contiguous()
-        let bytes = count * dtype.byteSize
+        let bytes = dtype.byteCount(of: count)
         let moved = Dispatch.run(.to(target), [x], shape: shape, dtype: dtype, device: target) { backend, buffer in
-            backend.copy(x.buffer, of: x.backend, byteOffset: x.offset * x.dtype.byteSize, to: buffer, byteOffset: 0, byteCount: bytes)
+            backend.copy(x.buffer, of: x.backend, byteOffset: x.dtype.byteCount(of: x.offset), to: buffer, byteOffset: 0, byteCount: bytes)
         }
         let source = device
         return record(moved, .to(target), [x], vjp: { g in [g.to(source)] }, jvp: { t in t[0]?.to(target) })
@@ -187,6 +204,8 @@ public final class Tensor: @unchecked Sendable {
     /// zero. The same tensor when it already is. No gradient flows through a conversion.
     public func to(_ target: DType) -> Tensor {
         if target == dtype { return self }
+        check(!target.isQuantized, "to: quantizing to \(target) is not supported (shape \(shape)); block formats come from files")
+        check(!dtype.isQuantized || target == .float32, "to: a \(dtype) tensor converts to float32 only (shape \(shape))")
         let x = self
         return Dispatch.run(.cast(target), [x], shape: shape, dtype: target) { backend, buffer in
             backend.cast(x.stridedView, to: target, out: buffer)

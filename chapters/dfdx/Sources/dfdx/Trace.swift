@@ -55,7 +55,7 @@ public final class Trace: DispatchHandler, @unchecked Sendable {
 
     public func didDispatch(_ primitive: Primitive, inputs: [Tensor], output: Tensor) {
         let args = inputs.map { value(of: $0, creating: false) }
-        if case .assign = primitive {   // a write: later reads of the destination see the new values
+        if primitive == .assign || primitive.name == "indexCopy" {   // a write: later reads of the destination see the new values
             steps.append(TraceStep(primitive: primitive, inputs: args, output: args[0]))
             return
         }

@@ -38,11 +38,13 @@ final class SpyBackend: Backend, @unchecked Sendable {
     func select(_ c: StridedView, _ a: StridedView, _ b: StridedView, out: any Buffer) { inner.select(c, a, b, out: out) }
     func reduce(_ op: Reduction, _ x: StridedView, axes: [Int], out: any Buffer) { inner.reduce(op, x, axes: axes, out: out) }
     func matmul(_ a: StridedView, _ b: StridedView, out: any Buffer) { inner.matmul(a, b, out: out) }
+    func linear(_ x: StridedView, _ w: StridedView, out: any Buffer) { inner.linear(x, w, out: out) }
     func gather(_ x: StridedView, dim: Int, index: StridedView, out: any Buffer) { inner.gather(x, dim: dim, index: index, out: out) }
     func scatterAdd(_ src: StridedView, dim: Int, index: StridedView, into out: any Buffer, outShape: [Int]) {
         inner.scatterAdd(src, dim: dim, index: index, into: out, outShape: outShape)
     }
     func embedding(_ table: StridedView, ids: StridedView, out: any Buffer) { inner.embedding(table, ids: ids, out: out) }
+    func indexCopy(_ src: StridedView, dim: Int, index: StridedView, into dst: StridedView) { inner.indexCopy(src, dim: dim, index: index, into: dst) }
 }
 
 /// A spy registered for its own device; each test that needs one takes a different index.
