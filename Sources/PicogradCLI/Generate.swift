@@ -8,7 +8,8 @@
 // --context N is the KV cache's capacity (default 2048 positions; SmolLM2's file allows 8192):
 // the prompt is checked against it before any weight is read.
 // --profile counts and times the primitives of the decode steps (dfdx's Profiler) and prints
-// them per step at the end.
+// them per step at the end; --token-times prints the ms per token of each run of 32 tokens
+// (how the cost of a step grows with the position).
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -29,11 +30,12 @@ enum Generate {
         var device = Device.cpu
         var context = 2048
         var profile = false
+        var tokenTimes = false
     }
 
     static func usage(_ message: String) -> Never {
         print("picograd generate: \(message)")
-        print("usage: picograd generate \"prompt\" [--model PATH] [--tokens N] [--temperature T] [--top-k K] [--top-p P] [--seed S] [--chat] [--context N] [--device cpu|cuda] [--profile]")
+        print("usage: picograd generate \"prompt\" [--model PATH] [--tokens N] [--temperature T] [--top-k K] [--top-p P] [--seed S] [--chat] [--context N] [--device cpu|cuda] [--profile] [--token-times]")
         exit(2)
     }
 
@@ -55,6 +57,7 @@ enum Generate {
             case "--seed": guard let s = UInt64(value()) else { usage("--seed takes an integer") }; o.seed = s
             case "--chat": o.chat = true
             case "--profile": o.profile = true
+            case "--token-times": o.tokenTimes = true
             case "--context": guard let n = Int(value()), n >= 1 else { usage("--context takes a count >= 1") }; o.context = n
             case "--device": guard let d = Device(parsing: value()) else { usage("--device takes cpu or cuda") }; o.device = d
             case let a where a.hasPrefix("--"): usage("unknown option \(a)")
@@ -144,10 +147,12 @@ enum Generate {
         var generated = 0
         let tStart = monotonicSeconds()
         var tFirst = tStart, tLast = tStart
+        var stamps: [Double] = []
         let run = {
             model.generate(ids, maxNewTokens: o.tokens, temperature: o.temperature, topK: o.topK, topP: o.topP,
                            seed: o.seed, stopTokens: stops) { next in
                 tLast = monotonicSeconds()
+                stamps.append(tLast)
                 if generated == 0 { tFirst = tLast; profiler.reset() }   // the prompt's forward is done
                 generated += 1
                 pending += tokenizer.decodeBytes([next])
@@ -164,6 +169,16 @@ enum Generate {
         if o.profile && decodeSteps > 0 {
             print("per decode step: \(fixed(Double(profiler.total) / Double(decodeSteps), 1)) primitives dispatched")
             print(profiler.report(per: decodeSteps))
+        }
+        if o.tokenTimes && stamps.count > 1 {
+            var windows: [String] = []
+            for start in stride(from: 1, to: stamps.count, by: 32) {
+                let end = min(start + 32, stamps.count) - 1
+                guard end >= start else { continue }
+                let ms = (stamps[end] - stamps[start - 1]) / Double(end - start + 1) * 1e3
+                windows.append("tokens \(start + 1)-\(end + 1): \(fixed(ms, 1)) ms")
+            }
+            print("ms per token: " + windows.joined(separator: ", "))
         }
         let promptRate = Double(ids.count) / max(tFirst - tStart, 1e-9)
         let decodeRate = decodeSteps > 0 ? Double(decodeSteps) / (tLast - tFirst) : 0

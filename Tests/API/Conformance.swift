@@ -136,6 +136,28 @@ extension Tensor {
         #expect(e.shape == [3, 4] && y.shape == [2, 2] && params.count == 3)
     }
 
+    @Test func weightsAroundExistingTensorsAndTheKVCache() throws {
+        let w = Tensor.ones([4, 3])
+        let frozen = Linear(weight: w, bias: nil), table = Embedding(weight: Tensor.ones([5, 3]))
+        let norm = RMSNorm(weight: Tensor.ones([3]), eps: 1e-5)
+        let buffers: [(String, Tensor)] = frozen.namedBuffers()
+        let q8 = [UInt8](repeating: 0, count: 34)
+        let quantized = q8.withUnsafeBytes { Tensor(bytes: $0, dtype: .q8_0, shape: [1, 32]) }
+        let f: Tensor = linear(Tensor.ones([2, 32]), quantized)
+        let rows: Tensor = table(Tensor(int32: [1, 4], shape: [2]))
+        let dst = Tensor.zeros([4, 2])
+        dst.indexCopy(dim: 0, index: Tensor(int32: [3], shape: [1]), source: Tensor.ones([1, 2]))
+        let lc = LlamaConfig(dim: 16, nLayers: 1, nHeads: 2, nKVHeads: 1, hiddenDim: 32, vocabSize: 11, maxSeqLen: 16)
+        let llama = Llama(config: lc)
+        var cache: KVCache? = KVCache(config: lc, batch: 1, capacity: 8, device: .cpu)
+        let logits: Tensor = llama.forward([1, 2], cache: &cache)
+        let span: Int = KVCache.span(filled: 3, capacity: 8)
+        let new: [Int] = llama.generate([1], maxNewTokens: 4, stopTokens: [0]) { _ in }
+        let _: (GGUFFile, Device, Int?) throws -> Llama = { try Llama(gguf: $0, device: $1, context: $2) }
+        #expect(buffers.count == 1 && norm(Tensor.ones([3])).count == 3 && f.shape == [2, 1] && rows.shape == [2, 3])
+        #expect(dst.toArray() == [0, 0, 0, 0, 0, 0, 1, 1] && logits.shape == [2, 11] && cache!.count == 2 && span == 8 && new.count <= 4)
+    }
+
     @Test func optimizers() {
         let p = Tensor.ones([2]); p.requiresGrad = true
         let sgd = SGD([p], lr: 0.1, momentum: 0.9, weightDecay: 0, nesterov: false)
