@@ -149,6 +149,8 @@ GRAD2 = {
     "grad2_cube": lambda x: (x * x * x).sum(),
     "grad2_sin_x": lambda x: (x.sin() * x).sum(),
     "grad2_softplus": lambda x: (1 + x.exp()).log().sum(),
+    # not separable: the Hessian has off-diagonal entries, so H 1 mixes the partials
+    "grad2_mixed": lambda x: x.sin().sum() * x.sum() + (x[:4] * x[1:]).exp().sum(),
 }
 
 # Scalar engine (Value) expressions: the Swift twin builds them from Values.
@@ -215,6 +217,28 @@ def quantized_case(fmt):
             "ids": ids, "rows": tensor_json(w[ids]), "dequantized": tensor_json(w)}
 
 
+# Numerically safe ops at extreme inputs: values and gradients must be finite and match torch.
+EXTREME = [-1e4, -100.0, -50.0, 0.0, 50.0, 100.0, 1e4]
+NUMERICS = {
+    "sigmoid_extreme": lambda x: torch.sigmoid(x),
+    "tanh_extreme": lambda x: torch.tanh(x),
+    "silu_extreme": lambda x: F.silu(x),
+    "softplus_extreme": lambda x: F.softplus(x),
+    "erf_extreme": lambda x: torch.erf(x),
+    "gelu_extreme": lambda x: F.gelu(x),
+    "gelu_tanh_extreme": lambda x: F.gelu(x, approximate="tanh"),
+}
+
+
+def numerics_case(name):
+    x = torch.tensor(EXTREME, dtype=torch.float64, requires_grad=True)
+    out = NUMERICS[name](x)
+    upstream = torch.ones_like(out)
+    out.backward(upstream)
+    return {"name": name, "inputs": [dict(tensor_json(x), requires_grad=True)], "output": tensor_json(out),
+            "upstream": tensor_json(upstream), "grads": [tensor_json(x.grad)]}
+
+
 def tensor_json(t):
     t = t.detach()
     return {"shape": list(t.shape), "data": [float(v) for v in t.reshape(-1).tolist()]}
@@ -272,5 +296,6 @@ if __name__ == "__main__":
     write("value", [value_case(n) for n in VALUE])
     rng = np.random.default_rng(20261201)
     write("seam", [make_case(n, SEAM, SEAM_JVP) for n in SEAM])
+    write("numerics", [numerics_case(n) for n in NUMERICS])
     rng = np.random.default_rng(20261202)
     write("quantized", [quantized_case(f) for f in ("q8_0", "q4_0", "q4_1")])

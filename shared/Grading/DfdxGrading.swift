@@ -121,10 +121,22 @@ enum DfdxGrading {
         }),
     ]
 
+    /// Numerically safe ops at -1e4 ... 1e4 (Reference/dfdx/numerics.json): finite values and
+    /// gradients that match torch's.
+    static let numericsPrograms: [String: (todos: [String], run: Program)] = [
+        "sigmoid_extreme": (["dfdx.6", "dfdx.10", "dfdx.15"], { $0[0].sigmoid() }),
+        "tanh_extreme": (["dfdx.6", "dfdx.10", "dfdx.12"], { $0[0].tanh() }),
+        "silu_extreme": (["dfdx.6", "dfdx.10", "dfdx.12", "dfdx.15"], { $0[0].silu() }),
+        "softplus_extreme": (["dfdx.6", "dfdx.7", "dfdx.12"], { $0[0].softplus() }),
+        "erf_extreme": (["dfdx.6", "dfdx.12"], { $0[0].erf() }),
+        "gelu_extreme": (["dfdx.6", "dfdx.12"], { $0[0].gelu() }),
+    ]
+
     static let secondOrder: [String: @Sendable (Tensor) -> Tensor] = [
         "grad2_cube": { ($0 * $0 * $0).sum() },
         "grad2_sin_x": { ($0.sin() * $0).sum() },
         "grad2_softplus": { (1 + $0.exp()).log().sum() },
+        "grad2_mixed": { $0.sin().sum() * $0.sum() + ($0.slice(dim: 0, start: 0, end: 4) * $0.slice(dim: 0, start: 1, end: 5)).exp().sum() },
     ]
 
     static let scalarPrograms: [String: @Sendable ([Value]) -> Value] = [
@@ -148,6 +160,12 @@ enum DfdxGrading {
             let todos = Array(Set(program.todos + core)).sorted(by: Catalog.todoOrder)
             all.append(GradingCase(chapter: "dfdx", name: name, todos: todos) { ctx in
                 try checkProgram(name, ctx, file: "seam.json", program: program.run)
+            })
+        }
+        for (name, program) in numericsPrograms.sorted(by: { $0.key < $1.key }) {
+            let todos = Array(Set(program.todos + core)).sorted(by: Catalog.todoOrder)
+            all.append(GradingCase(chapter: "dfdx", name: name, todos: todos) { ctx in
+                try checkProgram(name, ctx, file: "numerics.json", program: program.run)
             })
         }
         for format in ["q8_0", "q4_0", "q4_1"] {

@@ -49,6 +49,10 @@ extension Tensor {
                 return [-g * y() * y()]
                 // END SOLUTION dfdx.10
             }, jvp: { t in -t[0]! * y() * y() })
+        case .erf:
+            // d(erf x)/dx = 2/sqrt(pi) e^(-x^2)
+            let slope = { 2 / Float.pi.squareRoot() * (-(x * x)).exp() }
+            return record(out, .unary(.erf), [x], vjp: { g in [g * slope()] }, jvp: { t in t[0]! * slope() })
         }
     }
 

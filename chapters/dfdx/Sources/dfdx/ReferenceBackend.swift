@@ -128,6 +128,7 @@ public final class ReferenceBackend: Backend, @unchecked Sendable {
         case .sqrt: walk(x.shape, x.strides, x.offset) { i, a, _, _ in o[i] = sqrtf(p[a]) }
         case .sin: walk(x.shape, x.strides, x.offset) { i, a, _, _ in o[i] = sinf(p[a]) }
         case .reciprocal: walk(x.shape, x.strides, x.offset) { i, a, _, _ in o[i] = 1 / p[a] }
+        case .erf: walk(x.shape, x.strides, x.offset) { i, a, _, _ in o[i] = erff(p[a]) }
         }
     }
 
