@@ -50,7 +50,7 @@ func graphFigure() -> Figure.Result {
     """
     for (k, t) in order.enumerated() {
         let id = ObjectIdentifier(t)
-        let op = t.node?.op ?? "leaf"
+        let op = t.node?.primitive.name ?? "leaf"
         let name = names[id] ?? "(\(op), inside sum())"
         let step = order.count - k
         let g = gradient(t).map(vectorText) ?? "-"
@@ -96,7 +96,7 @@ func gradOfGradFigure() -> Figure.Result {
     """
     let index = Dictionary(uniqueKeysWithValues: order.enumerated().map { (ObjectIdentifier($0.element), $0.offset) })
     for (k, t) in order.enumerated() {
-        let op = t.node?.op ?? "leaf"
+        let op = t.node?.primitive.name ?? "leaf"
         let name = t === x ? "x" : t === g ? "g = grad(f)(x)" : op
         let fill = t.node == nil ? "#d6ecd9" : t === g ? "#fde3c8" : "#dbe7f6"
         dot += "  t\(k) [label=<<b>\(escapeXML(name))</b><br/>\(escapeXML(vectorText(t)))>, fillcolor=\"\(fill)\"];\n"

@@ -140,13 +140,17 @@ func ropeRotationFigure() -> String {
     return svg.rendered
 }
 
-/// repeatKV's head mapping (9 query heads on 3 key/value heads) and a cache growing over three calls.
+/// Grouped-query heads (repeatKV for whole sequences, a regrouping of the query rows with the
+/// cache) and a KV cache filling in place over three calls.
 func gqaCacheFigure() -> String {
     let (h, kv) = (9, 3)
     let heads = Tensor((0..<kv).map(Float.init), shape: [1, kv, 1, 1])
     let served = repeatKV(heads, h / kv).toArray().map { Int($0) }
-    var svg = SVG(width: 820, height: 360)
-    svg.text(10, 20, "Grouped-query attention: repeatKV(k, \(h / kv)) and the KV cache", size: 13, bold: true)
+    // the cached path: q [1, 9, T = 1, 1] labelled by head, viewed as [1, 3, 3 * T, 1]
+    let grouped = Tensor((0..<h).map(Float.init), shape: [1, h, 1, 1]).reshape([1, kv, h / kv, 1]).toArray().map { Int($0) }
+    require((0..<h).allSatisfy { served[$0] == grouped.firstIndex(of: $0)! / (h / kv) }, "both paths pair query head i with key head i / 3")
+    var svg = SVG(width: 880, height: 400)
+    svg.text(10, 20, "Grouped-query attention and the KV cache", size: 13, bold: true)
     let qw = 44.0, x0 = 40.0
     for i in 0..<h {
         svg.cell(x0 + Double(i) * qw, 50, qw - 6, 24, "q\(i)", fill: Palette.tints[served[i]], size: 11)
@@ -155,40 +159,53 @@ func gqaCacheFigure() -> String {
     }
     for j in 0..<kv { svg.cell(x0 + (Double(j) * 3 + 1) * qw, 120, qw - 6, 24, "kv\(j)", fill: Palette.tints[j], size: 11, bold: true) }
     svg.text(x0, 166, "query head i reads key/value head i / \(h / kv): the cache stores \(kv) heads, not \(h)", size: 11)
-    let view = heads.unsqueeze(dim: 2).expand([1, kv, h / kv, 1, 1])
-    svg.text(x0, 182, "(unsqueeze + expand is a view with strides \(shapeText(view.strides)); the reshape to \(h) heads copies)", size: 10, fill: Palette.grey)
+    svg.text(x0, 182, "whole sequence: repeatKV(k, \(h / kv)) copies each key head to its \(h / kv) query heads", size: 10, fill: Palette.grey)
+    svg.text(x0, 196, "with the cache: q is viewed as [B, \(kv), \(h / kv)·T, D], three query heads as rows of one key head;", size: 10, fill: Palette.grey)
+    svg.text(x0, 210, "query rows of key head j: heads " + (0..<kv).map { j in grouped[(j * (h / kv))..<((j + 1) * (h / kv))].map(String.init).joined(separator: ", ") }.joined(separator: " | "), size: 10, fill: Palette.grey)
 
-    // a tiny llama: a 4-token prompt, then one token twice; the cache keeps every position's k, v
+    // a tiny llama: a 4-token prompt, then one token twice; which cache rows hold data after each call
     manualSeed(3)
-    let model = Llama(config: LlamaConfig(dim: 12, nLayers: 1, nHeads: 3, nKVHeads: 1, hiddenDim: 16, vocabSize: 10, maxSeqLen: 8))
+    let model = Llama(config: LlamaConfig(dim: 12, nLayers: 1, nHeads: 3, nKVHeads: 1, hiddenDim: 16, vocabSize: 10, maxSeqLen: 32))
     var cache: KVCache? = nil
     let calls: [[Int]] = [[1, 2, 3, 4], [5], [6]]
-    var counts: [Int] = [], last: [Float] = []
+    var counts: [Int] = [], filled: [[Bool]] = [], last: [Float] = []
     withNoGrad {
         for ids in calls {
             let logits = model.forward(ids, cache: &cache)
-            counts.append(cache?.count ?? 0)
+            guard let c = cache else { fatalError("figures: the forward made no cache") }
+            counts.append(c.count)
+            let rows = c.keys[0].toArray(), d = c.keys[0].shape[3]
+            filled.append((0..<c.capacity).map { p in rows[(p * d)..<((p + 1) * d)].contains { $0 != 0 } })
             last = logits.slice(dim: 0, start: ids.count - 1, end: ids.count).toArray()
         }
     }
+    guard let c = cache else { fatalError("figures: no cache") }
+    for (k, n) in counts.enumerated() { require(filled[k] == (0..<c.capacity).map { $0 < n }, "call \(k + 1) filled rows 0..<\(n) in place") }
     let full = withNoGrad { model(calls.flatMap { $0 }).slice(dim: 0, start: 5, end: 6).toArray() }
     require(zip(last, full).allSatisfy { abs($0 - $1) < 1e-4 }, "the cached forward gives the full forward's logits")
-    let cx0 = 470.0, rh = 22.0
-    svg.text(cx0, 48, "cache rows (positions) after each forward(ids, cache:)", size: 11)
-    for (c, ids) in calls.enumerated() {
-        let x = cx0 + Double(c) * 110
-        let before = c == 0 ? 0 : counts[c - 1]
-        svg.text(x, 70, "call \(c + 1): T = \(ids.count)", size: 10, mono: true)
-        svg.text(x, 84, "S = \(counts[c]), count \(counts[c])", size: 10, mono: true, fill: Palette.grey)
-        for p in 0..<counts[c] {
-            let isNew = p >= before
-            svg.cell(x, 92 + Double(p) * rh, 96, rh - 3, "pos \(p): k, v", fill: isNew ? Palette.tints[1] : Palette.light, size: 10, bold: isNew)
+    let cx0 = 500.0, rh = 17.0
+    let span = KVCache.span(filled: counts.last ?? 1, capacity: c.capacity)
+    svg.text(cx0, 48, "one layer's cache: capacity \(c.capacity) rows, made once, zeroed", size: 11)
+    for (k, ids) in calls.enumerated() {
+        let x = cx0 + Double(k) * 112
+        let before = k == 0 ? 0 : counts[k - 1]
+        let s = KVCache.span(filled: counts[k], capacity: c.capacity)
+        svg.text(x, 68, "call \(k + 1): T = \(ids.count)", size: 10, mono: true)
+        svg.text(x, 81, "count \(counts[k]), span \(s)", size: 10, mono: true, fill: Palette.grey)
+        for p in 0..<s {
+            let isNew = p >= before && p < counts[k]
+            let fill = isNew ? Palette.tints[1] : filled[k][p] ? Palette.light : "#fff"
+            svg.cell(x, 88 + Double(p) * rh, 100, rh - 2, filled[k][p] ? "pos \(p): k, v" : "0 (masked)", fill: fill, size: 9,
+                     textFill: filled[k][p] ? "#222" : Palette.grey, bold: isNew)
         }
     }
-    svg.text(cx0, 248, "orange: rows this call computed; grey: read from the cache", size: 10, fill: Palette.grey)
-    svg.text(cx0, 264, "the last call's logits equal a full forward of all 6 tokens", size: 10, fill: Palette.grey)
-    svg.text(10, 300, "Per layer the cache holds keys (after RoPE) and values, each [B, \(kv) KV heads, count, head dim]; a call with T new tokens", size: 11)
-    svg.text(10, 316, "attends with T queries to S = count keys, which is the mask's S − T offset in causalAttention.", size: 11)
+    let below = 88 + Double(span) * rh
+    svg.text(cx0, below + 12, "rows \(span)-\(c.capacity - 1): not read until the count passes \(span)", size: 10, fill: Palette.grey)
+    svg.text(cx0, below + 26, "orange: written in place by this call; grey: written before; white: read but masked", size: 10, fill: Palette.grey)
+    svg.text(10, 250, "A call with T new tokens writes their keys (after RoPE) and values into rows count ..< count + T,", size: 11)
+    svg.text(10, 266, "then attends with T queries to the first span rows: the filled length rounded up to a power of two", size: 11)
+    svg.text(10, 282, "(at least 16), masked past each query's position, so decode steps have few distinct shapes.", size: 11)
+    svg.text(10, 298, "The last call's logits equal a full forward of all 6 tokens (checked).", size: 11)
     return svg.rendered
 }
 #endif

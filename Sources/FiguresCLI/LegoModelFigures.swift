@@ -28,8 +28,8 @@ let attentionLayers = 16
 
 /// SmolLM2's attention weights on one prompt: for each of four patterns, the head (of the first
 /// 16 layers) that shows it most. The layers run through the model's own forward; each layer's
-/// weights are recomputed from its q/k projections and RoPE, checked against the keys that
-/// layer's forward returned.
+/// weights are recomputed from its q/k projections and RoPE, and the attention output they
+/// give is checked against the layer's own attention.
 func attentionFigure() throws -> Figure.Result {
     guard let path = findModel() else { return needsModel }
     let gguf = try loadGGUF(path)
@@ -43,13 +43,17 @@ func attentionFigure() throws -> Figure.Result {
     withNoGrad {
         var x = model.model.embedTokens(ids, shape: [1, t])
         for (i, layer) in model.model.layers.prefix(attentionLayers).enumerated() {
-            let (y, cached) = layer.forward(x, rope: model.rope, start: 0, past: nil)
             let a = layer.selfAttn, n = layer.inputLayernorm(x)
             let q = applyRotary(a.qProj(n).reshape([1, t, h, d]).transpose(1, 2), model.rope, start: 0)
             let k = applyRotary(a.kProj(n).reshape([1, t, kv, d]).transpose(1, 2), model.rope, start: 0)
-            let same = zip(k.toArray(), cached.0.toArray()).allSatisfy { abs($0 - $1) <= 1e-4 * max(1, abs($1)) }
-            require(same, "layer \(i): the recomputed keys are the keys the layer's forward returned")
+            let v = a.vProj(n).reshape([1, t, kv, d]).transpose(1, 2)
+            // the weights, and the attention output they give, which must be the layer's own
             let w = causalAttention(q, repeatKV(k, h / kv), identity).toArray()
+            let mine = a.oProj(causalAttention(q, repeatKV(k, h / kv), repeatKV(v, h / kv)).transpose(1, 2).reshape([1, t, h * d]))
+            let theirs = a.forward(n, rope: model.rope)
+            let same = zip(mine.toArray(), theirs.toArray()).allSatisfy { abs($0 - $1) <= 1e-4 * max(1, abs($1)) }
+            require(same, "layer \(i): the recomputed attention is the layer's own")
+            let y = layer.forward(x, rope: model.rope)
             for head in 0..<h {
                 maps.append((i, head, (0..<t).map { r in (0..<t).map { j in Double(w[(head * t + r) * d + j]) } }))
             }

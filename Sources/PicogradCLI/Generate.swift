@@ -3,7 +3,13 @@
 // prompt's and the generation's tokens per second.
 //
 //   picograd generate "prompt" [--model PATH] [--tokens N] [--temperature T] [--top-k K]
-//                              [--top-p P] [--seed S] [--chat] [--device cpu|cuda]
+//                              [--top-p P] [--seed S] [--chat] [--context N] [--device cpu|cuda] [--profile]
+//
+// --context N is the KV cache's capacity (default 2048 positions; SmolLM2's file allows 8192):
+// the prompt is checked against it before any weight is read.
+// --profile counts and times the primitives of the decode steps (dfdx's Profiler) and prints
+// them per step at the end; --token-times prints the ms per token of each run of 32 tokens
+// (how the cost of a step grows with the position).
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -22,11 +28,14 @@ enum Generate {
         var seed: UInt64 = 0
         var chat = false
         var device = Device.cpu
+        var context = 2048
+        var profile = false
+        var tokenTimes = false
     }
 
     static func usage(_ message: String) -> Never {
         print("picograd generate: \(message)")
-        print("usage: picograd generate \"prompt\" [--model PATH] [--tokens N] [--temperature T] [--top-k K] [--top-p P] [--seed S] [--chat] [--device cpu|cuda]")
+        print("usage: picograd generate \"prompt\" [--model PATH] [--tokens N] [--temperature T] [--top-k K] [--top-p P] [--seed S] [--chat] [--context N] [--device cpu|cuda] [--profile] [--token-times]")
         exit(2)
     }
 
@@ -47,6 +56,9 @@ enum Generate {
             case "--top-p": guard let p = Float(value()), p > 0, p <= 1 else { usage("--top-p takes a number in (0, 1]") }; o.topP = p
             case "--seed": guard let s = UInt64(value()) else { usage("--seed takes an integer") }; o.seed = s
             case "--chat": o.chat = true
+            case "--profile": o.profile = true
+            case "--token-times": o.tokenTimes = true
+            case "--context": guard let n = Int(value()), n >= 1 else { usage("--context takes a count >= 1") }; o.context = n
             case "--device": guard let d = Device(parsing: value()) else { usage("--device takes cpu or cuda") }; o.device = d
             case let a where a.hasPrefix("--"): usage("unknown option \(a)")
             default:
@@ -102,57 +114,74 @@ enum Generate {
         guard let prompt = o.prompt else { usage("no prompt given") }
         let path = locateModel(o.model)
         let t0 = monotonicSeconds()
-        let gguf: GGUFFile, tokenizer: BPETokenizer, model: Llama
+        let gguf: GGUFFile, tokenizer: BPETokenizer, config: LlamaConfig
         do {
-            gguf = try loadGGUF(path)
+            gguf = try loadGGUF(path)      // the header and metadata; tensor data is only mapped
             tokenizer = try BPETokenizer(gguf: gguf)
-            model = try Llama(gguf: gguf, device: o.device)
+            config = try LlamaConfig(gguf: gguf)
         } catch {
             print("picograd generate: \(path): \(error)")
             exit(1)
         }
-        let c = model.config
-        print("loaded \(path) (\(c.nLayers) layers, d=\(c.dim), vocab \(c.vocabSize)) in \(fixed(monotonicSeconds() - t0, 2))s on \(o.device)")
         let text = o.chat ? ChatTemplate.render([ChatMessage(role: "user", content: prompt)]) : prompt
         let ids = tokenizer.encode(text)
         guard !ids.isEmpty else { usage("the prompt encodes to no tokens") }
-        var stops: Set<Int> = [2]
-        if let eos = gguf["tokenizer.ggml.eos_token_id"]?.int { stops.insert(eos) }
+        let context = min(o.context, config.maxSeqLen)
+        guard ids.count < context else { usage("the prompt is \(ids.count) tokens, more than the context of \(context) allows (--context N, at most \(config.maxSeqLen))") }
+        let model: Llama
+        do { model = try Llama(gguf: gguf, device: o.device, context: context) } catch {
+            print("picograd generate: \(path): \(error)")
+            exit(1)
+        }
+        let c = model.config
+        print("loaded \(path) (\(c.nLayers) layers, d=\(c.dim), vocab \(c.vocabSize), context \(context)) in \(fixed(monotonicSeconds() - t0, 2))s on \(o.device)")
+        // stop at the file's end-of-text and end-of-turn tokens
+        var stops: Set<Int> = []
+        for key in ["tokenizer.ggml.eos_token_id", "tokenizer.ggml.eot_token_id"] { if let id = gguf[key]?.int { stops.insert(id) } }
         if let end = tokenizer.id(of: "<|im_end|>") { stops.insert(end) }
         if !o.chat { print(prompt, terminator: "") }
         fflush(nil)
 
-        var generator = Generator(seed: o.seed)
-        var cache: KVCache? = nil
+        let profiler = Profiler()
         var pending: [UInt8] = []
-        var generated = 0, decodeSteps = 0
-        var prefillTime = 0.0, decodeTime = 0.0
-        withNoGrad {
-            let tPrefill = monotonicSeconds()
-            var logits = model.forward(ids, cache: &cache)
-            var last = logits[logits.shape[0] - 1].toArray()
-            prefillTime = monotonicSeconds() - tPrefill
-            while generated < o.tokens {
-                let next = sampleToken(last, temperature: o.temperature, topK: o.topK, topP: o.topP, generator: &generator)
-                if stops.contains(next) { break }
+        var generated = 0
+        let tStart = monotonicSeconds()
+        var tFirst = tStart, tLast = tStart
+        var stamps: [Double] = []
+        let run = {
+            model.generate(ids, maxNewTokens: o.tokens, temperature: o.temperature, topK: o.topK, topP: o.topP,
+                           seed: o.seed, stopTokens: stops) { next in
+                tLast = monotonicSeconds()
+                stamps.append(tLast)
+                if generated == 0 { tFirst = tLast; profiler.reset() }   // the prompt's forward is done
                 generated += 1
                 pending += tokenizer.decodeBytes([next])
                 let cut = completePrefix(pending)
                 print(String(decoding: pending[..<cut], as: UTF8.self), terminator: "")
                 fflush(nil)
                 pending.removeFirst(cut)
-                guard generated < o.tokens, (cache?.count ?? 0) < c.maxSeqLen else { break }
-                let tStep = monotonicSeconds()
-                logits = model.forward([next], cache: &cache)
-                last = logits[0].toArray()
-                decodeTime += monotonicSeconds() - tStep
-                decodeSteps += 1
             }
         }
+        _ = o.profile ? Dispatch.withHandler(profiler, run) : run()
         if !pending.isEmpty { print(String(decoding: pending, as: UTF8.self), terminator: "") }
         print("")
-        let promptRate = Double(ids.count) / max(prefillTime, 1e-9)
-        let decodeRate = decodeSteps > 0 ? Double(decodeSteps) / decodeTime : 0
+        let decodeSteps = max(generated - 1, 0)
+        if o.profile && decodeSteps > 0 {
+            print("per decode step: \(fixed(Double(profiler.total) / Double(decodeSteps), 1)) primitives dispatched")
+            print(profiler.report(per: decodeSteps))
+        }
+        if o.tokenTimes && stamps.count > 1 {
+            var windows: [String] = []
+            for start in stride(from: 1, to: stamps.count, by: 32) {
+                let end = min(start + 32, stamps.count) - 1
+                guard end >= start else { continue }
+                let ms = (stamps[end] - stamps[start - 1]) / Double(end - start + 1) * 1e3
+                windows.append("tokens \(start + 1)-\(end + 1): \(fixed(ms, 1)) ms")
+            }
+            print("ms per token: " + windows.joined(separator: ", "))
+        }
+        let promptRate = Double(ids.count) / max(tFirst - tStart, 1e-9)
+        let decodeRate = decodeSteps > 0 ? Double(decodeSteps) / (tLast - tFirst) : 0
         print("prompt: \(ids.count) tokens, \(fixed(promptRate, 1)) tokens/s | generated: \(generated) tokens, \(fixed(decodeRate, 1)) tokens/s")
     }
 }

@@ -45,6 +45,39 @@ import picograd
                           x.gather(dim: 1, index: [0, 1], indexShape: [2, 1]), x.embedding([1, 0], idsShape: [2])]
     }
 
+    @Test func dtypesAndIndexTensors() {
+        let ids: Tensor = Tensor(int32: [1, 0], shape: [2])
+        let dt: DType = ids.dtype
+        let other: DType = .float32
+        let asFloat: Tensor = ids.to(.float32), back: Tensor = asFloat.to(DType.int32)
+        let values: [Int32] = back.toInt32Array()
+        let x = Tensor.arange(6).reshape([2, 3])
+        let g: Tensor = x.gather(dim: 1, index: Tensor(int32: [2, 0], shape: [2, 1]))
+        let e: Tensor = x.embedding(ids)
+        #expect(dt == .int32 && other == .float32 && values == [1, 0] && g.shape == [2, 1] && e.shape == [2, 3])
+    }
+
+    @Test func dispatchCustomOpsHooksAndTaskDefaults() {
+        final class Names: DispatchHandler, @unchecked Sendable {
+            var seen: [String] = []
+            func willDispatch(_ primitive: Primitive, inputs: [Tensor]) -> DispatchAction { .run }
+            func didDispatch(_ primitive: Primitive, inputs: [Tensor], output: Tensor) { seen.append(primitive.name) }
+        }
+        let names = Names()
+        let _: Tensor = Dispatch.withHandler(names) { Tensor.ones([2]).exp() }
+        let replayed: Tensor = Tensor.apply(.unary(.exp), [Tensor.ones([2])])
+        let (trace, _) = Trace.record([Tensor.ones([2])]) { [$0[0] * 2] }
+        let double = CustomOp("double", forward: { [$0[0] * 2] }, vjp: { _, g in [g[0] * 2] })
+        let p = Tensor.ones([2]); p.requiresGrad = true
+        p.registerPostAccumulateGradHook { _ in }
+        double(p).sum().backward()
+        let d: Device = withDefaultDevice(.reference) { Tensor.zeros([1]).device }
+        let r: [Float] = withDefaultGenerator(Generator(seed: 3)) { Tensor.rand([2]).toArray() }
+        Backends.backend(for: .cpu).synchronize()
+        #expect(names.seen == ["full", "exp"] && replayed.count == 2 && trace.replay([Tensor.ones([2])])[0].count == 2)
+        #expect(p.grad!.toArray() == [2, 2] && d == .reference && r.count == 2)
+    }
+
     @Test func autogradAndTransforms() {
         let x = Tensor([1, 2], shape: [2], requiresGrad: true)
         var flag: Bool = x.requiresGrad
@@ -101,6 +134,28 @@ extension Tensor {
         _ = module.train()
         _ = module.eval()
         #expect(e.shape == [3, 4] && y.shape == [2, 2] && params.count == 3)
+    }
+
+    @Test func weightsAroundExistingTensorsAndTheKVCache() throws {
+        let w = Tensor.ones([4, 3])
+        let frozen = Linear(weight: w, bias: nil), table = Embedding(weight: Tensor.ones([5, 3]))
+        let norm = RMSNorm(weight: Tensor.ones([3]), eps: 1e-5)
+        let buffers: [(String, Tensor)] = frozen.namedBuffers()
+        let q8 = [UInt8](repeating: 0, count: 34)
+        let quantized = q8.withUnsafeBytes { Tensor(bytes: $0, dtype: .q8_0, shape: [1, 32]) }
+        let f: Tensor = linear(Tensor.ones([2, 32]), quantized)
+        let rows: Tensor = table(Tensor(int32: [1, 4], shape: [2]))
+        let dst = Tensor.zeros([4, 2])
+        dst.indexCopy(dim: 0, index: Tensor(int32: [3], shape: [1]), source: Tensor.ones([1, 2]))
+        let lc = LlamaConfig(dim: 16, nLayers: 1, nHeads: 2, nKVHeads: 1, hiddenDim: 32, vocabSize: 11, maxSeqLen: 16)
+        let llama = Llama(config: lc)
+        var cache: KVCache? = KVCache(config: lc, batch: 1, capacity: 8, device: .cpu)
+        let logits: Tensor = llama.forward([1, 2], cache: &cache)
+        let span: Int = KVCache.span(filled: 3, capacity: 8)
+        let new: [Int] = llama.generate([1], maxNewTokens: 4, stopTokens: [0]) { _ in }
+        let _: (GGUFFile, Device, Int?) throws -> Llama = { try Llama(gguf: $0, device: $1, context: $2) }
+        #expect(buffers.count == 1 && norm(Tensor.ones([3])).count == 3 && f.shape == [2, 1] && rows.shape == [2, 3])
+        #expect(dst.toArray() == [0, 0, 0, 0, 0, 0, 1, 1] && logits.shape == [2, 11] && cache!.count == 2 && span == 8 && new.count <= 4)
     }
 
     @Test func optimizers() {

@@ -149,6 +149,8 @@ GRAD2 = {
     "grad2_cube": lambda x: (x * x * x).sum(),
     "grad2_sin_x": lambda x: (x.sin() * x).sum(),
     "grad2_softplus": lambda x: (1 + x.exp()).log().sum(),
+    # not separable: the Hessian has off-diagonal entries, so H 1 mixes the partials
+    "grad2_mixed": lambda x: x.sin().sum() * x.sum() + (x[:4] * x[1:]).exp().sum(),
 }
 
 # Scalar engine (Value) expressions: the Swift twin builds them from Values.
@@ -159,13 +161,91 @@ VALUE = {
 }
 
 
+# The seam (dtypes, index tensors, the dispatch point, custom ops): written to seam.json with an
+# rng of its own, so adding these never changes the inputs of the cases above. In the Swift
+# twins, ids are int32 tensors, custom_cube is a CustomOp with a hand-written VJP and JVP, and
+# trace_replay records the program through the dispatch point and replays the recorded primitives.
+def _trace_program(x, w, b):
+    h = torch.softmax(x @ w + b, dim=-1) * 3 + torch.tensor([1.0, 2.0, 3.0, 4.0], dtype=torch.float64)
+    return torch.where(h > 1.5, h, torch.zeros((), dtype=torch.float64))
+
+
+SEAM = {
+    "embedding_ids": (lambda w: F.embedding(torch.tensor([[4, 0, 4], [2, 4, 1]]), w).sin(), [([5, 3], "any", True)]),
+    "gather_index_tensor": (lambda x: torch.gather(x, 1, torch.tensor([[0, 3], [2, 2], [1, 0]])).exp(), [([3, 4], "any", True)]),
+    "custom_cube": (lambda x: x * x * x, [([3, 4], "any", True)]),
+    "custom_sincos": (lambda x: torch.sin(x) * 2 + torch.cos(x) * 3, [([3, 4], "any", True)]),
+    "trace_replay": (_trace_program, [([2, 3], "any", True), ([3, 4], "any", True), ([4], "any", True)]),
+}
+SEAM_JVP = ["embedding_ids", "custom_cube", "trace_replay"]
+
+
+# Weights in GGML's block formats (dfdx's DType.q8_0/.q4_0/.q4_1): random blocks, their bytes,
+# and the values they stand for, de-quantized here by the formulas of Quantization.swift.
+def quantized_blocks(fmt, rows, k):
+    raw, vals = bytearray(), np.zeros((rows, k))
+    for r in range(rows):
+        for b in range(k // 32):
+            d = np.float16(rng.uniform(0.01, 0.1))
+            if fmt == "q8_0":
+                q = rng.integers(-128, 128, 32).astype(np.int8)
+                raw += d.tobytes() + q.tobytes()
+                v = float(d) * q.astype(np.float64)
+            else:
+                q = rng.integers(0, 16, 32)
+                packed = (q[:16] | (q[16:] << 4)).astype(np.uint8)   # byte j: value j low, j + 16 high
+                if fmt == "q4_1":
+                    m = np.float16(rng.uniform(-0.5, 0.5))
+                    raw += d.tobytes() + m.tobytes() + packed.tobytes()
+                    v = float(d) * q + float(m)
+                else:
+                    raw += d.tobytes() + packed.tobytes()
+                    v = float(d) * (q - 8)
+            vals[r, b * 32:(b + 1) * 32] = v
+    return list(raw), torch.tensor(vals, dtype=torch.float64)
+
+
+def quantized_case(fmt):
+    raw, w = quantized_blocks(fmt, 6, 64)
+    x = torch.tensor(values([3, 64], "any"), dtype=torch.float64, requires_grad=True)
+    out = x @ w.T
+    upstream = torch.tensor(values([3, 6], "any"), dtype=torch.float64)
+    out.backward(upstream)
+    ids = [4, 0, 5, 4]
+    return {"name": "linear_" + fmt, "format": fmt, "shape": [6, 64], "bytes": raw, "x": tensor_json(x),
+            "output": tensor_json(out), "upstream": tensor_json(upstream), "grad_x": tensor_json(x.grad),
+            "ids": ids, "rows": tensor_json(w[ids]), "dequantized": tensor_json(w)}
+
+
+# Numerically safe ops at extreme inputs: values and gradients must be finite and match torch.
+EXTREME = [-1e4, -100.0, -50.0, 0.0, 50.0, 100.0, 1e4]
+NUMERICS = {
+    "sigmoid_extreme": lambda x: torch.sigmoid(x),
+    "tanh_extreme": lambda x: torch.tanh(x),
+    "silu_extreme": lambda x: F.silu(x),
+    "softplus_extreme": lambda x: F.softplus(x),
+    "erf_extreme": lambda x: torch.erf(x),
+    "gelu_extreme": lambda x: F.gelu(x),
+    "gelu_tanh_extreme": lambda x: F.gelu(x, approximate="tanh"),
+}
+
+
+def numerics_case(name):
+    x = torch.tensor(EXTREME, dtype=torch.float64, requires_grad=True)
+    out = NUMERICS[name](x)
+    upstream = torch.ones_like(out)
+    out.backward(upstream)
+    return {"name": name, "inputs": [dict(tensor_json(x), requires_grad=True)], "output": tensor_json(out),
+            "upstream": tensor_json(upstream), "grads": [tensor_json(x.grad)]}
+
+
 def tensor_json(t):
     t = t.detach()
     return {"shape": list(t.shape), "data": [float(v) for v in t.reshape(-1).tolist()]}
 
 
-def make_case(name):
-    fn, specs = P[name]
+def make_case(name, programs=P, jvps=JVP):
+    fn, specs = programs[name]
     leaves = [torch.tensor(values(shape, kind), dtype=torch.float64, requires_grad=rg) for shape, kind, rg in specs]
     out = fn(*leaves)
     upstream = torch.tensor(values(list(out.shape), "any"), dtype=torch.float64)
@@ -177,7 +257,7 @@ def make_case(name):
         "upstream": tensor_json(upstream),
         "grads": [tensor_json(t.grad) if t.grad is not None else None for t in leaves],
     }
-    if name in JVP:
+    if name in jvps:
         tangent = torch.tensor(values(specs[0][0], "any"), dtype=torch.float64)
         rest = [t.detach() for t in leaves[1:]]
         _, jvp_out = torch.func.jvp(lambda x: fn(x, *rest), (leaves[0].detach(),), (tangent,))
@@ -214,3 +294,8 @@ if __name__ == "__main__":
     write("ops", [make_case(n) for n in P])
     write("grad2", [grad2_case(n) for n in GRAD2])
     write("value", [value_case(n) for n in VALUE])
+    rng = np.random.default_rng(20261201)
+    write("seam", [make_case(n, SEAM, SEAM_JVP) for n in SEAM])
+    write("numerics", [numerics_case(n) for n in NUMERICS])
+    rng = np.random.default_rng(20261202)
+    write("quantized", [quantized_case(f) for f in ("q8_0", "q4_0", "q4_1")])

@@ -96,10 +96,47 @@ enum DfdxGrading {
         "rnn_step": (["dfdx.21"], { ($0[0].matmul($0[2]) + $0[1].matmul($0[3])).tanh().sum(dim: 1) }),
     ]
 
+    /// x^3 as a custom op with a hand-written VJP (3 x^2 g) and JVP (3 x^2 t).
+    static let cube = CustomOp("cube", forward: { x in [x[0] * x[0] * x[0]] },
+                               vjp: { c, g in [3 * c.inputs[0] * c.inputs[0] * g[0]] },
+                               jvp: { c, t in [3 * c.inputs[0] * c.inputs[0] * t[0]!] })
+    /// (sin x, cos x) as one custom op with two outputs: d(a sin x + b cos x) = a cos x - b sin x.
+    static let sincos = CustomOp("sincos", forward: { x in [x[0].sin(), x[0].cos()] },
+                                 vjp: { c, g in [g[0] * c.outputs[1] - g[1] * c.outputs[0]] })
+    /// The program trace_replay records through the dispatch point and then replays.
+    static let traced: @Sendable ([Tensor]) -> [Tensor] = { t in
+        let h = softmax(t[0].matmul(t[1]) + t[2], dim: -1) * 3 + Tensor([1, 2, 3, 4], shape: [4])
+        return [Tensor.where(h.gt(1.5), h, Tensor.zeros([]))]
+    }
+
+    /// The seam's programs (Reference/dfdx/seam.json): int32 ids, custom ops, a replayed trace.
+    static let seamPrograms: [String: (todos: [String], run: Program)] = [
+        "embedding_ids": (["dfdx.27"], { $0[0].embedding(Tensor(int32: [4, 0, 4, 2, 4, 1], shape: [2, 3])).sin() }),
+        "gather_index_tensor": (["dfdx.22"], { $0[0].gather(dim: 1, index: Tensor(int32: [0, 3, 2, 2, 1, 0], shape: [3, 2])).exp() }),
+        "custom_cube": (["dfdx.29"], { cube($0[0]) }),
+        "custom_sincos": ([], { let o = sincos([$0[0]]); return o[0] * 2 + o[1] * 3 }),
+        "trace_replay": (["dfdx.28", "dfdx.21", "dfdx.20", "dfdx.15"], { inputs in
+            let (trace, _) = Trace.record(inputs.map { $0.detach() }, traced)
+            return trace.replay(inputs)[0]
+        }),
+    ]
+
+    /// Numerically safe ops at -1e4 ... 1e4 (Reference/dfdx/numerics.json): finite values and
+    /// gradients that match torch's.
+    static let numericsPrograms: [String: (todos: [String], run: Program)] = [
+        "sigmoid_extreme": (["dfdx.6", "dfdx.10", "dfdx.15"], { $0[0].sigmoid() }),
+        "tanh_extreme": (["dfdx.6", "dfdx.10", "dfdx.12"], { $0[0].tanh() }),
+        "silu_extreme": (["dfdx.6", "dfdx.10", "dfdx.12", "dfdx.15"], { $0[0].silu() }),
+        "softplus_extreme": (["dfdx.6", "dfdx.7", "dfdx.12"], { $0[0].softplus() }),
+        "erf_extreme": (["dfdx.6", "dfdx.12"], { $0[0].erf() }),
+        "gelu_extreme": (["dfdx.6", "dfdx.12"], { $0[0].gelu() }),
+    ]
+
     static let secondOrder: [String: @Sendable (Tensor) -> Tensor] = [
         "grad2_cube": { ($0 * $0 * $0).sum() },
         "grad2_sin_x": { ($0.sin() * $0).sum() },
         "grad2_softplus": { (1 + $0.exp()).log().sum() },
+        "grad2_mixed": { $0.sin().sum() * $0.sum() + ($0.slice(dim: 0, start: 0, end: 4) * $0.slice(dim: 0, start: 1, end: 5)).exp().sum() },
     ]
 
     static let scalarPrograms: [String: @Sendable ([Value]) -> Value] = [
@@ -119,6 +156,23 @@ enum DfdxGrading {
                 try checkProgram(name, ctx)
             })
         }
+        for (name, program) in seamPrograms.sorted(by: { $0.key < $1.key }) {
+            let todos = Array(Set(program.todos + core)).sorted(by: Catalog.todoOrder)
+            all.append(GradingCase(chapter: "dfdx", name: name, todos: todos) { ctx in
+                try checkProgram(name, ctx, file: "seam.json", program: program.run)
+            })
+        }
+        for (name, program) in numericsPrograms.sorted(by: { $0.key < $1.key }) {
+            let todos = Array(Set(program.todos + core)).sorted(by: Catalog.todoOrder)
+            all.append(GradingCase(chapter: "dfdx", name: name, todos: todos) { ctx in
+                try checkProgram(name, ctx, file: "numerics.json", program: program.run)
+            })
+        }
+        for format in ["q8_0", "q4_0", "q4_1"] {
+            all.append(GradingCase(chapter: "dfdx", name: "linear_\(format)", todos: Array(Set(["dfdx.30"] + core)).sorted(by: Catalog.todoOrder)) { ctx in
+                try checkQuantized("linear_\(format)", ctx)
+            })
+        }
         for name in secondOrder.keys.sorted() {
             all.append(GradingCase(chapter: "dfdx", name: name, todos: core) { ctx in try checkSecondOrder(name, ctx) })
         }
@@ -128,9 +182,9 @@ enum DfdxGrading {
         return all
     }
 
-    static func checkProgram(_ name: String, _ ctx: GradingContext) throws {
-        let ref = try Reference.load(chapter: "dfdx", file: "ops.json", ctx).tensorCase(named: name)
-        guard let program = programs[name]?.run else { throw GradingFailure("\(name): no Swift program") }
+    static func checkProgram(_ name: String, _ ctx: GradingContext, file: String = "ops.json", program: Program? = nil) throws {
+        let ref = try Reference.load(chapter: "dfdx", file: file, ctx).tensorCase(named: name)
+        guard let program = program ?? programs[name]?.run else { throw GradingFailure("\(name): no Swift program") }
         let inputs = ref.inputs.map { t in
             let x = Tensor(t.floats, shape: t.shape)
             x.requiresGrad = t.requiresGrad
@@ -152,6 +206,35 @@ enum DfdxGrading {
                                    tangent: Tensor(jvpRef.tangent.floats, shape: jvpRef.tangent.shape))
             try Compare.gradient("\(name) jvp", tangent, jvpRef.output)
         }
+    }
+
+    struct QuantizedCase: Decodable {
+        let name, format: String
+        let shape: [Int]
+        let bytes: [UInt8]
+        let x, output, upstream, rows, dequantized: RefTensor
+        let gradX: RefTensor
+        let ids: [Int]
+        enum CodingKeys: String, CodingKey { case name, format, shape, bytes, x, output, upstream, rows, dequantized, ids, gradX = "grad_x" }
+    }
+    struct QuantizedCases: Decodable { let cases: [QuantizedCase] }
+
+    /// A weight kept in its block format: linear (forward and the gradient of x), its rows by
+    /// embedding and its conversion to float32 against the values PyTorch computed from the
+    /// same blocks (Reference/dfdx/quantized.json).
+    static func checkQuantized(_ name: String, _ ctx: GradingContext) throws {
+        let all = try Reference.load(chapter: "dfdx", file: "quantized.json", ctx).decode(QuantizedCases.self)
+        guard let c = all.cases.first(where: { $0.name == name }), let dtype = DType(rawValue: c.format) else {
+            throw GradingFailure("quantized.json: no case \(name)")
+        }
+        let w = c.bytes.withUnsafeBytes { Tensor(bytes: $0, dtype: dtype, shape: c.shape) }
+        let x = Tensor(c.x.floats, shape: c.x.shape, requiresGrad: true)
+        let out = linear(x, w)
+        try Compare.forward("\(name) forward", out, c.output)
+        out.backward(Tensor(c.upstream.floats, shape: c.upstream.shape))
+        try Compare.gradient("\(name) grad of x", x.grad!, c.gradX)
+        try Compare.forward("\(name) embedding rows", w.embedding(Tensor(int32: c.ids, shape: [c.ids.count])), c.rows)
+        try Compare.forward("\(name) to(.float32)", w.to(.float32), c.dequantized)
     }
 
     static func checkSecondOrder(_ name: String, _ ctx: GradingContext) throws {

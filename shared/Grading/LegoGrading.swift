@@ -84,6 +84,12 @@ enum LegoGrading {
         var all: [GradingCase] = layers.keys.sorted().map { name in
             GradingCase(chapter: "lego", name: name, todos: layers[name]!.todos) { ctx in try checkLayer(name, ctx) }
         }
+        all.append(GradingCase(chapter: "lego", name: "gelu_tanh_extreme", todos: ["lego.6"]) { ctx in
+            try DfdxGrading.checkProgram("gelu_tanh_extreme", ctx, file: "numerics.json", program: { gelu($0[0]) })
+        })
+        all.append(GradingCase(chapter: "lego", name: "llama_kv_cache", todos: ["lego.1", "lego.2", "lego.4", "lego.9", "lego.58"]) { ctx in
+            try checkCachedLlama(ctx)
+        })
         for name in ["sgd", "sgd_momentum", "sgd_momentum_wd", "sgd_nesterov", "adamw", "adamw_wd_betas"] {
             let todos = name.hasPrefix("sgd") ? ["lego.1", "lego.2", "lego.12", "lego.13"] : ["lego.1", "lego.2", "lego.12", "lego.14"]
             all.append(GradingCase(chapter: "lego", name: name, todos: todos) { ctx in try checkOptimizer(name, ctx) })
@@ -109,6 +115,20 @@ enum LegoGrading {
     static func stateDict(_ d: [String: RefTensor]) -> [String: Tensor] { d.mapValues { tensor($0) } }
 
     struct Layers: Decodable { let cases: [LayerCase] }
+
+    /// The "llama" case decoded through the KV cache (3 prompt positions, then one at a time)
+    /// must give PyTorch's full-sequence logits at every position.
+    static func checkCachedLlama(_ ctx: GradingContext) throws {
+        let ref = try Reference.load(chapter: "lego", file: "layers.json", ctx).decode(Layers.self)
+        guard let c = ref.cases.first(where: { $0.name == "llama" }), let ids = c.ids else { throw GradingFailure("layers.json: no llama case") }
+        let m = Llama(config: c.config!.llama)
+        do { try m.loadStateDict(stateDict(c.params)) } catch { throw GradingFailure("llama_kv_cache: \(error)") }
+        var cache: KVCache? = nil
+        var logits = withNoGrad { m.forward(Array(ids[..<3]), cache: &cache) }.toArray()
+        for id in ids[3...] { logits += withNoGrad { m.forward([id], cache: &cache) }.toArray() }
+        guard cache?.count == ids.count else { throw GradingFailure("llama_kv_cache: the cache holds \(cache?.count ?? 0) positions after \(ids.count)") }
+        try Compare.forward("llama_kv_cache logits", Tensor(logits, shape: c.output.shape), c.output)
+    }
 
     static func checkLayer(_ name: String, _ ctx: GradingContext) throws {
         let ref = try Reference.load(chapter: "lego", file: "layers.json", ctx).decode(Layers.self)

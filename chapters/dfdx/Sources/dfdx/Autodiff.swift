@@ -5,14 +5,14 @@
 // tangent). Reverse mode stores a `Node` on the output and `backward` walks the nodes in
 // reverse topological order; forward mode pushes tangents along as the ops run.
 
-/// How a tensor was made: the op, its inputs and the rule that sends a gradient back to them.
+/// How a tensor was made: the primitive, its inputs and the rule that sends a gradient back to them.
 final class Node {
-    let op: String
+    let primitive: Primitive
     let inputs: [Tensor]
     let vjp: (Tensor) -> [Tensor?]
 
-    init(op: String, inputs: [Tensor], vjp: @escaping (Tensor) -> [Tensor?]) {
-        self.op = op
+    init(primitive: Primitive, inputs: [Tensor], vjp: @escaping (Tensor) -> [Tensor?]) {
+        self.primitive = primitive
         self.inputs = inputs
         self.vjp = vjp
     }
@@ -34,15 +34,17 @@ public func withNoGrad<T>(_ body: () throws -> T) rethrows -> T {
 /// True unless inside `withNoGrad`.
 public var isGradEnabled: Bool { AutodiffMode.gradEnabled }
 
-/// Attaches autodiff to a freshly computed `out` of primitive `op` and returns it.
+/// Attaches autodiff to a freshly computed `out` of `primitive` and returns it.
 /// - vjp: output gradient -> one gradient per input (nil: zero / not differentiable).
 /// - jvp: one tangent per input (nil: zero) -> output tangent; called only in forward mode.
+/// With no input requiring grad (or inside `withNoGrad`) and no tangent, neither closure is
+/// ever called, so backward-only work belongs inside them.
 @discardableResult
-func record(_ out: Tensor, _ op: String, _ inputs: [Tensor],
+func record(_ out: Tensor, _ primitive: Primitive, _ inputs: [Tensor],
             vjp: @escaping (Tensor) -> [Tensor?], jvp: ([Tensor?]) -> Tensor?) -> Tensor {
     if AutodiffMode.gradEnabled && inputs.contains(where: \.requiresGrad) {
         out.requiresGrad = true
-        out.node = Node(op: op, inputs: inputs, vjp: vjp)
+        out.node = Node(primitive: primitive, inputs: inputs, vjp: vjp)
     }
     if !AutodiffMode.computingTangent && inputs.contains(where: { $0.tangent != nil }) {
         out.tangent = AutodiffMode.$computingTangent.withValue(true) { jvp(inputs.map(\.tangent)) }
@@ -59,7 +61,7 @@ final class OutputRef {
 
     init(_ out: Tensor) {
         live = out
-        values = out.detach()
+        values = out.bookkeepingAlias()
     }
 
     func callAsFunction() -> Tensor { live ?? values }
@@ -131,9 +133,32 @@ extension Tensor {
         check(gradient.shape == shape, "backward: gradient of shape \(gradient.shape) does not match output of shape \(shape)")
         check(requiresGrad, "backward: tensor of shape \(shape) does not require grad (no input had requiresGrad = true, or it was made inside withNoGrad)")
         _ = backpropagate(self, seed: gradient) { leaf, g in
-            let g = g.isContiguous && g.offset == 0 ? g.detach() : withNoGrad { g.contiguous() }
-            leaf.grad = leaf.grad.map { old in withNoGrad { old + g } } ?? g
+            // Every consumer of the leaf has been visited: its gradient is complete.
+            leaf.accumulateGrad(g)
+            for hook in leaf.postAccumulateGradHooks { hook(leaf) }
         }
+    }
+
+    /// Adds `g` into `.grad`: in place when `.grad` owns its memory (set by the user, e.g. a
+    /// view of a preallocated buffer, or made by an earlier accumulation), else as a new tensor.
+    func accumulateGrad(_ g: Tensor) {
+        withNoGrad {
+            guard let old = storedGrad else {
+                // may share memory with another leaf's gradient (add's VJP hands both the same g)
+                storedGrad = g.isContiguous && g.offset == 0 ? g.detach() : g.contiguous()
+                gradIsOwned = false
+                return
+            }
+            if gradIsOwned { old.assign(old + g) } else { storedGrad = old + g; gradIsOwned = true }
+        }
+    }
+
+    /// Runs `hook(self)` each time a backward pass has finished accumulating this leaf's gradient
+    /// (torch's register_post_accumulate_grad_hook): e.g. to start a gradient all-reduce while the
+    /// rest of backward runs.
+    public func registerPostAccumulateGradHook(_ hook: @escaping @Sendable (Tensor) -> Void) {
+        check(isLeaf && requiresGrad, "registerPostAccumulateGradHook: tensor of shape \(shape) is not a leaf that requires grad")
+        postAccumulateGradHooks.append(hook)
     }
 }
 
@@ -174,7 +199,6 @@ public func jvp(_ f: (Tensor) -> Tensor, at x: Tensor, tangent v: Tensor) -> (va
 extension Tensor {
     /// The same values as a new node whose gradient passes straight through (used by `grad`).
     func alias() -> Tensor {
-        let out = Tensor(buffer: buffer, device: device, shape: shape, strides: strides, offset: offset)
-        return record(out, "alias", [self], vjp: { g in [g] }, jvp: { t in t[0] })
+        return record(detach(), .custom("alias"), [self], vjp: { g in [g] }, jvp: { t in t[0] })
     }
 }

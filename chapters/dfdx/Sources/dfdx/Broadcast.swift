@@ -29,8 +29,9 @@ extension Tensor {
         return (a.shape == shape ? a : a.expand(shape), b.shape == shape ? b : b.expand(shape))
     }
 
-    /// A 0-d tensor on this tensor's device (for Tensor-Float arithmetic).
-    func scalar(_ value: Float) -> Tensor { Tensor(value, device: device) }
+    /// A 0-d tensor of this tensor's dtype on its device (for Tensor-Float arithmetic: `ids + 1`
+    /// stays int32; the value must then be an integer).
+    func scalar(_ value: Float) -> Tensor { Tensor.full([], value, dtype: dtype, device: device) }
 
     public static func + (a: Tensor, b: Tensor) -> Tensor { let (x, y) = broadcast(a, b, op: "add"); return x.binary(.add, y) }
     public static func * (a: Tensor, b: Tensor) -> Tensor { let (x, y) = broadcast(a, b, op: "mul"); return x.binary(.mul, y) }
@@ -64,6 +65,6 @@ extension Tensor {
             fail("where: shapes \(cond.shape), \(a.shape) and \(b.shape) cannot be broadcast together")
         }
         func to(_ t: Tensor) -> Tensor { t.shape == shape ? t : t.expand(shape) }
-        return select(to(cond), to(a), to(b))
+        return select(to(cond.to(.float32)), to(a), to(b))
     }
 }

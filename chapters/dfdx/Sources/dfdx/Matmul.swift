@@ -1,14 +1,15 @@
-// Matrix multiplication and integer-indexed gathers: the last primitives.
+// Matrix multiplication: the primitive (equal batch dims) and torch.matmul around it.
 
 extension Tensor {
     /// The matmul primitive: [..., M, K] @ [..., K, N] with equal batch dims.
     func matmulPrimitive(_ other: Tensor) -> Tensor {
         let a = self, b = other
+        a.requireFloat32("matmul", b)
         let outShape = Array(a.shape.dropLast()) + [b.shape[b.rank - 1]]
-        let out = Dispatch.run(.matmul, [a, b], shape: outShape, op: "matmul") { backend, buffer in
-            backend.matmul(a.view, b.view, out: buffer)
+        let out = Dispatch.run(.matmul, [a, b], shape: outShape) { backend, buffer in
+            backend.matmul(a.stridedView, b.stridedView, out: buffer)
         }
-        return record(out, "matmul", [a, b], vjp: { g in
+        return record(out, .matmul, [a, b], vjp: { g in
             // BEGIN SOLUTION dfdx.21: VJP of matmul: dA = G B^T, dB = A^T G (transposing the last two dims)
             return [g.matmulPrimitive(b.transpose(-1, -2)), a.transpose(-1, -2).matmulPrimitive(g)]
             // END SOLUTION dfdx.21
@@ -33,54 +34,21 @@ extension Tensor {
         if other.rank == 1 { out = out.squeeze(dim: -1) }
         return out
     }
+}
 
-    /// torch.gather: out has `indexShape`; along `dim` it reads x at the given indices,
-    /// elsewhere at the same position. Backward scatters (adds) the gradient back.
-    public func gather(dim: Int, index: [Int], indexShape: [Int]) -> Tensor {
-        let d = normalizeDim(dim, rank: rank, op: "gather", shape: shape)
-        check(indexShape.count == rank, "gather: index of shape \(indexShape) must have as many dims as input of shape \(shape)")
-        check(index.count == indexShape.reduce(1, *), "gather: \(index.count) indices do not fill index shape \(indexShape)")
-        for i in 0..<rank where i != d {
-            check(indexShape[i] <= shape[i], "gather: index shape \(indexShape) is larger than input shape \(shape) in dim \(i)")
-        }
-        if let bad = index.first(where: { $0 < 0 || $0 >= shape[d] }) {
-            fail("gather: index \(bad) is out of bounds for dim \(dim) with size \(shape[d]) (input shape \(shape))")
-        }
-        let x = self
-        let out = Dispatch.run(.gather(dim: d, index: index, indexShape: indexShape), [x], shape: indexShape, op: "gather") { backend, buffer in
-            backend.gather(x.view, dim: d, index: index, indexShape: indexShape, out: buffer)
-        }
-        let inputShape = shape
-        return record(out, "gather", [x], vjp: { g in
-            // BEGIN SOLUTION dfdx.22: VJP of gather: scatter-add the gradient back to the positions that were read
-            return [g.scatterAdd(dim: d, index: index, outShape: inputShape)]
-            // END SOLUTION dfdx.22
-        }, jvp: { t in t[0]!.gather(dim: d, index: index, indexShape: indexShape) })
+/// torch.nn.functional.linear without the bias: x [..., K] @ weight^T for weight [N, K] ->
+/// [..., N]. A float32 weight is a matmul with a transposed view; a weight in a block format
+/// (a quantized GGUF weight) is read as it is by the `linear` primitive, which de-quantizes
+/// inside the kernel. Quantized weights are frozen: the gradient flows to x only.
+public func linear(_ x: Tensor, _ weight: Tensor) -> Tensor {
+    if !weight.dtype.isQuantized { return x.matmul(weight.transpose(0, 1)) }
+    check(weight.rank == 2 && x.rank >= 1 && x.shape[x.rank - 1] == weight.shape[1],
+          "linear: input of shape \(x.shape) does not fit a weight of shape \(weight.shape) (its last dim must be \(weight.shape.last ?? 0))")
+    x.requireFloat32("linear")
+    let outShape = Array(x.shape.dropLast()) + [weight.shape[0]]
+    let out = Dispatch.run(.linear, [x, weight], shape: outShape) { backend, buffer in
+        backend.linear(x.stridedView, weight.stridedView, out: buffer)
     }
-
-    /// The transpose of gather: a zero tensor of `outShape` with self's values added at the indexed positions.
-    public func scatterAdd(dim: Int, index: [Int], outShape: [Int]) -> Tensor {
-        let src = self
-        let out = Dispatch.run(.scatterAdd(dim: dim, index: index, outShape: outShape), [src], shape: outShape, op: "scatterAdd") { backend, buffer in
-            backend.fill(buffer, value: 0)
-            backend.scatterAdd(src.view, dim: dim, index: index, into: buffer, outShape: outShape)
-        }
-        let srcShape = shape
-        return record(out, "scatterAdd", [src], vjp: { g in [g.gather(dim: dim, index: index, indexShape: srcShape)] },
-                      jvp: { t in t[0]!.scatterAdd(dim: dim, index: index, outShape: outShape) })
-    }
-
-    /// Rows of a 2-D table: ids of shape `idsShape` -> [idsShape..., D] (like nn.Embedding).
-    public func embedding(_ ids: [Int], idsShape: [Int]) -> Tensor {
-        check(rank == 2, "embedding: table must be 2-D [count, dim], got shape \(shape)")
-        check(ids.count == idsShape.reduce(1, *), "embedding: \(ids.count) ids do not fill shape \(idsShape)")
-        let dim = shape[1]
-        var index = [Int]()
-        index.reserveCapacity(ids.count * dim)
-        for id in ids {
-            check(id >= 0 && id < shape[0], "embedding: id \(id) is out of range for a table of shape \(shape)")
-            index.append(contentsOf: repeatElement(id, count: dim))
-        }
-        return gather(dim: 0, index: index, indexShape: [ids.count, dim]).reshape(idsShape + [dim])
-    }
+    return record(out, .linear, [x, weight], vjp: { g in [g.matmul(weight.to(.float32)), nil] },
+                  jvp: { t in t[0].map { linear($0, weight) } })
 }

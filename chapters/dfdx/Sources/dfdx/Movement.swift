@@ -19,7 +19,7 @@ extension Tensor {
         let x = isContiguous ? self : contiguous()
         let out = Dispatch.view(.reshape(target), x, shape: target, strides: contiguousStrides(target), offset: x.offset)
         let original = shape
-        return record(out, "reshape", [x], vjp: { g in [g.reshape(original)] }, jvp: { t in t[0]!.reshape(target) })
+        return record(out, .reshape(target), [x], vjp: { g in [g.reshape(original)] }, jvp: { t in t[0]!.reshape(target) })
     }
 
     /// Reorders the dims: result dim i is input dim `dims[i]` (a view).
@@ -32,7 +32,7 @@ extension Tensor {
                                 strides: order.map { strides[$0] }, offset: offset)
         var inverse = [Int](repeating: 0, count: rank)
         for (i, d) in order.enumerated() { inverse[d] = i }
-        return record(out, "permute", [self], vjp: { g in [g.permute(inverse)] }, jvp: { t in t[0]!.permute(order) })
+        return record(out, .permute(order), [self], vjp: { g in [g.permute(inverse)] }, jvp: { t in t[0]!.permute(order) })
         // END SOLUTION dfdx.16
     }
 
@@ -53,7 +53,7 @@ extension Tensor {
         if target == shape { return self }
         let out = Dispatch.view(.expand(target), self, shape: target, strides: newStrides, offset: offset)
         let original = shape
-        return record(out, "expand", [self], vjp: { g in
+        return record(out, .expand(target), [self], vjp: { g in
             // BEGIN SOLUTION dfdx.17: VJP of expand: sum the gradient over every dim that was broadcast, then restore the input's shape
             let broadcastDims = (0..<target.count).filter { $0 < lead || original[$0 - lead] != target[$0] }
             return [g.sum(dims: broadcastDims, keepdim: true).reshape(original)]
@@ -72,7 +72,7 @@ extension Tensor {
         let out = Dispatch.view(.shrink(ranges.flatMap { [$0.0, $0.1] }), self,
                                 shape: ranges.map { $0.1 - $0.0 }, strides: strides, offset: start)
         let pads = zip(ranges, shape).map { ($0.0, $1 - $0.1) }
-        return record(out, "shrink", [self], vjp: { g in
+        return record(out, .shrink(ranges.flatMap { [$0.0, $0.1] }), [self], vjp: { g in
             // BEGIN SOLUTION dfdx.18: VJP of shrink: put the gradient back in place, zeros around it
             return [g.pad(pads)]
             // END SOLUTION dfdx.18
@@ -86,24 +86,24 @@ extension Tensor {
         if pads.allSatisfy({ $0 == (0, 0) }) { return self }
         let newShape = zip(shape, pads).map { $0 + $1.0 + $1.1 }
         let x = self
-        let out = Dispatch.run(.pad(pads.flatMap { [$0.0, $0.1] }), [x], shape: newShape, op: "pad") { backend, buffer in
-            backend.fill(buffer, value: 0)
+        let out = Dispatch.run(.pad(pads.flatMap { [$0.0, $0.1] }), [x], shape: newShape, dtype: dtype) { backend, buffer in
+            backend.fill(buffer, dtype: x.dtype, value: 0)
             let s = contiguousStrides(newShape)
             let inner = zip(pads, s).reduce(0) { $0 + $1.0.0 * $1.1 }
-            backend.copy(x.view, to: StridedView(buffer: buffer, shape: x.shape, strides: s, offset: inner))
+            backend.copy(x.stridedView, to: StridedView(buffer: buffer, dtype: x.dtype, shape: x.shape, strides: s, offset: inner))
         }
         let ranges = zip(pads, shape).map { ($0.0, $0.0 + $1) }
-        return record(out, "pad", [x], vjp: { g in [g.shrink(ranges)] }, jvp: { t in t[0]!.pad(pads) })
+        return record(out, .pad(pads.flatMap { [$0.0, $0.1] }), [x], vjp: { g in [g.shrink(ranges)] }, jvp: { t in t[0]!.pad(pads) })
     }
 
     /// The same values in a fresh row-major buffer (self when already contiguous).
     public func contiguous() -> Tensor {
         if isContiguous { return self }
         let x = self
-        let out = Dispatch.run(.contiguous, [x], shape: shape, op: "contiguous") { backend, buffer in
-            backend.copy(x.view, to: StridedView(contiguous: buffer, shape: x.shape))
+        let out = Dispatch.run(.contiguous, [x], shape: shape, dtype: dtype) { backend, buffer in
+            backend.copy(x.stridedView, to: StridedView(contiguous: buffer, dtype: x.dtype, shape: x.shape))
         }
-        return record(out, "contiguous", [x], vjp: { g in [g] }, jvp: { t in t[0] })
+        return record(out, .contiguous, [x], vjp: { g in [g] }, jvp: { t in t[0] })
     }
 
     // MARK: composed movement

@@ -42,19 +42,36 @@ public struct Generator: Sendable {
 }
 
 
-/// The default generator behind `randn(_:)`, `rand(_:)`, parameter init and dropout.
+/// A generator shared by reference, so `withDefaultGenerator` can hand one to a task.
+final class GeneratorBox: Sendable {
+    let state: Mutex<Generator>
+    init(_ generator: Generator) { state = Mutex(generator) }
+}
+
+/// The default generator behind `randn(_:)`, `rand(_:)`, parameter init and dropout: one
+/// process-wide stream, with a task-local override on top (each rank of a thread world can draw
+/// its own stream, reproducibly, whatever the other threads do).
 enum DefaultGenerator {
-    static let shared = Mutex(Generator(seed: 0))
+    static let shared = GeneratorBox(Generator(seed: 0))
+    @TaskLocal static var override: GeneratorBox? = nil
+    static var current: GeneratorBox { override ?? shared }
 }
 
-/// Reseeds the default generator (torch.manual_seed).
+/// Reseeds the default generator (torch.manual_seed): the task's own one inside
+/// `withDefaultGenerator(_:_:)`, else the process-wide one.
 public func manualSeed(_ seed: UInt64) {
-    DefaultGenerator.shared.withLock { $0 = Generator(seed: seed) }
+    DefaultGenerator.current.state.withLock { $0 = Generator(seed: seed) }
 }
 
-/// Runs `body` with exclusive use of the default generator.
+/// Runs `body` with exclusive use of the default generator (the task's, else the process's).
 public func withDefaultGenerator<T>(_ body: (inout Generator) -> T) -> T {
-    DefaultGenerator.shared.withLock { body(&$0) }
+    DefaultGenerator.current.state.withLock { body(&$0) }
+}
+
+/// Runs `body` with `generator` as the default generator of this task/thread: every draw
+/// inside (randn, rand, module init, dropout) comes from it; other threads are unaffected.
+public func withDefaultGenerator<T>(_ generator: Generator, _ body: () throws -> T) rethrows -> T {
+    try DefaultGenerator.$override.withValue(GeneratorBox(generator), operation: body)
 }
 
 extension Tensor {

@@ -4,31 +4,37 @@ extension Tensor {
     /// The reduction primitive: `op` over `axes`, keeping them as size-1 dims.
     public func reduce(_ op: Reduction, axes: [Int]) -> Tensor {
         let axes = Array(Set(axes.map { normalizeDim($0, rank: rank, op: op.rawValue, shape: shape) })).sorted()
+        requireFloat32(op.rawValue)
         if rank == 0 || axes.isEmpty { return self }
         var outShape = shape
         for a in axes { outShape[a] = 1 }
         let x = self
-        let out = Dispatch.run(.reduce(op, axes: axes), [x], shape: outShape, op: op.rawValue) { backend, buffer in
-            backend.reduce(op, x.view, axes: axes, out: buffer)
+        let out = Dispatch.run(.reduce(op, axes: axes), [x], shape: outShape) { backend, buffer in
+            backend.reduce(op, x.stridedView, axes: axes, out: buffer)
         }
         let inputShape = shape
         switch op {
         case .sum:
-            return record(out, "sum", [x], vjp: { g in
+            return record(out, .reduce(.sum, axes: axes), [x], vjp: { g in
                 // BEGIN SOLUTION dfdx.19: VJP of sum: every summed element gets the output's gradient
                 return [g.expand(inputShape)]
                 // END SOLUTION dfdx.19
             }, jvp: { t in t[0]!.reduce(.sum, axes: axes) })
         case .max:
             // The gradient goes to the maximal elements, split evenly between ties (like torch.amax).
-            let y = out.detach()
-            let winners = withNoGrad { x.binary(.cmpeq, y.expand(inputShape)) }
-            let share = withNoGrad { winners / winners.reduce(.sum, axes: axes).expand(inputShape) }
-            return record(out, "max", [x], vjp: { g in
-                // BEGIN SOLUTION dfdx.20: VJP of max: the gradient goes to the elements that were the max (shared on ties)
-                return [g.expand(inputShape) * share]
+            // The shares are made only when a gradient or tangent needs them.
+            let y = out.bookkeepingAlias()
+            let shares = {
+                withNoGrad {
+                    let winners = x.binary(.cmpeq, y.expand(inputShape))
+                    return winners / winners.reduce(.sum, axes: axes).expand(inputShape)
+                }
+            }
+            return record(out, .reduce(.max, axes: axes), [x], vjp: { g in
+                // BEGIN SOLUTION dfdx.20: VJP of max: the gradient goes to the elements that were the max (shared on ties: shares())
+                return [g.expand(inputShape) * shares()]
                 // END SOLUTION dfdx.20
-            }, jvp: { t in (t[0]! * share).reduce(.sum, axes: axes) })
+            }, jvp: { t in (t[0]! * shares()).reduce(.sum, axes: axes) })
         }
     }
 

@@ -10,24 +10,17 @@ import Glibc
 import Darwin
 #endif
 
-/// Host memory: `count` floats from the system allocator.
-public final class HostBuffer: Buffer, @unchecked Sendable {
-    public let count: Int
-    public let pointer: UnsafeMutablePointer<Float>
-
-    public init(count: Int) {
-        self.count = count
-        pointer = .allocate(capacity: max(count, 1))
-    }
-
-    deinit { pointer.deallocate() }
-}
-
 @inline(__always)
-private func host(_ buffer: any Buffer) -> UnsafeMutablePointer<Float> {
-    // The reference backend only ever sees its own buffers; anything else is a device mix-up.
+private func host(_ buffer: any Buffer) -> HostBuffer {
+    // The reference backend only ever sees host buffers; anything else is a device mix-up.
     guard let b = buffer as? HostBuffer else { fail("reference backend: got a buffer of another device (\(type(of: buffer)))") }
-    return b.pointer
+    return b
+}
+@inline(__always) private func floats(_ buffer: any Buffer) -> UnsafeMutablePointer<Float> { host(buffer).floats }
+@inline(__always) private func int32s(_ buffer: any Buffer) -> UnsafeMutablePointer<Int32> { host(buffer).int32s }
+/// Elements as raw 32-bit words: copies and gathers move them whatever the dtype.
+@inline(__always) private func words(_ buffer: any Buffer) -> UnsafeMutablePointer<UInt32> {
+    host(buffer).pointer.assumingMemoryBound(to: UInt32.self)
 }
 
 /// Visits every element of `shape` in row-major order, calling `body(i, a, b, c)` with the
@@ -63,34 +56,71 @@ func walk(_ shape: [Int], _ sa: [Int], _ oa: Int, _ sb: [Int] = [], _ ob: Int = 
     // END SOLUTION dfdx.4
 }
 
-/// The always-available backend: readable loops, float32 on the host.
+/// The always-available backend: readable loops on the host (float32 and int32).
 public final class ReferenceBackend: Backend, @unchecked Sendable {
-    public static let shared = ReferenceBackend()
     public let name = "reference"
+    public let device: Device
+    /// Host memory, pooled.
+    public let allocator = HostAllocator()
 
-    public func allocate(count: Int) -> any Buffer { HostBuffer(count: count) }
+    public init(device: Device = .reference) { self.device = device }
 
-    public func upload(_ src: UnsafeBufferPointer<Float>, to buffer: any Buffer) {
+    public func allocate(byteCount: Int) -> any Buffer { allocator.allocate(byteCount: byteCount) }
+    public var allocationStats: AllocationStats { allocator.stats }
+
+    public func upload(_ src: UnsafeRawBufferPointer, to buffer: any Buffer, byteOffset: Int) {
         guard let base = src.baseAddress else { return }
-        host(buffer).update(from: base, count: src.count)
+        (host(buffer).pointer + byteOffset).copyMemory(from: base, byteCount: src.count)
     }
 
-    public func download(_ buffer: any Buffer, into dst: UnsafeMutableBufferPointer<Float>) {
+    public func download(_ buffer: any Buffer, byteOffset: Int, into dst: UnsafeMutableRawBufferPointer) {
         guard let base = dst.baseAddress else { return }
-        base.update(from: host(buffer), count: dst.count)
+        base.copyMemory(from: host(buffer).pointer + byteOffset, byteCount: dst.count)
     }
 
-    public func fill(_ buffer: any Buffer, value: Float) {
-        host(buffer).update(repeating: value, count: buffer.count)
+    public func copy(_ src: any Buffer, of source: any Backend, byteOffset srcOffset: Int,
+                     to dst: any Buffer, byteOffset dstOffset: Int, byteCount: Int) {
+        if let s = src as? HostBuffer {   // host to host (e.g. .cpu <-> .reference): one memcpy
+            (host(dst).pointer + dstOffset).copyMemory(from: s.pointer + srcOffset, byteCount: byteCount)
+        } else {
+            let part = UnsafeMutableRawBufferPointer(start: host(dst).pointer + dstOffset, count: byteCount)
+            source.download(src, byteOffset: srcOffset, into: part)
+        }
+    }
+
+    public func fill(_ buffer: any Buffer, dtype: DType, value: Float) {
+        let n = buffer.byteCount / 4
+        switch dtype {
+        case .float32: floats(buffer).update(repeating: value, count: n)
+        case .int32: int32s(buffer).update(repeating: Int32(value), count: n)
+        default: fail("fill: \(dtype) is a block format")
+        }
     }
 
     public func copy(_ src: StridedView, to dst: StridedView) {
-        let s = host(src.buffer), d = host(dst.buffer)
+        let s = words(src.buffer), d = words(dst.buffer)
         walk(src.shape, src.strides, src.offset, dst.strides, dst.offset) { _, a, b, _ in d[b] = s[a] }
     }
 
+    public func cast(_ x: StridedView, to dtype: DType, out: any Buffer) {
+        if x.dtype.isQuantized {   // whole rows of blocks -> float32
+            let (rows, k) = (x.shape[0], x.shape[1]), rowBytes = x.dtype.byteCount(of: k)
+            for r in 0..<rows { dequantizeRow(x.dtype, host(x.buffer).pointer + r * rowBytes, k: k, into: floats(out) + r * k) }
+            return
+        }
+        switch (x.dtype, dtype) {
+        case (.float32, .int32):
+            let p = floats(x.buffer), o = int32s(out)
+            walk(x.shape, x.strides, x.offset) { i, a, _, _ in o[i] = Int32(p[a]) }
+        case (.int32, .float32):
+            let p = int32s(x.buffer), o = floats(out)
+            walk(x.shape, x.strides, x.offset) { i, a, _, _ in o[i] = Float(p[a]) }
+        default: copy(x, to: StridedView(contiguous: out, dtype: dtype, shape: x.shape))
+        }
+    }
+
     public func unary(_ op: UnaryOp, _ x: StridedView, out: any Buffer) {
-        let p = host(x.buffer), o = host(out)
+        let p = floats(x.buffer), o = floats(out)
         switch op {
         case .neg: walk(x.shape, x.strides, x.offset) { i, a, _, _ in o[i] = -p[a] }
         case .exp: walk(x.shape, x.strides, x.offset) { i, a, _, _ in o[i] = expf(p[a]) }
@@ -98,12 +128,23 @@ public final class ReferenceBackend: Backend, @unchecked Sendable {
         case .sqrt: walk(x.shape, x.strides, x.offset) { i, a, _, _ in o[i] = sqrtf(p[a]) }
         case .sin: walk(x.shape, x.strides, x.offset) { i, a, _, _ in o[i] = sinf(p[a]) }
         case .reciprocal: walk(x.shape, x.strides, x.offset) { i, a, _, _ in o[i] = 1 / p[a] }
+        case .erf: walk(x.shape, x.strides, x.offset) { i, a, _, _ in o[i] = erff(p[a]) }
         }
     }
 
     public func binary(_ op: BinaryOp, _ x: StridedView, _ y: StridedView, out: any Buffer) {
-        let p = host(x.buffer), q = host(y.buffer), o = host(out)
         let (s, sx, ox, sy, oy) = (x.shape, x.strides, x.offset, y.strides, y.offset)
+        if x.dtype == .int32 {   // the int32 ops: add (ids + offsets) and the comparisons
+            let p = int32s(x.buffer), q = int32s(y.buffer)
+            switch op {
+            case .add: let o = int32s(out); walk(s, sx, ox, sy, oy) { i, a, b, _ in o[i] = p[a] &+ q[b] }
+            case .cmplt: let o = floats(out); walk(s, sx, ox, sy, oy) { i, a, b, _ in o[i] = p[a] < q[b] ? 1 : 0 }
+            case .cmpeq: let o = floats(out); walk(s, sx, ox, sy, oy) { i, a, b, _ in o[i] = p[a] == q[b] ? 1 : 0 }
+            default: fail("reference backend: \(op.rawValue) on int32")
+            }
+            return
+        }
+        let p = floats(x.buffer), q = floats(y.buffer), o = floats(out)
         switch op {
         case .add: walk(s, sx, ox, sy, oy) { i, a, b, _ in o[i] = p[a] + q[b] }
         case .mul: walk(s, sx, ox, sy, oy) { i, a, b, _ in o[i] = p[a] * q[b] }
@@ -115,7 +156,7 @@ public final class ReferenceBackend: Backend, @unchecked Sendable {
     }
 
     public func select(_ cond: StridedView, _ x: StridedView, _ y: StridedView, out: any Buffer) {
-        let c = host(cond.buffer), p = host(x.buffer), q = host(y.buffer), o = host(out)
+        let c = floats(cond.buffer), p = floats(x.buffer), q = floats(y.buffer), o = floats(out)
         walk(x.shape, x.strides, x.offset, y.strides, y.offset, cond.strides, cond.offset) { i, a, b, k in
             o[i] = c[k] != 0 ? p[a] : q[b]
         }
@@ -128,13 +169,13 @@ public final class ReferenceBackend: Backend, @unchecked Sendable {
         for a in axes { outShape[a] = 1 }
         var outStrides = contiguousStrides(outShape)
         for a in axes { outStrides[a] = 0 }
-        let p = host(x.buffer), o = host(out)
+        let p = floats(x.buffer), o = floats(out)
         switch op {
         case .sum:
-            o.update(repeating: 0, count: out.count)
+            o.update(repeating: 0, count: outShape.reduce(1, *))
             walk(x.shape, x.strides, x.offset, outStrides, 0) { _, a, b, _ in o[b] += p[a] }
         case .max:
-            o.update(repeating: -.infinity, count: out.count)
+            o.update(repeating: -.infinity, count: outShape.reduce(1, *))
             walk(x.shape, x.strides, x.offset, outStrides, 0) { _, a, b, _ in
                 let v = p[a]
                 if v > o[b] || v.isNaN { o[b] = v }
@@ -147,9 +188,9 @@ public final class ReferenceBackend: Backend, @unchecked Sendable {
         let m = x.shape[r - 2], k = x.shape[r - 1], n = y.shape[r - 1]
         let (xm, xk) = (x.strides[r - 2], x.strides[r - 1])
         let (yk, yn) = (y.strides[r - 2], y.strides[r - 1])
-        let p = host(x.buffer), q = host(y.buffer), o = host(out)
+        let p = floats(x.buffer), q = floats(y.buffer), o = floats(out)
         let batch = Array(x.shape.dropLast(2))
-        o.update(repeating: 0, count: out.count)
+        o.update(repeating: 0, count: batch.reduce(1, *) * m * n)
         // One (M x K) @ (K x N) product per batch element. The loop order follows memory:
         // when a column of y is contiguous (y is a transposed weight, as in x @ W^T), each
         // output is a dot product of two contiguous runs; otherwise go i-k-j, so the inner
@@ -206,25 +247,101 @@ public final class ReferenceBackend: Backend, @unchecked Sendable {
         }
     }
 
-    public func gather(_ x: StridedView, dim: Int, index: [Int], indexShape: [Int], out: any Buffer) {
-        // out[..., j, ...] = x[..., index[...], ...]: walk the index shape with x's strides,
+    public func gather(_ x: StridedView, dim: Int, index: StridedView, out: any Buffer) {
+        // out[..., j, ...] = x[..., index[...], ...]: walk the index's shape with x's strides,
         // minus dim `dim`, whose offset comes from the index value instead.
         var xs = x.strides
-        let step = xs[dim]
+        let step = xs[dim], size = x.shape[dim]
         xs[dim] = 0
-        let p = host(x.buffer), o = host(out)
-        index.withUnsafeBufferPointer { idx in
-            walk(indexShape, xs, x.offset) { i, a, _, _ in o[i] = p[a + idx[i] * step] }
+        let p = words(x.buffer), idx = int32s(index.buffer), o = words(out)
+        walk(index.shape, xs, x.offset, index.strides, index.offset) { i, a, k, _ in
+            let j = Int(idx[k])
+            if j < 0 || j >= size { fail("gather: index \(j) is out of bounds for dim \(dim) with size \(size) (input shape \(x.shape))") }
+            o[i] = p[a + j * step]
         }
     }
 
-    public func scatterAdd(_ src: StridedView, dim: Int, index: [Int], into out: any Buffer, outShape: [Int]) {
+    public func scatterAdd(_ src: StridedView, dim: Int, index: StridedView, into out: any Buffer, outShape: [Int]) {
         var os = contiguousStrides(outShape)
-        let step = os[dim]
+        let step = os[dim], size = outShape[dim]
         os[dim] = 0
-        let p = host(src.buffer), o = host(out)
-        index.withUnsafeBufferPointer { idx in
-            walk(src.shape, src.strides, src.offset, os, 0) { i, a, b, _ in o[b + idx[i] * step] += p[a] }
+        let p = floats(src.buffer), idx = int32s(index.buffer), o = floats(out)
+        walk(src.shape, src.strides, src.offset, os, 0, index.strides, index.offset) { _, a, b, k in
+            let j = Int(idx[k])
+            if j < 0 || j >= size { fail("scatterAdd: index \(j) is out of bounds for dim \(dim) with size \(size) (output shape \(outShape))") }
+            o[b + j * step] += p[a]
         }
     }
+
+    public func indexCopy(_ src: StridedView, dim: Int, index: StridedView, into dst: StridedView) {
+        // walk src; its position along dim is replaced by the index value in dst
+        var ds = dst.strides
+        let step = ds[dim], size = dst.shape[dim]
+        ds[dim] = 0
+        var idxStrides = [Int](repeating: 0, count: src.shape.count)
+        idxStrides[dim] = index.strides[0]
+        let p = words(src.buffer), idx = int32s(index.buffer), o = words(dst.buffer)
+        walk(src.shape, src.strides, src.offset, ds, dst.offset, idxStrides, index.offset) { _, a, b, k in
+            let j = Int(idx[k])
+            if j < 0 || j >= size { fail("indexCopy: index \(j) is out of range for dim \(dim) with size \(size) (shape \(dst.shape))") }
+            o[b + j * step] = p[a]
+        }
+    }
+
+    public func embedding(_ table: StridedView, ids: StridedView, out: any Buffer) {
+        if table.dtype.isQuantized { return quantizedEmbedding(table, ids: ids, out: out) }
+        // BEGIN SOLUTION dfdx.27: for each id (in row-major order of ids), copy row `id` of the table (its D elements, with the table's strides) to the next D slots of out; stop on an id outside 0..<N
+        let (n, d) = (table.shape[0], table.shape[1])
+        let (rowStride, colStride) = (table.strides[0], table.strides[1])
+        let p = words(table.buffer), idx = int32s(ids.buffer), o = words(out)
+        walk(ids.shape, ids.strides, ids.offset) { i, k, _, _ in
+            let id = Int(idx[k])
+            if id < 0 || id >= n { fail("embedding: id \(id) is out of range for a table of shape \(table.shape)") }
+            let row = p + table.offset + id * rowStride, dst = o + i * d
+            for j in 0..<d { dst[j] = row[j * colStride] }
+        }
+        // END SOLUTION dfdx.27
+    }
+
+    /// Rows of a table in a block format, de-quantized into float32 rows of out.
+    private func quantizedEmbedding(_ table: StridedView, ids: StridedView, out: any Buffer) {
+        let (n, d) = (table.shape[0], table.shape[1]), rowBytes = table.dtype.byteCount(of: d)
+        let p = host(table.buffer).pointer, idx = int32s(ids.buffer), o = floats(out)
+        walk(ids.shape, ids.strides, ids.offset) { i, k, _, _ in
+            let id = Int(idx[k])
+            if id < 0 || id >= n { fail("embedding: id \(id) is out of range for a table of shape \(table.shape)") }
+            dequantizeRow(table.dtype, p + id * rowBytes, k: d, into: o + i * d)
+        }
+    }
+
+    public func linear(_ x: StridedView, _ w: StridedView, out: any Buffer) {
+        let k = x.shape[x.shape.count - 1], n = w.shape[0], rows = x.count / Swift.max(k, 1)
+        let rowBytes = w.dtype.byteCount(of: k)
+        // x as `rows` contiguous rows of k floats (copied only when its view is not already that)
+        let packed = x.isContiguous ? nil : allocate(byteCount: x.count * 4)
+        if let packed { copy(x, to: StridedView(contiguous: packed, shape: x.shape)) }
+        let xs = packed.map { floats($0) } ?? floats(x.buffer) + x.offset
+        let q = host(w.buffer).pointer, o = floats(out)
+        let row = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(k, 1))
+        defer { row.deallocate() }
+        // BEGIN SOLUTION dfdx.30: for each weight row j: de-quantize it (dequantizeRow(w.dtype, q + j * rowBytes, k: k, into: row)), then for each of x's rows r write its dot product with that row to o[r * n + j] (use dot)
+        for j in 0..<n {
+            dequantizeRow(w.dtype, q + j * rowBytes, k: k, into: row)
+            for r in 0..<rows { o[r * n + j] = dot(xs + r * k, row, k) }
+        }
+        // END SOLUTION dfdx.30
+    }
+}
+
+/// Sum of a[i] * b[i] for i < n, in four independent partial sums (so the CPU overlaps them).
+@inline(__always)
+func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+    var (s0, s1, s2, s3): (Float, Float, Float, Float) = (0, 0, 0, 0)
+    var i = 0
+    while i + 4 <= n {
+        s0 += a[i] * b[i]; s1 += a[i + 1] * b[i + 1]; s2 += a[i + 2] * b[i + 2]; s3 += a[i + 3] * b[i + 3]
+        i += 4
+    }
+    while i < n { s0 += a[i] * b[i]; i += 1 }
+    return (s0 + s1) + (s2 + s3)
 }

@@ -1,40 +1,72 @@
-// Tensor: a strided view (shape, strides, offset) over a backend-owned buffer.
+// Tensor: a strided view (dtype, shape, strides, offset) over a backend-owned buffer.
 //
 // Many tensors may share one buffer: reshape, permute, expand and slicing only make new
 // views. A tensor also remembers how it was made (`node`), which is all reverse-mode
 // autodiff needs, and may carry a forward-mode `tangent` while `jvp` runs.
 
-/// An n-dimensional array of float32 with autograd, like torch.Tensor (reference semantics).
+/// An n-dimensional array of float32 (or int32 ids) with autograd, like torch.Tensor
+/// (reference semantics).
 public final class Tensor: @unchecked Sendable {
     /// The memory, owned by the backend of `device`.
     public let buffer: any Buffer
     /// Where the buffer lives.
     public let device: Device
+    /// The element type: `.float32` unless made otherwise (`Tensor(int32:shape:)`, `to(.int32)`).
+    public let dtype: DType
     /// Size of each dim.
     public let shape: [Int]
     /// Elements to skip per step in each dim (0 for broadcast dims).
     public let strides: [Int]
-    /// Index of element (0, 0, ...) in the buffer.
+    /// Index of element (0, 0, ...) in the buffer, in elements.
     public let offset: Int
 
-    /// Whether gradients flow to this tensor (set it on leaves: parameters, inputs).
-    public var requiresGrad: Bool
-    /// The accumulated gradient of a leaf after `backward()`, like torch's `.grad`.
-    public var grad: Tensor?
+    /// Whether gradients flow to this tensor (set it on leaves: parameters, inputs). Float32 only.
+    public var requiresGrad: Bool {
+        didSet {
+            if requiresGrad && dtype != .float32 { fail("requiresGrad: a \(dtype) tensor of shape \(shape) cannot require grad (only float32 can)") }
+        }
+    }
+    /// The accumulated gradient of a leaf after `backward()`, like torch's `.grad`. When it is
+    /// set (by you, e.g. to a view of a preallocated bucket, or by an earlier accumulation),
+    /// the next backward adds into it in place; otherwise backward sets it.
+    public var grad: Tensor? {
+        get { storedGrad }
+        set { storedGrad = newValue; gradIsOwned = newValue != nil }
+    }
+    /// The gradient, and whether it owns its memory (false when backward set it to a tensor
+    /// that may share memory with other gradients, so it must not be written in place).
+    var storedGrad: Tensor?
+    var gradIsOwned = false
+    /// Hooks run once this leaf's gradient for a backward pass is complete.
+    var postAccumulateGradHooks: [@Sendable (Tensor) -> Void] = []
     /// How this tensor was computed (nil for leaves and for results made without grad).
     var node: Node?
     /// The directional derivative carried through `jvp` (nil when not in forward mode).
     var tangent: Tensor?
 
     /// Wraps an existing buffer; every other initializer ends here.
-    public init(buffer: any Buffer, device: Device, shape: [Int], strides: [Int]? = nil,
+    public init(buffer: any Buffer, device: Device, dtype: DType = .float32, shape: [Int], strides: [Int]? = nil,
                 offset: Int = 0, requiresGrad: Bool = false) {
         self.buffer = buffer
         self.device = device
+        self.dtype = dtype
         self.shape = shape
         self.strides = strides ?? contiguousStrides(shape)
         self.offset = offset
         self.requiresGrad = requiresGrad
+        if requiresGrad && dtype != .float32 { fail("requiresGrad: a \(dtype) tensor of shape \(shape) cannot require grad (only float32 can)") }
+    }
+
+    /// Host values into a fresh buffer on `device`: the `data` primitive (the caller wraps the
+    /// buffer and reports the tensor to the handler).
+    static func upload(_ data: HostData, shape: [Int], device: Device) -> any Buffer {
+        Dispatch.begin(.data(data, shape: shape), [], shape: shape, dtype: data.dtype, device: device) { backend, buffer in
+            switch data.values {
+            case .float32(let v): v.withUnsafeBytes { backend.upload($0, to: buffer, byteOffset: 0) }
+            case .int32(let v): v.withUnsafeBytes { backend.upload($0, to: buffer, byteOffset: 0) }
+            case .bytes(let v, _): v.withUnsafeBytes { backend.upload($0, to: buffer, byteOffset: 0) }
+            }
+        }.0
     }
 
     /// A tensor holding `data` in row-major order. data.count must equal the product of `shape`.
@@ -42,10 +74,38 @@ public final class Tensor: @unchecked Sendable {
         check(shape.allSatisfy { $0 >= 0 }, "Tensor: negative size in shape \(shape)")
         let count = shape.reduce(1, *)
         check(data.count == count, "Tensor: \(data.count) values do not fill shape \(shape) (needs \(count))")
-        let backend = Backends.backend(for: device)
-        let buffer = backend.allocate(count: count)
-        data.withUnsafeBufferPointer { backend.upload($0, to: buffer) }
-        self.init(buffer: buffer, device: device, shape: shape, requiresGrad: requiresGrad)
+        let data = HostData(.float32(data))
+        self.init(buffer: Tensor.upload(data, shape: shape, device: device), device: device, shape: shape, requiresGrad: requiresGrad)
+        Dispatch.handler?.didDispatch(.data(data, shape: shape), inputs: [], output: self)
+    }
+
+    /// An int32 tensor (token ids, indices) holding `data` in row-major order.
+    public convenience init(int32 data: [Int], shape: [Int], device: Device = .default) {
+        check(shape.allSatisfy { $0 >= 0 }, "Tensor: negative size in shape \(shape)")
+        let count = shape.reduce(1, *)
+        check(data.count == count, "Tensor: \(data.count) values do not fill shape \(shape) (needs \(count))")
+        let values = data.map { v -> Int32 in
+            guard let x = Int32(exactly: v) else { fail("Tensor(int32:): \(v) does not fit in int32 (shape \(shape))") }
+            return x
+        }
+        let data = HostData(.int32(values))
+        self.init(buffer: Tensor.upload(data, shape: shape, device: device), device: device, dtype: .int32, shape: shape)
+        Dispatch.handler?.didDispatch(.data(data, shape: shape), inputs: [], output: self)
+    }
+
+    /// A tensor of any dtype from its raw little-endian bytes (for a block format: whole blocks
+    /// along the last dim, e.g. a GGUF file's Q4_1 weight [N, K], K a multiple of 32).
+    public convenience init(bytes: UnsafeRawBufferPointer, dtype: DType, shape: [Int], device: Device = .default) {
+        check(shape.allSatisfy { $0 >= 0 }, "Tensor: negative size in shape \(shape)")
+        let count = shape.reduce(1, *)
+        if dtype.isQuantized {
+            check(shape.count == 2 && shape[1] % dtype.block.values == 0,
+                  "Tensor(bytes:): a \(dtype) tensor must be [rows, k] with k a multiple of \(dtype.block.values), got \(shape)")
+        }
+        check(bytes.count == dtype.byteCount(of: count), "Tensor(bytes:): \(bytes.count) bytes do not hold \(count) \(dtype) values (shape \(shape), needs \(dtype.byteCount(of: count)))")
+        let data = HostData(.bytes(Array(bytes), dtype))
+        self.init(buffer: Tensor.upload(data, shape: shape, device: device), device: device, dtype: dtype, shape: shape)
+        Dispatch.handler?.didDispatch(.data(data, shape: shape), inputs: [], output: self)
     }
 
     /// A 0-d tensor holding one number.
@@ -53,17 +113,20 @@ public final class Tensor: @unchecked Sendable {
         self.init([scalar], shape: [], requiresGrad: requiresGrad, device: device)
     }
 
-    /// A tensor of `shape` with every element `value`.
-    public static func full(_ shape: [Int], _ value: Float, device: Device = .default) -> Tensor {
+    /// A tensor of `shape` with every element `value` (an integer for int32).
+    public static func full(_ shape: [Int], _ value: Float, dtype: DType = .float32, device: Device = .default) -> Tensor {
         check(shape.allSatisfy { $0 >= 0 }, "full: negative size in shape \(shape)")
-        let backend = Backends.backend(for: device)
-        let buffer = backend.allocate(count: shape.reduce(1, *))
-        backend.fill(buffer, value: value)
-        return Tensor(buffer: buffer, device: device, shape: shape)
+        if dtype == .int32 {
+            check(value.rounded(.towardZero) == value && Swift.abs(value) < 2_147_483_648,
+                  "full: \(value) is not an int32 value (shape \(shape))")
+        }
+        return Dispatch.run(.full(value, shape: shape, dtype: dtype), [], shape: shape, dtype: dtype, device: device) { backend, buffer in
+            backend.fill(buffer, dtype: dtype, value: value)
+        }
     }
 
-    public static func zeros(_ shape: [Int], device: Device = .default) -> Tensor { full(shape, 0, device: device) }
-    public static func ones(_ shape: [Int], device: Device = .default) -> Tensor { full(shape, 1, device: device) }
+    public static func zeros(_ shape: [Int], dtype: DType = .float32, device: Device = .default) -> Tensor { full(shape, 0, dtype: dtype, device: device) }
+    public static func ones(_ shape: [Int], dtype: DType = .float32, device: Device = .default) -> Tensor { full(shape, 1, dtype: dtype, device: device) }
 
     /// [0, 1, ..., n-1] as floats.
     public static func arange(_ n: Int, device: Device = .default) -> Tensor {
@@ -87,26 +150,34 @@ public final class Tensor: @unchecked Sendable {
     public var rank: Int { shape.count }
     /// True for leaves (made by the user, not by an op that recorded a node).
     public var isLeaf: Bool { node == nil }
-    /// The view as a backend sees it.
-    public var view: StridedView { StridedView(buffer: buffer, shape: shape, strides: strides, offset: offset) }
+    /// The strided window on the buffer, as a backend sees this tensor.
+    public var stridedView: StridedView { StridedView(buffer: buffer, dtype: dtype, shape: shape, strides: strides, offset: offset) }
     /// True when the elements are adjacent in row-major order.
-    public var isContiguous: Bool { view.isContiguous }
+    public var isContiguous: Bool { stridedView.isContiguous }
     /// The backend serving this tensor's device.
     public var backend: any Backend { Backends.backend(for: device) }
 
-    /// The elements in row-major order, copied to the host.
-    public func toArray() -> [Float] {
+    /// The elements' bytes in row-major order, downloaded from just the range the tensor covers.
+    private func downloadBytes(into host: UnsafeMutableRawBufferPointer) {
+        check(!(buffer is PlaceholderBuffer), "toArray: tensor of shape \(shape) has no values (it was recorded without running: reading values on the host inside a traced function is a graph break)")
         let t = isContiguous ? self : withNoGrad { contiguous() }
-        var out = [Float](repeating: 0, count: t.count)
-        if out.isEmpty { return out }
-        if t.offset == 0 {
-            out.withUnsafeMutableBufferPointer { t.backend.download(t.buffer, into: $0) }
-        } else {
-            // a contiguous view that starts inside its buffer: fetch the prefix up to its end
-            var whole = [Float](repeating: 0, count: t.offset + t.count)
-            whole.withUnsafeMutableBufferPointer { t.backend.download(t.buffer, into: $0) }
-            out = Array(whole[t.offset...])
-        }
+        if host.count > 0 { t.backend.download(t.buffer, byteOffset: dtype.byteCount(of: t.offset), into: host) }
+    }
+
+    /// The elements in row-major order, copied to the host (int32 values converted to Float).
+    public func toArray() -> [Float] {
+        if dtype == .int32 { return toInt32Array().map(Float.init) }
+        if dtype.isQuantized { return to(.float32).toArray() }
+        var out = [Float](repeating: 0, count: count)
+        out.withUnsafeMutableBytes { downloadBytes(into: $0) }
+        return out
+    }
+
+    /// The elements of an int32 tensor in row-major order, copied to the host.
+    public func toInt32Array() -> [Int32] {
+        check(dtype == .int32, "toInt32Array: tensor of shape \(shape) is \(dtype), not int32 (convert with to(.int32))")
+        var out = [Int32](repeating: 0, count: count)
+        out.withUnsafeMutableBytes { downloadBytes(into: $0) }
         return out
     }
 
@@ -116,27 +187,51 @@ public final class Tensor: @unchecked Sendable {
         return toArray()[0]
     }
 
-    /// A copy on `device` (the same tensor if it is already there). Gradients flow back across.
+    /// A copy on `device` (the same tensor if it is already there), copied device to device.
+    /// Gradients flow back across.
     public func to(_ target: Device) -> Tensor {
         if target == device { return self }
-        let data = toArray()
-        let moved = Tensor(data, shape: shape, device: target)
+        let x = isContiguous ? self : contiguous()
+        let bytes = dtype.byteCount(of: count)
+        let moved = Dispatch.run(.to(target), [x], shape: shape, dtype: dtype, device: target) { backend, buffer in
+            backend.copy(x.buffer, of: x.backend, byteOffset: x.dtype.byteCount(of: x.offset), to: buffer, byteOffset: 0, byteCount: bytes)
+        }
         let source = device
-        return record(moved, "to", [self], vjp: { g in [g.to(source)] }, jvp: { t in t[0]?.to(target) })
+        return record(moved, .to(target), [x], vjp: { g in [g.to(source)] }, jvp: { t in t[0]?.to(target) })
+    }
+
+    /// This tensor's values as `dtype` (like tensor.to(torch.int32)); float -> int32 rounds toward
+    /// zero. The same tensor when it already is. No gradient flows through a conversion.
+    public func to(_ target: DType) -> Tensor {
+        if target == dtype { return self }
+        check(!target.isQuantized, "to: quantizing to \(target) is not supported (shape \(shape)); block formats come from files")
+        check(!dtype.isQuantized || target == .float32, "to: a \(dtype) tensor converts to float32 only (shape \(shape))")
+        let x = self
+        return Dispatch.run(.cast(target), [x], shape: shape, dtype: target) { backend, buffer in
+            backend.cast(x.stridedView, to: target, out: buffer)
+        }
     }
 
     /// Overwrites this tensor's elements with `source`'s (broadcast to this shape), in place.
     /// The one documented in-place op: optimizers update parameters that modules and optimizers
     /// share by reference. Not recorded by autograd; never call it while another thread reads self.
     public func assign(_ source: Tensor) {
-        check(source.device == device, "assign: source on \(source.device), destination on \(device)")
+        check(source.device == device, "assign: source on \(source.device), destination on \(device) (shapes \(source.shape) and \(shape))")
+        check(source.dtype == dtype, "assign: source is \(source.dtype), destination is \(dtype) (shapes \(source.shape) and \(shape))")
         let s = withNoGrad { source.shape == shape ? source : source.expand(shape) }
-        backend.copy(s.view, to: view)
+        Dispatch.write(.assign, [self, s]) { backend in backend.copy(s.stridedView, to: stridedView) }
     }
 
-    /// A new leaf sharing this tensor's data, cut off from the graph.
+    /// A new leaf sharing this tensor's data (an alias of the same memory, not a copy), cut off
+    /// from the graph.
     public func detach() -> Tensor {
-        Tensor(buffer: buffer, device: device, shape: shape, strides: strides, offset: offset)
+        Dispatch.view(.detach, self, shape: shape, strides: strides, offset: offset)
+    }
+
+    /// detach without telling the dispatch point, for autodiff's own bookkeeping (an op's
+    /// saved output), which no traced computation reads.
+    func bookkeepingAlias() -> Tensor {
+        Tensor(buffer: buffer, device: device, dtype: dtype, shape: shape, strides: strides, offset: offset)
     }
 }
 

@@ -49,19 +49,19 @@ public final class Value: @unchecked Sendable, CustomStringConvertible {
 
     /// self^e for a constant exponent.
     public func pow(_ e: Double) -> Value {
-        let out = Value(Foundation_pow(data, e), [self])
-        out.propagate = { out in self.grad += e * Foundation_pow(self.data, e - 1) * out.grad }
+        let out = Value(libmPow(data, e), [self])
+        out.propagate = { out in self.grad += e * libmPow(self.data, e - 1) * out.grad }
         return out
     }
 
     public func exp() -> Value {
-        let out = Value(Foundation_exp(data), [self])
+        let out = Value(libmExp(data), [self])
         out.propagate = { out in self.grad += out.data * out.grad }
         return out
     }
 
     public func tanh() -> Value {
-        let t = Foundation_tanh(data)
+        let t = libmTanh(data)
         let out = Value(t, [self])
         out.propagate = { out in self.grad += (1 - t * t) * out.grad }
         return out
@@ -90,6 +90,8 @@ public final class Value: @unchecked Sendable, CustomStringConvertible {
     }
 }
 
-@inline(__always) private func Foundation_pow(_ x: Double, _ y: Double) -> Double { pow(x, y) }
-@inline(__always) private func Foundation_exp(_ x: Double) -> Double { exp(x) }
-@inline(__always) private func Foundation_tanh(_ x: Double) -> Double { tanh(x) }
+// Inside `Value`, its own pow/exp/tanh methods hide the C library's functions of those names,
+// so these file-level wrappers name libm's Double functions for the methods above.
+@inline(__always) private func libmPow(_ x: Double, _ y: Double) -> Double { pow(x, y) }
+@inline(__always) private func libmExp(_ x: Double) -> Double { exp(x) }
+@inline(__always) private func libmTanh(_ x: Double) -> Double { tanh(x) }

@@ -187,25 +187,3 @@ func stderrText(_ result: ExitTest.Result?) -> String {
         #expect(stderrText(r).contains("reshape: shape [4, 2] is invalid for input of size 6 (shape [2, 3])"))
     }
 }
-
-/// Records the primitives that run, as a tracer would.
-final class Recorder: DispatchObserver, @unchecked Sendable {
-    var seen: [(Primitive, [Int])] = []
-    func observe(_ primitive: Primitive, inputs: [Tensor], output: Tensor) { seen.append((primitive, output.shape)) }
-}
-
-@Suite struct DispatchPoint {
-    @Test func observerSeesEveryPrimitiveAndReplayMatches() {
-        let recorder = Recorder()
-        let a = Tensor([1, 2, 3, 4, 5, 6], shape: [2, 3]), b = Tensor([1, 1, 1], shape: [3])
-        let out = Dispatch.$observer.withValue(recorder) { (a * b).sum(dim: 1).exp() }
-        // mul needs b expanded first: expand, mul, sum (keepdim), reshape, exp
-        #expect(recorder.seen.map { "\($0.0)" } == ["expand[2, 3]", "mul", "sum[1]", "reshape[2]", "exp"])
-        // replaying the recorded primitives by value gives the same result
-        let e = Tensor.apply(.expand([2, 3]), [b])
-        let m = Tensor.apply(.binary(.mul), [a, e])
-        let s = Tensor.apply(.reduce(.sum, axes: [1]), [m])
-        let r = Tensor.apply(.unary(.exp), [Tensor.apply(.reshape([2]), [s])])
-        #expect(r.toArray() == out.toArray())
-    }
-}

@@ -24,10 +24,23 @@ public final class Linear: Module {
         self.bias = bias ? uniformInit([outFeatures], bound: bound) : nil
     }
 
+    /// A layer around existing tensors (a file's weights, on their device): weight [out, in]
+    /// (float32, or a frozen weight in a block format), bias [out].
+    public init(weight: Tensor, bias: Tensor? = nil) {
+        check(weight.rank == 2 && (bias == nil || bias!.shape == [weight.shape[0]]),
+              "Linear: weight of shape \(weight.shape) and bias of shape \(bias?.shape ?? []) do not fit [out, in] and [out]")
+        self.weight = weight
+        self.bias = bias
+    }
+
     /// x: [..., in] -> [..., out]. Cost: 2 * rows * in * out flops.
     public override func forward(_ x: Tensor) -> Tensor {
         check(x.rank >= 1 && x.shape[x.rank - 1] == weight.shape[1],
               "Linear: input of shape \(x.shape) does not end in \(weight.shape[1]) features (weight \(weight.shape))")
+        if weight.dtype.isQuantized {   // a frozen weight in a block format: the kernel reads it as it is
+            let y = linear(x, weight)
+            return bias.map { y + $0 } ?? y
+        }
         // BEGIN SOLUTION lego.2: multiply by the transposed weight, then add the bias if there is one
         let y = x.matmul(weight.transpose(0, 1))
         guard let bias else { return y }
@@ -46,6 +59,15 @@ public final class Embedding: Module {
         check(count > 0 && dim > 0, "Embedding: count and dim must be positive, got \(count) and \(dim)")
         weight = parameter(Tensor.randn([count, dim]))
     }
+
+    /// A table around an existing tensor [count, dim] (float32 or a block format).
+    public init(weight: Tensor) {
+        check(weight.rank == 2, "Embedding: weight must be [count, dim], got shape \(weight.shape)")
+        self.weight = weight
+    }
+
+    /// ids (int32, any shape) -> [ids..., dim]: the rows of the table (`embedding(ids)`).
+    public override func forward(_ ids: Tensor) -> Tensor { weight.embedding(ids) }
 
     /// ids of shape `shape` -> [shape..., dim]: the rows of the table.
     public func callAsFunction(_ ids: [Int], shape: [Int]) -> Tensor {

@@ -72,11 +72,90 @@ extension Llama {
         return dict
     }
 
-    /// The llama a GGUF file holds (config from llama.* metadata; F32, F16, BF16, Q8_0, Q4_0
-    /// and Q4_1 weights de-quantized to float32). Throws for missing tensors or bad metadata.
-    public convenience init(gguf: GGUFFile, device: Device = .default) throws {
-        let config = try LlamaConfig(gguf: gguf)
-        self.init(config: config)
-        try loadStateDict(Llama.stateDict(gguf: gguf, config: config, device: device))
+    /// The llama a GGUF file holds (config from llama.* metadata), built straight on `device`
+    /// from the file's tensors: Q8_0, Q4_0 and Q4_1 weights stay in their block format (the
+    /// kernels de-quantize as they read), F32/F16/BF16 ones become float32; no weight is
+    /// initialized at random or copied twice. `context` (default 2048, at most the file's
+    /// context length) is the KV cache's capacity. Throws for missing tensors or bad metadata.
+    public convenience init(gguf: GGUFFile, device: Device = .default, context: Int? = 2048) throws {
+        let c = try LlamaConfig(gguf: gguf)
+        func weight(_ name: String, heads: Int? = nil) throws -> Tensor { try gguf.weight(name, device: device, unpermuteHeads: heads) }
+        var layers: [LlamaDecoderLayer] = []
+        for i in 0..<c.nLayers {
+            func linear(_ g: String, heads: Int? = nil) throws -> Linear { Linear(weight: try weight("blk.\(i).\(g).weight", heads: heads)) }
+            let attention = LlamaAttention(c, q: try linear("attn_q", heads: c.nHeads), k: try linear("attn_k", heads: c.nKVHeads),
+                                           v: try linear("attn_v"), o: try linear("attn_output"))
+            let mlp = SwiGLU(gateProj: try linear("ffn_gate"), upProj: try linear("ffn_up"), downProj: try linear("ffn_down"))
+            layers.append(LlamaDecoderLayer(selfAttn: attention, mlp: mlp,
+                                            inputLayernorm: RMSNorm(weight: try weight("blk.\(i).attn_norm.weight"), eps: c.normEps),
+                                            postAttentionLayernorm: RMSNorm(weight: try weight("blk.\(i).ffn_norm.weight"), eps: c.normEps)))
+        }
+        let body = LlamaModel(embedTokens: Embedding(weight: try weight("token_embd.weight")), layers: layers,
+                              norm: RMSNorm(weight: try weight("output_norm.weight"), eps: c.normEps))
+        let head = c.tieEmbeddings ? nil : Linear(weight: try weight("output.weight"))
+        self.init(config: c, model: body, lmHead: head, contextLength: context, device: device)
+        try checkShapes(against: Llama.expectedShapes(c))
+    }
+
+    /// Every state-dict key of a llama of config `c` with its shape.
+    static func expectedShapes(_ c: LlamaConfig) -> [String: [Int]] {
+        var shapes: [String: [Int]] = ["model.embed_tokens.weight": [c.vocabSize, c.dim], "model.norm.weight": [c.dim]]
+        if !c.tieEmbeddings { shapes["lm_head.weight"] = [c.vocabSize, c.dim] }
+        let (q, kv) = (c.nHeads * c.headDim, c.nKVHeads * c.headDim)
+        for i in 0..<c.nLayers {
+            let p = "model.layers.\(i)."
+            shapes[p + "self_attn.q_proj.weight"] = [q, c.dim]
+            shapes[p + "self_attn.k_proj.weight"] = [kv, c.dim]
+            shapes[p + "self_attn.v_proj.weight"] = [kv, c.dim]
+            shapes[p + "self_attn.o_proj.weight"] = [c.dim, q]
+            shapes[p + "mlp.gate_proj.weight"] = [c.hiddenDim, c.dim]
+            shapes[p + "mlp.up_proj.weight"] = [c.hiddenDim, c.dim]
+            shapes[p + "mlp.down_proj.weight"] = [c.dim, c.hiddenDim]
+            shapes[p + "input_layernorm.weight"] = [c.dim]
+            shapes[p + "post_attention_layernorm.weight"] = [c.dim]
+        }
+        return shapes
+    }
+
+    /// Throws naming every tensor whose shape is not what the config says.
+    func checkShapes(against expected: [String: [Int]]) throws {
+        let state = stateDict()
+        let bad = expected.keys.sorted().compactMap { key -> String? in
+            guard let t = state[key] else { return "\(key) is missing" }
+            return t.shape == expected[key]! ? nil : "\(key) is \(t.shape), the metadata says \(expected[key]!)"
+        }
+        if !bad.isEmpty { throw GGUFError("tensors do not fit the llama metadata: " + bad.joined(separator: "; ")) }
+    }
+}
+
+extension GGUFFile {
+    /// The tensor `name` on `device` as a model keeps it: Q8_0/Q4_0/Q4_1 blocks as they are
+    /// (dfdx's block dtypes), other types de-quantized to float32. `unpermuteHeads` undoes
+    /// llama.cpp's q/k row order (lego.56's permutation, applied to whole rows of blocks).
+    public func weight(_ name: String, device: Device = .default, unpermuteHeads heads: Int? = nil) throws -> Tensor {
+        guard let info = info(name) else { throw GGUFError("no tensor named \(name)") }
+        let dtype: DType? = info.type == .q8_0 ? .q8_0 : info.type == .q4_0 ? .q4_0 : info.type == .q4_1 ? .q4_1 : nil
+        guard let dtype, info.shape.count == 2 else {
+            let t = try tensor(name, device: device)
+            return heads.map { unpermuteQK(t, heads: $0) } ?? t
+        }
+        let start = dataOffset + info.offset
+        let src = UnsafeRawBufferPointer(rebasing: bytes.raw[start..<(start + info.byteCount)])
+        let (rows, k) = (info.shape[0], info.shape[1])
+        guard k % 32 == 0, src.count == dtype.byteCount(of: rows * k) else {
+            throw GGUFError("tensor \(name): \(src.count) bytes do not hold [\(rows), \(k)] \(info.type.name) values")
+        }
+        guard let heads else { return Tensor(bytes: src, dtype: dtype, shape: info.shape, device: device) }
+        guard heads > 0, rows % (2 * heads) == 0 else { throw GGUFError("tensor \(name): \(rows) rows do not split into \(heads) heads") }
+        // the source row of each output row: the same permutation applied to a column of row numbers
+        let order = withNoGrad { unpermuteQK(Tensor((0..<rows).map(Float.init), shape: [rows, 1]), heads: heads).toArray() }
+        let rowBytes = dtype.byteCount(of: k)
+        var permuted = [UInt8](repeating: 0, count: src.count)
+        permuted.withUnsafeMutableBytes { dst in
+            for (r, from) in order.enumerated() {
+                dst.baseAddress!.advanced(by: r * rowBytes).copyMemory(from: src.baseAddress!.advanced(by: Int(from) * rowBytes), byteCount: rowBytes)
+            }
+        }
+        return permuted.withUnsafeBytes { Tensor(bytes: $0, dtype: dtype, shape: info.shape, device: device) }
     }
 }

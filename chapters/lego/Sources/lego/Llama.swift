@@ -1,7 +1,10 @@
 // A llama transformer with HuggingFace LlamaForCausalLM's layout and state-dict keys
 // (`model.layers.0.self_attn.q_proj.weight`, ...), so real checkpoints load as-is:
 // RMSNorm, SwiGLU, rotary positions (rotate_half), grouped-query attention, optional tied
-// embeddings, and a KV cache for generation (Generate.swift).
+// embeddings, and a fixed-capacity KV cache for generation (KVCache.swift). A llama is built
+// either with fresh weights (`init(config:)`) or around a file's tensors, where they already
+// are (`init(config:model:lmHead:...)`, which `Llama(gguf:device:)` uses): no random init,
+// no second copy.
 
 /// Sizes of a llama.
 public struct LlamaConfig: Sendable, Equatable {
@@ -48,8 +51,7 @@ public final class LlamaAttention: Module {
     let config: LlamaConfig
 
     init(_ c: LlamaConfig) {
-        check(c.dim % c.nHeads == 0 && c.nHeads % c.nKVHeads == 0,
-              "Llama: dim \(c.dim), nHeads \(c.nHeads), nKVHeads \(c.nKVHeads) must divide evenly")
+        LlamaAttention.checkHeads(c)
         qProj = Linear(c.dim, c.nHeads * c.headDim, bias: false)
         kProj = Linear(c.dim, c.nKVHeads * c.headDim, bias: false)
         vProj = Linear(c.dim, c.nKVHeads * c.headDim, bias: false)
@@ -57,21 +59,49 @@ public final class LlamaAttention: Module {
         config = c
     }
 
-    /// x: [B, T, C] at positions start..<start+T; `past` holds the keys/values of positions
-    /// 0..<start ([B, KV, start, D] each). Returns the output [B, T, C] and the keys/values
-    /// of all positions 0..<start+T (what the cache keeps).
-    func forward(_ x: Tensor, rope: RotaryTables, start: Int, past: (Tensor, Tensor)?) -> (Tensor, (Tensor, Tensor)) {
+    /// Around existing projections (a file's weights).
+    init(_ c: LlamaConfig, q: Linear, k: Linear, v: Linear, o: Linear) {
+        LlamaAttention.checkHeads(c)
+        (qProj, kProj, vProj, oProj, config) = (q, k, v, o, c)
+    }
+
+    static func checkHeads(_ c: LlamaConfig) {
+        check(c.dim % c.nHeads == 0 && c.nHeads % c.nKVHeads == 0,
+              "Llama: dim \(c.dim), nHeads \(c.nHeads), nKVHeads \(c.nKVHeads) must divide evenly")
+    }
+
+    /// x: [B, T, C] at positions 0..<T (a whole sequence, no cache) -> [B, T, C].
+    func forward(_ x: Tensor, rope: RotaryTables) -> Tensor {
         let (b, t) = (x.shape[0], x.shape[1])
         let (h, kv, d) = (config.nHeads, config.nKVHeads, config.headDim)
-        let q = applyRotary(qProj(x).reshape([b, t, h, d]).transpose(1, 2), rope, start: start)
-        var k = applyRotary(kProj(x).reshape([b, t, kv, d]).transpose(1, 2), rope, start: start)
-        var v = vProj(x).reshape([b, t, kv, d]).transpose(1, 2)
-        if let (pk, pv) = past {
-            k = cat([pk, k], dim: 2)
-            v = cat([pv, v], dim: 2)
-        }
+        let q = applyRotary(qProj(x).reshape([b, t, h, d]).transpose(1, 2), rope, start: 0)
+        let k = applyRotary(kProj(x).reshape([b, t, kv, d]).transpose(1, 2), rope, start: 0)
+        let v = vProj(x).reshape([b, t, kv, d]).transpose(1, 2)
         let y = causalAttention(q, repeatKV(k, h / kv), repeatKV(v, h / kv))
-        return (oProj(y.transpose(1, 2).reshape([b, t, h * d])), (k, v))
+        return oProj(y.transpose(1, 2).reshape([b, t, h * d]))
+    }
+
+    /// x: [B, T, C] at `positions` (int32 [T]) with layer `layer` of `cache`: the new keys and
+    /// values are written into the cache rows of those positions, then the queries attend to
+    /// the first `span` rows (masked past each query's own position) -> [B, T, C].
+    func forward(_ x: Tensor, rope: RotaryTables, positions: Tensor, cache: KVCache, layer: Int, span: Int) -> Tensor {
+        let (b, t) = (x.shape[0], x.shape[1])
+        let (h, kv, d) = (config.nHeads, config.nKVHeads, config.headDim)
+        let q = applyRotary(qProj(x).reshape([b, t, h, d]).transpose(1, 2), rope, positions: positions)
+        let k = applyRotary(kProj(x).reshape([b, t, kv, d]).transpose(1, 2), rope, positions: positions)
+        let v = vProj(x).reshape([b, t, kv, d]).transpose(1, 2)
+        cache.write(layer: layer, keys: k, values: v, at: positions)
+        let keys = cache.keys[layer].slice(dim: 2, start: 0, end: span)
+        let values = cache.values[layer].slice(dim: 2, start: 0, end: span)
+        // Grouped heads without repeating the cache: the h / kv query heads that share a key
+        // head become h / kv times as many query rows of that head ([B, KV, rep * T, D]).
+        let rep = h / kv
+        let grouped = q.reshape([b, kv, rep * t, d])
+        let scores = grouped.matmul(keys.transpose(-2, -1)) / Float(d).squareRoot()
+        let mask = cachedAttentionMask(positions: positions, span: span)          // [T, span]
+        let weights = softmax(scores + mask.unsqueeze(dim: 0).expand([rep, t, span]).reshape([rep * t, span]), dim: -1)
+        let y = weights.matmul(values).reshape([b, h, t, d])
+        return oProj(y.transpose(1, 2).reshape([b, t, h * d]))
     }
 }
 
@@ -89,10 +119,21 @@ public final class LlamaDecoderLayer: Module {
         postAttentionLayernorm = RMSNorm(c.dim, eps: c.normEps)
     }
 
-    func forward(_ x: Tensor, rope: RotaryTables, start: Int, past: (Tensor, Tensor)?) -> (Tensor, (Tensor, Tensor)) {
-        let (a, kv) = selfAttn.forward(inputLayernorm(x), rope: rope, start: start, past: past)
-        let h = x + a
-        return (h + mlp(postAttentionLayernorm(h)), kv)
+    /// Around existing parts.
+    init(selfAttn: LlamaAttention, mlp: SwiGLU, inputLayernorm: RMSNorm, postAttentionLayernorm: RMSNorm) {
+        (self.selfAttn, self.mlp, self.inputLayernorm, self.postAttentionLayernorm) = (selfAttn, mlp, inputLayernorm, postAttentionLayernorm)
+    }
+
+    /// A whole sequence, no cache.
+    func forward(_ x: Tensor, rope: RotaryTables) -> Tensor {
+        let h = x + selfAttn.forward(inputLayernorm(x), rope: rope)
+        return h + mlp(postAttentionLayernorm(h))
+    }
+
+    /// New positions with the cache (see LlamaAttention).
+    func forward(_ x: Tensor, rope: RotaryTables, positions: Tensor, cache: KVCache, layer: Int, span: Int) -> Tensor {
+        let h = x + selfAttn.forward(inputLayernorm(x), rope: rope, positions: positions, cache: cache, layer: layer, span: span)
+        return h + mlp(postAttentionLayernorm(h))
     }
 }
 
@@ -107,17 +148,11 @@ public final class LlamaModel: Module {
         layers = (0..<c.nLayers).map { _ in LlamaDecoderLayer(c) }
         norm = RMSNorm(c.dim, eps: c.normEps)
     }
-}
 
-/// The keys and values of every layer for the positions seen so far (batch 1 or B).
-public struct KVCache: @unchecked Sendable {
-    /// Per layer: keys and values, each [B, nKVHeads, count, headDim].
-    public var layers: [(keys: Tensor, values: Tensor)]
-    /// Positions cached so far; the next token sits at this position.
-    public var count: Int { layers.first?.keys.shape[2] ?? 0 }
-
-    /// An empty cache (count 0).
-    public init() { layers = [] }
+    /// Around existing parts.
+    init(embedTokens: Embedding, layers: [LlamaDecoderLayer], norm: RMSNorm) {
+        (self.embedTokens, self.layers, self.norm) = (embedTokens, layers, norm)
+    }
 }
 
 /// LlamaForCausalLM: ids -> logits.
@@ -125,6 +160,9 @@ public final class Llama: Module {
     public let config: LlamaConfig
     public let model: LlamaModel
     public let lmHead: Linear?
+    /// Positions a KV cache holds (and the RoPE tables cover): config.maxSeqLen unless chosen
+    /// smaller at load (`Llama(gguf:device:context:)`).
+    public let contextLength: Int
     let rope: RotaryTables
 
     /// A freshly initialized llama (PyTorch's default inits, RMSNorm weights ones).
@@ -132,7 +170,18 @@ public final class Llama: Module {
         self.config = config
         model = LlamaModel(config)
         lmHead = config.tieEmbeddings ? nil : Linear(config.dim, config.vocabSize, bias: false)
+        contextLength = config.maxSeqLen
         rope = RotaryTables(headDim: config.headDim, maxLen: config.maxSeqLen, theta: config.ropeTheta)
+    }
+
+    /// A llama around existing parts (a file's weights, already on `device`); the RoPE tables
+    /// are made there for `contextLength` positions (at most config.maxSeqLen).
+    public init(config: LlamaConfig, model: LlamaModel, lmHead: Linear?, contextLength: Int? = nil, device: Device = .default) {
+        let n = Swift.min(contextLength ?? config.maxSeqLen, config.maxSeqLen)
+        check(n >= 1, "Llama: context length must be at least 1, got \(n)")
+        check(config.tieEmbeddings == (lmHead == nil), "Llama: lm_head must be absent exactly when the embeddings are tied")
+        (self.config, self.model, self.lmHead, self.contextLength) = (config, model, lmHead, n)
+        rope = RotaryTables(headDim: config.headDim, maxLen: n, theta: config.ropeTheta, device: device)
     }
 
     /// One sequence: ids (T of them) -> logits [T, vocab].
@@ -140,38 +189,43 @@ public final class Llama: Module {
         callAsFunction(ids, shape: [1, ids.count]).squeeze(dim: 0)
     }
 
-    /// ids [B, T] (row-major) -> logits [B, T, vocab].
+    /// ids [B, T] (row-major) -> logits [B, T, vocab]: whole sequences, no cache.
     public func callAsFunction(_ ids: [Int], shape: [Int]) -> Tensor {
-        var cache: KVCache? = nil
-        return forward(ids, shape: shape, cache: &cache, keepCache: false)
+        check(shape.count == 2 && ids.count == shape[0] * shape[1], "Llama: ids must fill shape [B, T], got \(ids.count) ids for \(shape)")
+        check(shape[1] <= contextLength, "Llama: \(shape[1]) positions exceed the context length \(contextLength)")
+        var x = model.embedTokens(ids, shape: shape)
+        for layer in model.layers { x = layer.forward(x, rope: rope) }
+        return head(model.norm(x))
     }
 
     /// With a KV cache: ids (T new tokens of one sequence) at positions cache.count..<cache.count+T
-    /// -> logits [T, vocab] for the new positions; the cache grows by T (a nil cache starts empty).
+    /// -> logits [T, vocab] for the new positions; the cache (made on first use, with room for
+    /// `contextLength` positions) grows by T.
     public func forward(_ ids: [Int], cache: inout KVCache?) -> Tensor {
-        forward(ids, shape: [1, ids.count], cache: &cache, keepCache: true).squeeze(dim: 0)
+        forward(ids, shape: [1, ids.count], cache: &cache).squeeze(dim: 0)
     }
 
     /// ids [B, T] at positions cache.count..<cache.count+T -> logits [B, T, vocab].
-    public func forward(_ ids: [Int], shape: [Int], cache: inout KVCache?, keepCache: Bool = true) -> Tensor {
+    public func forward(_ ids: [Int], shape: [Int], cache: inout KVCache?) -> Tensor {
         check(shape.count == 2 && ids.count == shape[0] * shape[1], "Llama: ids must fill shape [B, T], got \(ids.count) ids for \(shape)")
-        let start = cache?.count ?? 0
-        check(start + shape[1] <= config.maxSeqLen, "Llama: positions up to \(start + shape[1]) exceed maxSeqLen \(config.maxSeqLen)")
+        let c = cache ?? KVCache(config: config, batch: shape[0], capacity: contextLength, device: model.norm.weight.device)
+        cache = c
+        let start = c.count
+        check(shape[0] == c.batch, "Llama: a batch of \(shape[0]) does not fit a cache made for \(c.batch)")
+        check(start + shape[1] <= c.capacity, "Llama: positions up to \(start + shape[1]) exceed the context length \(c.capacity)")
+        let positions = Tensor(int32: Array(start..<(start + shape[1])), shape: [shape[1]], device: c.device)
+        let span = KVCache.span(filled: start + shape[1], capacity: c.capacity)
         var x = model.embedTokens(ids, shape: shape)
-        var updated: [(keys: Tensor, values: Tensor)] = []
         for (i, layer) in model.layers.enumerated() {
-            let past = cache.flatMap { $0.layers.indices.contains(i) ? ($0.layers[i].keys, $0.layers[i].values) : nil }
-            let (y, kv) = layer.forward(x, rope: rope, start: start, past: past)
-            x = y
-            if keepCache { updated.append((keys: kv.0, values: kv.1)) }
+            x = layer.forward(x, rope: rope, positions: positions, cache: c, layer: i, span: span)
         }
-        if keepCache {
-            var c = KVCache()
-            c.layers = updated
-            cache = c
-        }
-        x = model.norm(x)
+        c.count = start + shape[1]
+        return head(model.norm(x))
+    }
+
+    /// The last hidden states [..., dim] -> logits [..., vocab] (the tied table when there is no lm_head).
+    func head(_ x: Tensor) -> Tensor {
         if let lmHead { return lmHead(x) }
-        return x.matmul(model.embedTokens.weight.transpose(0, 1))
+        return linear(x, model.embedTokens.weight)
     }
 }

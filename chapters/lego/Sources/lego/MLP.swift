@@ -28,6 +28,11 @@ public final class SwiGLU: Module {
         downProj = Linear(hidden, dim, bias: false)
     }
 
+    /// Around existing projections.
+    public init(gateProj: Linear, upProj: Linear, downProj: Linear) {
+        (self.gateProj, self.upProj, self.downProj) = (gateProj, upProj, downProj)
+    }
+
     /// x: [..., dim] -> [..., dim]
     public override func forward(_ x: Tensor) -> Tensor {
         // BEGIN SOLUTION lego.9: gate with silu(gate_proj(x)) times up_proj(x), then project down

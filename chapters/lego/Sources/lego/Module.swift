@@ -2,7 +2,8 @@
 //
 // A module never registers its parameters by hand. `namedParameters()` reflects over the
 // stored properties (Mirror) and finds them itself: a `Tensor` that requires grad is a
-// parameter, a `Module` (or an optional one, or an array of them) is a child whose
+// parameter, any other stored `Tensor` a buffer (a frozen or quantized weight, in the state
+// dict like torch's buffers), a `Module` (or an optional one, or an array of them) is a child whose
 // parameters are named `child.param`, arrays by index (`layers.0.weight`). Swift's
 // camelCase property names become PyTorch's snake_case keys (`selfAttn` -> `self_attn`,
 // `ln1` -> `ln_1`), so a state dict has exactly the keys torch would give the same model.
@@ -93,15 +94,31 @@ open class Module {
         // END SOLUTION lego.1
     }
 
+    /// Every tensor the module keeps that is not a parameter (torch's buffers): a frozen weight,
+    /// a quantized one (dfdx's block formats never require grad), with its full dotted name.
+    public func namedBuffers() -> [(String, Tensor)] {
+        var out: [(String, Tensor)] = []
+        for (name, value) in storedProperties() {
+            if let t = value as? Tensor {
+                if !t.requiresGrad { out.append((name, t)) }
+            } else if let m = value as? Module {
+                out += m.namedBuffers().map { ("\(name).\($0.0)", $0.1) }
+            } else if let ms = value as? [Module] {
+                for (i, m) in ms.enumerated() { out += m.namedBuffers().map { ("\(name).\(i).\($0.0)", $0.1) } }
+            }
+        }
+        return out
+    }
+
     /// The parameters, in `namedParameters()` order (what an optimizer takes).
     public func parameters() -> [Tensor] { namedParameters().map(\.1) }
 
     /// Total number of parameter elements.
     public var parameterCount: Int { parameters().reduce(0) { $0 + $1.count } }
 
-    /// Name -> parameter, sharing storage with the model (torch's `state_dict()`).
+    /// Name -> parameter or buffer, sharing storage with the model (torch's `state_dict()`).
     public func stateDict() -> [String: Tensor] {
-        Dictionary(namedParameters(), uniquingKeysWith: { a, _ in a })
+        Dictionary(namedParameters() + namedBuffers(), uniquingKeysWith: { a, _ in a })
     }
 
     /// Copies `dict` into the parameters in place. Throws `StateDictError` naming every
@@ -111,7 +128,8 @@ open class Module {
         let missing = own.keys.filter { dict[$0] == nil }.sorted()
         let unexpected = dict.keys.filter { own[$0] == nil }.sorted()
         let mismatched = own.keys.sorted().compactMap { key -> String? in
-            guard let given = dict[key], let mine = own[key], given.shape != mine.shape else { return nil }
+            guard let given = dict[key], let mine = own[key], given.shape != mine.shape || given.dtype != mine.dtype else { return nil }
+            if given.dtype != mine.dtype { return "\(key): checkpoint \(given.dtype), model \(mine.dtype)" }
             return "\(key): checkpoint \(given.shape), model \(mine.shape)"
         }
         guard missing.isEmpty, unexpected.isEmpty, mismatched.isEmpty else {

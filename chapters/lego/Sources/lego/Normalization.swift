@@ -42,6 +42,13 @@ public final class RMSNorm: Module {
         self.eps = eps
     }
 
+    /// Around an existing gain [dim] (a file's, on its device).
+    public init(weight: Tensor, eps: Float) {
+        check(weight.rank == 1, "RMSNorm: weight must be [dim], got shape \(weight.shape)")
+        self.weight = weight
+        self.eps = eps
+    }
+
     /// x: [..., dim] -> [..., dim]
     public override func forward(_ x: Tensor) -> Tensor {
         check(x.rank >= 1 && x.shape[x.rank - 1] == weight.shape[0],

@@ -60,21 +60,24 @@ extension Llama {
         generate(ids, maxNewTokens: maxNewTokens, temperature: temperature, topK: topK, topP: topP, seed: seed) { _ in }
     }
 
-    /// `generate` that calls `onToken` with each new id as soon as it is chosen (streaming).
-    /// Stops early when the positions reach maxSeqLen.
+    /// The generation loop (the CLI's too): calls `onToken` with each new id as soon as it is
+    /// chosen (streaming). Stops at a token in `stopTokens` (not returned nor passed to
+    /// onToken), after maxNewTokens, or when the cache is full (`contextLength` positions).
     public func generate(_ ids: [Int], maxNewTokens: Int, temperature: Float = 0, topK: Int? = nil,
-                         topP: Float? = nil, seed: UInt64 = 0, onToken: (Int) -> Void) -> [Int] {
+                         topP: Float? = nil, seed: UInt64 = 0, stopTokens: Set<Int> = [],
+                         onToken: (Int) -> Void) -> [Int] {
         check(!ids.isEmpty, "generate: the prompt must have at least one token")
-        check(ids.count <= config.maxSeqLen, "generate: prompt of \(ids.count) tokens exceeds maxSeqLen \(config.maxSeqLen)")
+        check(ids.count <= contextLength, "generate: prompt of \(ids.count) tokens exceeds the context length \(contextLength)")
         var generator = Generator(seed: seed)
         var cache: KVCache? = nil
         var out: [Int] = []
         return withNoGrad {
             var input = ids
-            while out.count < maxNewTokens && (cache?.count ?? 0) + input.count <= config.maxSeqLen {
+            while out.count < maxNewTokens && (cache?.count ?? 0) + input.count <= contextLength {
                 let logits = forward(input, cache: &cache)
                 let last = logits[logits.shape[0] - 1].toArray()
                 let next = sampleToken(last, temperature: temperature, topK: topK, topP: topP, generator: &generator)
+                if stopTokens.contains(next) { break }
                 out.append(next)
                 onToken(next)
                 input = [next]

@@ -8,22 +8,8 @@
 //
 // In the 4-bit types, byte j of a block holds value j in its low nibble and value j + 16 in
 // its high nibble (not j and j + 1). The loops run over raw pointers: ~100 M values load
-// in well under a second in a release build.
-
-/// IEEE half -> float, by moving the bits (no Float16 type needed: it is missing on some Macs).
-@inline(__always)
-func halfBitsToFloat(_ h: UInt16) -> Float {
-    let sign = UInt32(h & 0x8000) << 16
-    let exponent = UInt32(h >> 10) & 0x1F
-    let mantissa = UInt32(h & 0x3FF)
-    if exponent == 0 {
-        // zero or subnormal: mantissa * 2^-24
-        let magnitude = Float(mantissa) * (1.0 / 16_777_216.0)
-        return sign == 0 ? magnitude : -magnitude
-    }
-    if exponent == 31 { return Float(bitPattern: sign | 0x7F80_0000 | (mantissa << 13)) }   // inf, NaN
-    return Float(bitPattern: sign | ((exponent + 112) << 23) | (mantissa << 13))
-}
+// in well under a second in a release build. (A weight can also stay in its block format:
+// dfdx's DType.q8_0/.q4_0/.q4_1, which the backend de-quantizes as a kernel reads it.)
 
 /// float -> IEEE half, rounding to nearest even (tests and the GGUF writer use it).
 public func floatToHalf(_ x: Float) -> UInt16 {

@@ -1,0 +1,67 @@
+// The registry from device to backend, and strict mode.
+//
+// One backend instance per `Device`, so `cuda:0` and `cuda:1` hold separate state (streams,
+// pools). An instance is registered directly (`register(_:for:)`), or made on first use by a
+// factory registered for a device kind (brrr's CUDA backend makes one per GPU index).
+import Synchronization
+
+/// The registry from device to backend instance. Immutable reads, locked writes.
+public enum Backends {
+    public typealias Factory = @Sendable (Device) -> (any Backend)?
+
+    private struct Table {
+        var instances: [Device: any Backend] = [
+            .reference: ReferenceBackend(device: .reference),
+            .cpu: ReferenceBackend(device: .cpu),
+        ]
+        var factories: [Device.Kind: Factory] = [:]
+    }
+    private static let table = Mutex(Table())
+
+    /// Makes `backend` serve `device` (brrr calls this for `.cpu`).
+    public static func register(_ backend: any Backend, for device: Device) {
+        table.withLock { $0.instances[device] = backend }
+    }
+
+    /// Makes `factory` create the backend of each device of `kind` on first use (nil: that
+    /// device does not exist here). Instances already made stay.
+    public static func registerFactory(for kind: Device.Kind, _ factory: @escaping Factory) {
+        table.withLock { $0.factories[kind] = factory }
+    }
+
+    /// The backend serving `device`, or nil when there is none.
+    public static func lookup(_ device: Device) -> (any Backend)? {
+        table.withLock { t in
+            if let b = t.instances[device] { return b }
+            guard let make = t.factories[device.kind], let b = make(device) else { return nil }
+            t.instances[device] = b
+            return b
+        }
+    }
+
+    /// The backend serving `device`; stops with a message when there is none.
+    public static func backend(for device: Device) -> any Backend {
+        if let backend = lookup(device) { return backend }
+        fail("no backend for device \(device): \(device.kind == .cuda ? "import brrr on a machine where libcuda.so.1 loads" : "none registered")")
+    }
+
+    /// True when some backend serves `device` (false for `.cuda` until brrr registers one).
+    public static func isAvailable(_ device: Device) -> Bool { lookup(device) != nil }
+
+    /// True when `device` is served by something other than the reference backend.
+    public static func isAccelerated(_ device: Device) -> Bool {
+        !(backend(for: device) is ReferenceBackend)
+    }
+}
+
+/// Strict mode (`PICOGRAD_STRICT=1`): every silent fallback becomes an error, so a test cannot
+/// pass through a slow path that was meant to be fast.
+public enum Strict {
+    /// Read once from the environment at first use.
+    public static let isEnabled: Bool = environment("PICOGRAD_STRICT") == "1"
+
+    /// Call where a fast path gives up and falls back; stops in strict mode.
+    public static func fallback(_ what: String) {
+        if isEnabled { fail("strict mode: silent fallback: \(what)") }
+    }
+}
