@@ -50,7 +50,8 @@ func safetensorsFigure() throws -> String {
 func ggufFigure() throws -> Figure.Result {
     guard let path = findModel() else { return needsModel }
     let gguf = try loadGGUF(path)
-    let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+    // the file's own size (models/ may hold a link to it)
+    let size = (try FileManager.default.attributesOfItem(atPath: (path as NSString).resolvingSymlinksInPath)[.size] as? Int) ?? 0
     var byType: [String: (count: Int, bytes: Int)] = [:]
     for t in gguf.tensorInfos { byType[t.type.name, default: (0, 0)].count += 1; byType[t.type.name, default: (0, 0)].bytes += t.byteCount }
     let dataBytes = byType.values.map(\.bytes).reduce(0, +)
