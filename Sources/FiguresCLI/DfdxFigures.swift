@@ -5,6 +5,7 @@ import Foundation
 @testable import dfdx
 
 let dfdxFigures: [Figure] = [
+    Figure(name: "dfdx-scalar-graph", lecture: "01") { scalarGraphFigure() },
     Figure(name: "dfdx-views", lecture: "01") { .files([("dfdx-views.svg", viewsFigure())]) },
     Figure(name: "dfdx-walk", lecture: "01") { .files([("dfdx-walk.svg", walkFigure())]) },
     Figure(name: "dfdx-broadcast", lecture: "01") { .files([("dfdx-broadcast.svg", broadcastFigure())]) },

@@ -76,6 +76,43 @@ func graphFigure() -> Figure.Result {
     return .files(files)
 }
 
+/// The scalar engine's graph of d = a * b + a: the real `backward`, observed by wrapping each
+/// node's `propagate` to log the order it is called in and the grads after each call.
+func scalarGraphFigure() -> Figure.Result {
+    let a = Value(2), b = Value(-3)
+    let c = a * b, d = c + a
+    let nodes: [(String, Value)] = [("a", a), ("b", b), ("c = a * b", c), ("d = c + a", d)]
+    var steps: [String] = []
+    func grads() -> String { nodes.map { "\($0.0.prefix(1)).grad \(label($0.1.grad))" }.joined(separator: ", ") }
+    for (name, v) in nodes {
+        let original = v.propagate
+        v.propagate = { out in original(out); steps.append("\(name.prefix(1)).propagate: \(grads())") }
+    }
+    d.backward()
+    require(a.grad == b.data + 1 && b.grad == a.data, "a gets b + 1 (two uses), b gets a")
+    var dot = """
+    digraph scalar {
+      rankdir=LR; nodesep=0.3; ranksep=0.5;
+      node [shape=box, style="rounded,filled", fillcolor="#dbe7f6", fontname="Helvetica", fontsize=11];
+      edge [color="#666666", arrowsize=0.7];
+      label=<d.backward() on d = a * b + a at a = 2, b = -3; each line is one propagate call, in the order backward made them,<br/>with every grad after it. a is used twice, so it is added to twice: 1 from the +, then b = -3 from the *.<br/><br/>\(steps.enumerated().map { "\($0.offset + 1). " + escapeXML($0.element) }.joined(separator: "<br/>"))<br/> >;
+      labelloc=b; fontname="Helvetica"; fontsize=11;
+
+    """
+    let index = Dictionary(uniqueKeysWithValues: nodes.enumerated().map { (ObjectIdentifier($0.element.1), $0.offset) })
+    for (k, (name, v)) in nodes.enumerated() {
+        let fill = v.parents.isEmpty ? "#d6ecd9" : "#dbe7f6"
+        dot += "  v\(k) [label=<<b>\(escapeXML(name))</b><br/>data \(label(v.data))<br/><font color=\"#c0392b\">grad \(label(v.grad))</font>>, fillcolor=\"\(fill)\"];\n"
+    }
+    for (k, (_, v)) in nodes.enumerated() {
+        for p in v.parents { if let i = index[ObjectIdentifier(p)] { dot += "  v\(i) -> v\(k);\n" } }
+    }
+    dot += "}\n"
+    var files = [("dfdx-scalar-graph.dot", dot)]
+    if let svg = renderDot(dot) { files.append(("dfdx-scalar-graph.svg", svg)) }
+    return .files(files)
+}
+
 /// The graph that grad(f) records when its input requires grad: f(x) = (x * x * x).sum(),
 /// g = grad(f)(x) = 3x², and g's own graph is what a second derivative walks.
 func gradOfGradFigure() -> Figure.Result {
