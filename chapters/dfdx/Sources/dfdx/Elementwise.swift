@@ -14,13 +14,13 @@ extension Tensor {
         let y = OutputRef(out)   // y() is the output, for VJPs written in terms of it
         switch op {
         case .neg:
-            return record(out, .unary(.neg), [x], vjp: { g in
+            return record(out, .unary(.neg), [x], saves: .nothing, vjp: { g in
                 // BEGIN SOLUTION dfdx.5: VJP of neg: d(-x)/dx = -1
                 return [-g]
                 // END SOLUTION dfdx.5
             }, jvp: { t in -t[0]! })
         case .exp:
-            return record(out, .unary(.exp), [x], vjp: { g in
+            return record(out, .unary(.exp), [x], saves: .output, vjp: { g in
                 // BEGIN SOLUTION dfdx.6: VJP of exp: d(e^x)/dx = e^x, which is the output y
                 return [g * y()]
                 // END SOLUTION dfdx.6
@@ -32,7 +32,7 @@ extension Tensor {
                 // END SOLUTION dfdx.7
             }, jvp: { t in t[0]! / x })
         case .sqrt:
-            return record(out, .unary(.sqrt), [x], vjp: { g in
+            return record(out, .unary(.sqrt), [x], saves: .output, vjp: { g in
                 // BEGIN SOLUTION dfdx.8: VJP of sqrt: d(sqrt x)/dx = 1 / (2 sqrt x)
                 return [g * 0.5 / y()]
                 // END SOLUTION dfdx.8
@@ -44,7 +44,7 @@ extension Tensor {
                 // END SOLUTION dfdx.9
             }, jvp: { t in t[0]! * x.cos() })
         case .reciprocal:
-            return record(out, .unary(.reciprocal), [x], vjp: { g in
+            return record(out, .unary(.reciprocal), [x], saves: .output, vjp: { g in
                 // BEGIN SOLUTION dfdx.10: VJP of 1/x: d(1/x)/dx = -1/x^2 = -y^2
                 return [-g * y() * y()]
                 // END SOLUTION dfdx.10
@@ -71,7 +71,7 @@ extension Tensor {
         let y = OutputRef(out)
         switch op {
         case .add:
-            return record(out, .binary(.add), [a, b], vjp: { g in
+            return record(out, .binary(.add), [a, b], saves: .nothing, vjp: { g in
                 // BEGIN SOLUTION dfdx.11: VJP of a + b: the gradient passes unchanged to both
                 return [g, g]
                 // END SOLUTION dfdx.11
@@ -97,14 +97,14 @@ extension Tensor {
                 // END SOLUTION dfdx.13
             }, jvp: { t in let toA = share(); return sumTangents(t[0].map { $0 * toA }, t[1].map { $0 * (1 - toA) }) })
         case .pow:
-            return record(out, .binary(.pow), [a, b], vjp: { g in
+            return record(out, .binary(.pow), [a, b], saves: .inputsAndOutput, vjp: { g in
                 // BEGIN SOLUTION dfdx.14: VJP of a^b: b a^(b-1) for a, a^b log(a) for b (only when b needs it)
                 return [g * b * a.binary(.pow, b - 1), b.requiresGrad ? g * y() * a.log() : nil]
                 // END SOLUTION dfdx.14
             }, jvp: { t in sumTangents(t[0].map { $0 * b * a.binary(.pow, b - 1) }, t[1].map { $0 * y() * a.log() }) })
         case .cmplt, .cmpeq:
             // comparisons are flat almost everywhere: no gradient, no tangent
-            return record(out, .binary(op), [a, b], vjp: { _ in [nil, nil] }, jvp: { _ in nil })
+            return record(out, .binary(op), [a, b], saves: .nothing, vjp: { _ in [nil, nil] }, jvp: { _ in nil })
         }
     }
 
@@ -116,7 +116,7 @@ extension Tensor {
         let out = Dispatch.run(.select, [cond, a, b], shape: a.shape) { backend, buffer in
             backend.select(cond.stridedView, a.stridedView, b.stridedView, out: buffer)
         }
-        return record(out, .select, [cond, a, b], vjp: { g in
+        return record(out, .select, [cond, a, b], saves: .only([0]), vjp: { g in
             // BEGIN SOLUTION dfdx.15: VJP of where: the gradient flows to a where cond holds and to b elsewhere
             let zero = Tensor.zeros(g.shape, device: g.device)
             return [nil, Tensor.select(cond, g, zero), Tensor.select(cond, zero, g)]

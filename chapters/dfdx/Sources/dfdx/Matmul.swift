@@ -49,6 +49,6 @@ public func linear(_ x: Tensor, _ weight: Tensor) -> Tensor {
     let out = Dispatch.run(.linear, [x, weight], shape: outShape) { backend, buffer in
         backend.linear(x.stridedView, weight.stridedView, out: buffer)
     }
-    return record(out, .linear, [x, weight], vjp: { g in [g.matmul(weight.to(.float32)), nil] },
+    return record(out, .linear, [x, weight], saves: .only([1]), vjp: { g in [g.matmul(weight.to(.float32)), nil] },
                   jvp: { t in t[0].map { linear($0, weight) } })
 }

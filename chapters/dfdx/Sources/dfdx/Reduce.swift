@@ -15,7 +15,7 @@ extension Tensor {
         let inputShape = shape
         switch op {
         case .sum:
-            return record(out, .reduce(.sum, axes: axes), [x], vjp: { g in
+            return record(out, .reduce(.sum, axes: axes), [x], saves: .nothing, vjp: { g in
                 // BEGIN SOLUTION dfdx.19: VJP of sum: every summed element gets the output's gradient
                 return [g.expand(inputShape)]
                 // END SOLUTION dfdx.19
@@ -30,7 +30,7 @@ extension Tensor {
                     return winners / winners.reduce(.sum, axes: axes).expand(inputShape)
                 }
             }
-            return record(out, .reduce(.max, axes: axes), [x], vjp: { g in
+            return record(out, .reduce(.max, axes: axes), [x], saves: .inputsAndOutput, vjp: { g in
                 // BEGIN SOLUTION dfdx.20: VJP of max: the gradient goes to the elements that were the max (shared on ties: shares())
                 return [g.expand(inputShape) * shares()]
                 // END SOLUTION dfdx.20
