@@ -275,7 +275,8 @@ var next: (id: String, label: String, row: Row)? = nil
 print("")
 for ch in chapterList {
     print("\(ch) scoreboard, in the order to work in (\(ch)/order.txt):")
-    print("  \(pad("TODO id", 11))\(pad("cases", 8))status")
+    let width = max(11, (orderedTodos(ch).map(\.id.count).max() ?? 0) + 2)
+    print("  \(pad("TODO id", width))\(pad("cases", 8))status")
     for (id, label) in orderedTodos(ch) {
         if let only = onlyTodo, only != id { continue }
         var row = Row()
@@ -298,7 +299,7 @@ for ch in chapterList {
         let blocked = row.total - row.passed - row.wrong - row.own
         if blocked > 0 { note = "\(blocked) blocked by \(row.blockers.joined(separator: ", "))" }
         if row.wrong > 0 { note = "\(row.wrong) failing" + (note.isEmpty ? "" : "; " + note) }
-        print("  \(pad(id, 11))\(pad("\(row.passed)/\(row.total)", 8))\(pad(row.status, 9))\(note.isEmpty ? label : note)")
+        print("  \(pad(id, width))\(pad("\(row.passed)/\(row.total)", 8))\(pad(row.status, 9))\(note.isEmpty ? label : note)")
     }
 }
 let passedCases = results.values.filter { if case .pass = $0 { return true }; return false }.count
