@@ -95,10 +95,10 @@ func topologicalOrder(from root: Tensor, stoppingAt stops: Set<ObjectIdentifier>
 /// accumulation. With `createGraph` the VJPs are recorded too, so the result can be differentiated.
 func backpropagate(_ output: Tensor, seed: Tensor, stoppingAt stops: Set<ObjectIdentifier> = [],
                    createGraph: Bool = false, visitLeaf: (Tensor, Tensor) -> Void) -> [ObjectIdentifier: Tensor] {
+    // BEGIN SOLUTION dfdx.2: grads = [output: seed]; walk topologicalOrder(from: output, stoppingAt: stops) output-first with AutodiffMode.$gradEnabled set to createGraph: visitLeaf(t, g) at leaves and stops, else add each of node.vjp(g) into its input's entry; return grads
     var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(output): seed]
     let order = topologicalOrder(from: output, stoppingAt: stops)
     AutodiffMode.$gradEnabled.withValue(createGraph) {
-        // BEGIN SOLUTION dfdx.2: walk the graph output-first, send each gradient through its node's VJP and sum what arrives at each input
         for t in order.reversed() {
             let id = ObjectIdentifier(t)
             guard let g = grads[id] else { continue }
@@ -114,9 +114,9 @@ func backpropagate(_ output: Tensor, seed: Tensor, stoppingAt stops: Set<ObjectI
             }
             grads[id] = nil   // this node's gradient has been passed on: free it early
         }
-        // END SOLUTION dfdx.2
     }
     return grads
+    // END SOLUTION dfdx.2
 }
 
 extension Tensor {

@@ -50,10 +50,9 @@ extension Tensor {
         let out = Dispatch.run(.gather(dim: d, index: index, indexShape: indexShape), [x], shape: indexShape, op: "gather") { backend, buffer in
             backend.gather(x.view, dim: d, index: index, indexShape: indexShape, out: buffer)
         }
-        let inputShape = shape
         return record(out, "gather", [x], vjp: { g in
-            // BEGIN SOLUTION dfdx.22: VJP of gather: scatter-add the gradient back to the positions that were read
-            return [g.scatterAdd(dim: d, index: index, outShape: inputShape)]
+            // BEGIN SOLUTION dfdx.22: VJP of gather: g.scatterAdd(dim: d, index: index, outShape: x.shape) adds the gradient back where it was read
+            return [g.scatterAdd(dim: d, index: index, outShape: x.shape)]
             // END SOLUTION dfdx.22
         }, jvp: { t in t[0]!.gather(dim: d, index: index, indexShape: indexShape) })
     }
