@@ -252,6 +252,19 @@ for c in cases {
     fflush(nil)
 }
 
+/// "dfdx/ReferenceBackend.swift:41" (a #fileID) as a path from the repository root when the
+/// file is there: chapters/<module>/Sources/<module>/..., else as it is.
+func sourcePath(_ fileID: String) -> String {
+    let module = String(fileID.prefix(while: { $0 != "/" }))
+    let rest = fileID.dropFirst(module.count + 1)
+    let file = String(rest.prefix(while: { $0 != ":" }))
+    let repo = root.hasSuffix("/Tests/Grading/Reference") ? String(root.dropLast("/Tests/Grading/Reference".count)) : "."
+    for dir in ["chapters/\(module)/Sources/\(module)", "Sources/\(module)", "shared/\(module)"] {
+        if access(repo + "/" + dir + "/" + file, F_OK) == 0 { return dir + "/" + rest }
+    }
+    return fileID
+}
+
 // MARK: the scoreboard: one row per TODO id, in manifest order
 
 /// One row: how many of its cases pass, and why the others do not.
@@ -299,7 +312,7 @@ for ch in chapterList {
         let blocked = row.total - row.passed - row.wrong - row.own
         if blocked > 0 { note = "\(blocked) blocked by \(row.blockers.joined(separator: ", "))" }
         if row.wrong > 0 { note = "\(row.wrong) failing" + (note.isEmpty ? "" : "; " + note) }
-        print("  \(pad(id, width))\(pad("\(row.passed)/\(row.total)", 8))\(pad(row.status, 9))\(note.isEmpty ? label : note)")
+        print("  \(pad(id, width))\(pad("\(row.passed)/\(row.total)", 8))\(pad(row.status, 9))\(label)\(note.isEmpty ? "" : "  [\(note)]")")
     }
 }
 let passedCases = results.values.filter { if case .pass = $0 { return true }; return false }.count
@@ -309,7 +322,7 @@ print("")
 print("\(rowsPassed)/\(rows) TODO ids pass; \(passedCases)/\(graded) cases pass\(skipped > 0 ? " (\(skipped) skipped)" : "")")
 if let n = next {
     var line = "next: \(n.id)  \(n.label)"
-    if let m = n.row.stubMessage { line += "\n      \(m)" + (n.row.location.isEmpty ? "" : "\n      in \(n.row.location)") }
+    if let m = n.row.stubMessage { line += "\n      \(m)" + (n.row.location.isEmpty ? "" : "\n      in \(sourcePath(n.row.location))") }
     else if n.row.wrong > 0 { line += "\n      (a case above fails: see its FAIL line)" }
     else if !n.row.blockers.isEmpty { line += "\n      (its cases stop in \(n.row.blockers.joined(separator: ", ")) first)" }
     print(line)
