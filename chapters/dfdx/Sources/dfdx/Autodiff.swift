@@ -73,7 +73,7 @@ func sumTangents(_ parts: Tensor?...) -> Tensor? {
 /// The graph behind `root` in topological order (inputs before the tensors made from them),
 /// not descending below `stops`.
 func topologicalOrder(from root: Tensor, stoppingAt stops: Set<ObjectIdentifier> = []) -> [Tensor] {
-    // BEGIN SOLUTION dfdx.1: order the graph depth-first so every tensor comes after its inputs
+    // BEGIN SOLUTION dfdx.1: depth-first with an explicit stack from root: each tensor once, appended after its inputs that require grad; nothing below a tensor in stops
     var order: [Tensor] = []
     var visited = Set<ObjectIdentifier>()
     // an explicit stack instead of recursion: deep graphs (long RNNs, 100-layer nets) must not overflow

@@ -27,7 +27,7 @@ extension Tensor {
         check(dims.count == rank, "permute: \(dims) does not list the \(rank) dims of shape \(shape)")
         let order = dims.map { normalizeDim($0, rank: rank, op: "permute", shape: shape) }
         check(Set(order).count == rank, "permute: \(dims) repeats a dim (shape \(shape))")
-        // BEGIN SOLUTION dfdx.16: a permuted view takes shape and strides in the new order; its VJP applies the inverse permutation
+        // BEGIN SOLUTION dfdx.16: Dispatch.view(.permute(order), self, ...) with shape and strides taken in the new order; record it with a VJP that permutes g by the inverse order
         let out = Dispatch.view(.permute(order), self, shape: order.map { shape[$0] },
                                 strides: order.map { strides[$0] }, offset: offset)
         var inverse = [Int](repeating: 0, count: rank)

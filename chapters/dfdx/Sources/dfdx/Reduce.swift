@@ -15,7 +15,7 @@ extension Tensor {
         switch op {
         case .sum:
             return record(out, "sum", [x], vjp: { g in
-                // BEGIN SOLUTION dfdx.19: VJP of sum: every summed element gets the output's gradient
+                // BEGIN SOLUTION dfdx.19: VJP of sum: g.expand(inputShape) gives every summed element the output's gradient
                 return [g.expand(inputShape)]
                 // END SOLUTION dfdx.19
             }, jvp: { t in t[0]!.reduce(.sum, axes: axes) })
@@ -25,7 +25,7 @@ extension Tensor {
             let winners = withNoGrad { x.binary(.cmpeq, y.expand(inputShape)) }
             let share = withNoGrad { winners / winners.reduce(.sum, axes: axes).expand(inputShape) }
             return record(out, "max", [x], vjp: { g in
-                // BEGIN SOLUTION dfdx.20: VJP of max: the gradient goes to the elements that were the max (shared on ties)
+                // BEGIN SOLUTION dfdx.20: VJP of max: g.expand(inputShape) * share (share splits the gradient among the maxima)
                 return [g.expand(inputShape) * share]
                 // END SOLUTION dfdx.20
             }, jvp: { t in (t[0]! * share).reduce(.sum, axes: axes) })
