@@ -311,7 +311,7 @@ for ch in chapterList {
         var note = ""
         let blocked = row.total - row.passed - row.wrong - row.own
         if blocked > 0 { note = "\(blocked) blocked by \(row.blockers.joined(separator: ", "))" }
-        if row.wrong > 0 { note = "\(row.wrong) failing" + (note.isEmpty ? "" : "; " + note) }
+        if row.wrong > 0 { note = "\(row.wrong) failing or out of time" + (note.isEmpty ? "" : "; " + note) }
         print("  \(pad(id, width))\(pad("\(row.passed)/\(row.total)", 8))\(pad(row.status, 9))\(label)\(note.isEmpty ? "" : "  [\(note)]")")
     }
 }
@@ -323,7 +323,7 @@ print("\(rowsPassed)/\(rows) TODO ids pass; \(passedCases)/\(graded) cases pass\
 if let n = next {
     var line = "next: \(n.id)  \(n.label)"
     if let m = n.row.stubMessage { line += "\n      \(m)" + (n.row.location.isEmpty ? "" : "\n      in \(sourcePath(n.row.location))") }
-    else if n.row.wrong > 0 { line += "\n      (a case above fails: see its FAIL line)" }
+    else if n.row.wrong > 0 { line += "\n      (a case above fails or ran out of time: see its FAIL or TIMEOUT line)" }
     else if !n.row.blockers.isEmpty { line += "\n      (its cases stop in \(n.row.blockers.joined(separator: ", ")) first)" }
     print(line)
 } else if rows > 0 {
