@@ -217,6 +217,9 @@ func outcome(_ status: Int32, _ output: String, limit: Double) -> Outcome {
         let location = find(": Fatal error", in: todo).map { String(todo[..<$0]) } ?? ""
         return .stub(id: id, message: String(todo[open...]), location: location)
     }
+    if status == 1 && !lines.isEmpty {   // a wrong answer: the case's whole message (what, where, inputs)
+        return .fail(lines.prefix(12).joined(separator: "\n"))
+    }
     let text = lines.filter { !$0.hasPrefix("Current stack trace") && !$0.contains("💣") && !$0.hasPrefix("0 ") && !$0.hasPrefix("#") }
     let why = text.first(where: { $0.contains("Fatal error") }) ?? text.first(where: { !$0.isEmpty })
     return .fail((why ?? "exited with status \(status)") + (status >= 128 ? " (signal \(status - 128))" : ""))
