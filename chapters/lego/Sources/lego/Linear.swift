@@ -28,7 +28,7 @@ public final class Linear: Module {
     public override func forward(_ x: Tensor) -> Tensor {
         check(x.rank >= 1 && x.shape[x.rank - 1] == weight.shape[1],
               "Linear: input of shape \(x.shape) does not end in \(weight.shape[1]) features (weight \(weight.shape))")
-        // BEGIN SOLUTION lego.2: multiply by the transposed weight, then add the bias if there is one
+        // BEGIN SOLUTION lego.2: x.matmul(weight.transpose(0, 1)), then + bias if there is one
         let y = x.matmul(weight.transpose(0, 1))
         guard let bias else { return y }
         return y + bias
