@@ -102,7 +102,7 @@ func sumTangents(_ parts: Tensor?...) -> Tensor? {
 /// The graph behind `root` in topological order (inputs before the tensors made from them),
 /// not descending below `stops`.
 func topologicalOrder(from root: Tensor, stoppingAt stops: Set<ObjectIdentifier> = []) -> [Tensor] {
-    // BEGIN SOLUTION dfdx.1: order the graph depth-first so every tensor comes after its inputs
+    // BEGIN SOLUTION dfdx.1: depth-first with an explicit stack from root: each tensor once, appended after its inputs that require grad; nothing below a tensor in stops
     var order: [Tensor] = []
     var visited = Set<ObjectIdentifier>()
     // an explicit stack instead of recursion: deep graphs (long RNNs, 100-layer nets) must not overflow
@@ -124,10 +124,10 @@ func topologicalOrder(from root: Tensor, stoppingAt stops: Set<ObjectIdentifier>
 /// accumulation. With `createGraph` the VJPs are recorded too, so the result can be differentiated.
 func backpropagate(_ output: Tensor, seed: Tensor, stoppingAt stops: Set<ObjectIdentifier> = [],
                    createGraph: Bool = false, visitLeaf: (Tensor, Tensor) -> Void) -> [ObjectIdentifier: Tensor] {
+    // BEGIN SOLUTION dfdx.2: grads = [output: seed]; walk topologicalOrder(from: output, stoppingAt: stops) output-first with AutodiffMode.$gradEnabled set to createGraph: visitLeaf(t, g) at leaves and stops, else add each of node.vjp(g) into its input's entry; return grads
     var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(output): seed]
     let order = topologicalOrder(from: output, stoppingAt: stops)
     AutodiffMode.$gradEnabled.withValue(createGraph) {
-        // BEGIN SOLUTION dfdx.2: walk the graph output-first, send each gradient through its node's VJP and sum what arrives at each input
         for t in order.reversed() {
             let id = ObjectIdentifier(t)
             guard let g = grads[id] else { continue }
@@ -143,9 +143,9 @@ func backpropagate(_ output: Tensor, seed: Tensor, stoppingAt stops: Set<ObjectI
             }
             grads[id] = nil   // this node's gradient has been passed on: free it early
         }
-        // END SOLUTION dfdx.2
     }
     return grads
+    // END SOLUTION dfdx.2
 }
 
 extension Tensor {

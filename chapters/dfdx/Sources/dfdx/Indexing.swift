@@ -19,10 +19,9 @@ extension Tensor {
         let out = Dispatch.run(.gather(dim: d), [x, index], shape: index.shape, dtype: dtype) { backend, buffer in
             backend.gather(x.stridedView, dim: d, index: index.stridedView, out: buffer)
         }
-        let inputShape = shape
         return record(out, .gather(dim: d), [x, index], saves: .only([1]), vjp: { g in
-            // BEGIN SOLUTION dfdx.22: VJP of gather: scatter-add the gradient back to the positions that were read (scatterAdd with the same index); the index gets no gradient
-            return [g.scatterAdd(dim: d, index: index, outShape: inputShape), nil]
+            // BEGIN SOLUTION dfdx.22: VJP of gather: g.scatterAdd(dim: d, index: index, outShape: x.shape) adds the gradient back where it was read; the index gets no gradient (nil)
+            return [g.scatterAdd(dim: d, index: index, outShape: x.shape), nil]
             // END SOLUTION dfdx.22
         }, jvp: { t in t[0]?.gather(dim: d, index: index) })
     }

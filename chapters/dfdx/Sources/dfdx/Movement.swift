@@ -45,7 +45,7 @@ extension Tensor {
         check(dims.count == rank, "permute: \(dims) does not list the \(rank) dims of shape \(shape)")
         let order = dims.map { normalizeDim($0, rank: rank, op: "permute", shape: shape) }
         check(Set(order).count == rank, "permute: \(dims) repeats a dim (shape \(shape))")
-        // BEGIN SOLUTION dfdx.16: a permuted view takes shape and strides in the new order; its VJP applies the inverse permutation
+        // BEGIN SOLUTION dfdx.16: Dispatch.view(.permute(order), self, ...) with shape and strides taken in the new order; record it with a VJP that permutes g by the inverse order
         let out = Dispatch.view(.permute(order), self, shape: order.map { shape[$0] },
                                 strides: order.map { strides[$0] }, offset: offset)
         var inverse = [Int](repeating: 0, count: rank)
@@ -70,9 +70,9 @@ extension Tensor {
         check(target.allSatisfy { $0 >= 0 }, "expand: invalid shape \(newShape) for shape \(shape)")
         if target == shape { return self }
         let out = Dispatch.view(.expand(target), self, shape: target, strides: newStrides, offset: offset)
-        let original = shape
         return record(out, .expand(target), [self], saves: .nothing, vjp: { g in
-            // BEGIN SOLUTION dfdx.17: VJP of expand: sum the gradient over every dim that was broadcast, then restore the input's shape
+            // BEGIN SOLUTION dfdx.17: VJP of expand: g.sum(dims:keepdim: true) over every dim that was broadcast (the first `lead` dims and those of size 1 in self.shape), then reshape to self.shape
+            let original = self.shape
             let broadcastDims = (0..<target.count).filter { $0 < lead || original[$0 - lead] != target[$0] }
             return [g.sum(dims: broadcastDims, keepdim: true).reshape(original)]
             // END SOLUTION dfdx.17
@@ -89,9 +89,9 @@ extension Tensor {
         let start = zip(ranges, strides).reduce(offset) { $0 + $1.0.0 * $1.1 }
         let out = Dispatch.view(.shrink(ranges.flatMap { [$0.0, $0.1] }), self,
                                 shape: ranges.map { $0.1 - $0.0 }, strides: strides, offset: start)
-        let pads = zip(ranges, shape).map { ($0.0, $1 - $0.1) }
         return record(out, .shrink(ranges.flatMap { [$0.0, $0.1] }), [self], saves: .nothing, vjp: { g in
-            // BEGIN SOLUTION dfdx.18: VJP of shrink: put the gradient back in place, zeros around it
+            // BEGIN SOLUTION dfdx.18: VJP of shrink: g.pad with (start, size - end) per dim of self.shape puts the gradient back in place, zeros around it
+            let pads = zip(ranges, self.shape).map { ($0.0, $1 - $0.1) }
             return [g.pad(pads)]
             // END SOLUTION dfdx.18
         }, jvp: { t in t[0]!.shrink(ranges) })

@@ -30,7 +30,7 @@ private func host(_ buffer: any Buffer) -> HostBuffer {
 func walk(_ shape: [Int], _ sa: [Int], _ oa: Int, _ sb: [Int] = [], _ ob: Int = 0,
           _ sc: [Int] = [], _ oc: Int = 0,
           _ body: (_ i: Int, _ a: Int, _ b: Int, _ c: Int) -> Void) {
-    // BEGIN SOLUTION dfdx.4: visit every element in row-major order, stepping each operand's offset by its strides
+    // BEGIN SOLUTION dfdx.4: call body(i, a, b, c) for every element i of shape in row-major order, each operand's offset starting at oa, ob, oc and stepped by its strides (empty strides: 0)
     let rank = shape.count
     let total = shape.reduce(1, *)
     if total == 0 { return }
