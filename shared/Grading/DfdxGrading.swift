@@ -186,6 +186,11 @@ enum DfdxGrading {
                 })
             }
         }
+        for name in ["sin", "mul_col", "softmax_dim1"] {
+            all.append(GradingCase(chapter: "dfdx", name: "gradcheck_\(name)", todos: ["dfdx.31"]) { ctx in
+                try checkNumericalGradient(name, ctx)
+            })
+        }
         for format in ["q8_0", "q4_0", "q4_1"] {
             all.append(GradingCase(chapter: "dfdx", name: "linear_\(format)", todos: ["dfdx.30"]) { ctx in
                 try checkQuantized("linear_\(format)", ctx)
@@ -310,6 +315,20 @@ enum DfdxGrading {
         try Compare.gradient("\(name) grad of x", x.grad!, c.gradX)
         try Compare.forward("\(name) embedding rows", w.embedding(Tensor(int32: c.ids, shape: [c.ids.count])), c.rows)
         try Compare.forward("\(name) to(.float32)", w.to(.float32), c.dequantized)
+    }
+
+    /// Central differences (numericalGradient) of an ops.json program against PyTorch's exact
+    /// gradient. The tolerance is the finite-difference one (h = 1e-2 in float32: rtol 1e-2,
+    /// atol 1e-3), not the analytic gradients' 1e-3/1e-4.
+    static func checkNumericalGradient(_ name: String, _ ctx: GradingContext) throws {
+        let ref = try Reference.load(chapter: "dfdx", file: "ops.json", ctx).tensorCase(named: name)
+        guard let program = programs[name]?.run, let upstream = ref.upstream else { throw GradingFailure("\(name): no program or upstream") }
+        let inputs = ref.inputs.map { Tensor($0.floats, shape: $0.shape) }
+        for (i, expected) in ref.grads.enumerated() {
+            guard let expected else { continue }
+            let numeric = numericalGradient(program, inputs, upstream: Tensor(upstream.floats, shape: upstream.shape), of: i)
+            try Compare.scalars("gradcheck_\(name): central differences of input \(i)", numeric, expected.data, rtol: 1e-2, atol: 1e-3)
+        }
     }
 
     static func checkSecondOrder(_ name: String, _ ctx: GradingContext) throws {

@@ -85,3 +85,18 @@ import Testing
         }
     }
 }
+
+@Suite struct Gradcheck {
+    @Test func passesOnARightVJPAndFailsOnAWrongOne() {
+        let right = CustomOp("cube", forward: { [$0[0] * $0[0] * $0[0]] }, vjp: { c, g in [3 * c.inputs[0] * c.inputs[0] * g[0]] })
+        let wrong = CustomOp("cube", forward: { [$0[0] * $0[0] * $0[0]] }, vjp: { c, g in [2 * c.inputs[0] * c.inputs[0] * g[0]] })
+        let x = Tensor([0.5, -1.2, 2, 0.1], shape: [4], requiresGrad: true)
+        let good = gradcheck({ right($0[0]) }, [x])
+        let bad = gradcheck({ wrong($0[0]) }, [x])
+        #expect(good.passed && !bad.passed)
+        // at the worst element the wrong rule is off by a third: 2x^2 v against 3x^2 v
+        #expect(abs(bad.analytic / bad.numeric - 2.0 / 3.0) < 0.01)
+        // the composed ops pass too, several inputs at once
+        #expect(gradcheck({ softmax($0[0].matmul($0[1]), dim: -1) }, [Tensor.randn([2, 3]), Tensor.randn([3, 4])].map { $0.requiresGrad = true; return $0 }).passed)
+    }
+}
