@@ -25,18 +25,24 @@ extension Parser {
 
     func fill(_ ini: Initializer) throws {
         let t = ini.type
-        if t.kind == .array && t.base!.kind == .char && (current.kind == .string || (current.is("{") && peek(1).kind == .string)) {
+        let string = current.kind == .string ? current : current.is("{") && peek(1).kind == .string ? peek(1) : nil
+        if t.kind == .array, let s = string, s.isWide ? t.base!.isInteger && t.base!.size == 4 : t.base!.kind == .char {
             let braced = accept("{")
-            var bytes = current.bytes
-            pos += 1
-            while current.kind == .string { bytes += current.bytes; pos += 1 }
+            let (bytes, wide) = stringBytes()
             if braced { _ = accept(","); try expect("}") }
-            let count = t.count < 0 ? bytes.count + 1 : t.count
+            let width = wide ? 4 : 1
+            var values: [Int64] = []
+            for k in stride(from: 0, to: bytes.count, by: width) {
+                var v: Int64 = 0
+                for j in 0..<width { v |= Int64(bytes[k + j]) << Int64(8 * j) }
+                values.append(v)
+            }
+            let count = t.count < 0 ? values.count + 1 : t.count
             let at = current.loc
             ini.type = .array(of: t.base!, count: count)
             ini.children = (0..<count).map { i in
                 let c = Initializer(t.base!)
-                c.expr = number(i < bytes.count ? Int64(bytes[i]) : 0, at: at)
+                c.expr = number(i < values.count ? Int64(Int32(truncatingIfNeeded: values[i])) : 0, at: at)
                 return c
             }
             return

@@ -186,7 +186,7 @@ extension Parser {
             return number(Int64(bitPattern: tok.value), literalType(tok), at: tok.loc)
         case .character:
             pos += 1
-            return number(Int64(tok.value), at: tok.loc)
+            return number(tok.isWide ? Int64(Int32(truncatingIfNeeded: tok.value)) : Int64(tok.value), at: tok.loc)
         case .string:
             pos += 1
             return stringLiteral(tok)

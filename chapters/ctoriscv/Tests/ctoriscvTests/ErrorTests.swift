@@ -41,6 +41,14 @@ struct ErrorTests {
         ("#endif\n", "#endif without #if"),
         ("#define F(a, b) a\nint main() { return F(1); }", "macro 'F' expects 2 arguments, got 1"),
         ("#foo\n", "invalid preprocessing directive #foo"),
+        ("#line 0\n", "#line directive requires a positive integer argument"),
+        ("#line x\n", "#line directive requires a positive integer argument"),
+        ("#line 5 6\n", "invalid filename in #line directive"),
+        ("#line 5 \"a.c\" 7\n", "extra tokens at end of #line directive"),
+        ("#if 1 && (1 / 0)\n#endif\n", "division by zero in #if"),
+        ("#if 0 || 2 % 0\n#endif\n", "division by zero in #if"),
+        ("int main() { return L''; }", "empty character constant"),
+        ("int main() { return L\"ab; }", "unterminated string literal"),
         ("#error stop here\n", "#error"),
         ("int x; int x(void);", "conflicting types for 'x'"),
         ("int f(void) { return 0; } int f(void) { return 1; }", "redefinition of 'f'"),
@@ -84,6 +92,16 @@ struct ErrorTests {
             Issue.record("expected an error")
         } catch let e as CompileError {
             #expect(e.description == "prog.c:3:14: error: 'b' undeclared\n  return a + b;\n             ^")
+        } catch { Issue.record("\(error)") }
+    }
+
+    @Test("after #line, a diagnostic names the presumed file and line but shows the real source line")
+    func lineDirective() {
+        do {
+            _ = try compile(source: "int a;\n#line 40 \"other.c\"\nint main() { return x; }\n", fileName: "prog.c")
+            Issue.record("expected an error")
+        } catch let e as CompileError {
+            #expect(e.description == "other.c:40:21: error: 'x' undeclared\nint main() { return x; }\n                    ^")
         } catch { Issue.record("\(error)") }
     }
 
