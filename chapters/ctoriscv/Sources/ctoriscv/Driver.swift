@@ -10,15 +10,22 @@ public func compile(source: String, fileName: String = "<input>", includePaths: 
     return try CodeGenerator().generate(program)
 }
 
-/// `compile`, choosing whether int-sized locals live in registers (the default) or every
-/// variable lives in memory (the pure stack machine, for comparison).
+/// `compile`, choosing whether locals live in registers (the optimizing back end, the default)
+/// or every variable lives in memory (the pure stack machine, for comparison).
 public func compile(source: String, fileName: String = "<input>", includePaths: [String] = [],
                     registerAllocation: Bool) throws -> String {
+    try compile(source: source, fileName: fileName, includePaths: includePaths, backEnd: registerAllocation ? .optimizing : .stackMachine)
+}
+
+/// `compile` with the code generator chosen: see `BackEnd`.
+public func compile(source: String, fileName: String = "<input>", includePaths: [String] = [],
+                    backEnd: BackEnd) throws -> String {
     var preprocessor = Preprocessor(includePaths: includePaths)
     let tokens = try preprocessor.run(try tokenize(SourceFile(name: fileName, text: source)))
     let program = try Parser(tokens: tokens).parseProgram()
     let generator = CodeGenerator()
-    generator.allocatesRegisters = registerAllocation
+    generator.allocatesRegisters = backEnd != .stackMachine
+    generator.backEnd = backEnd
     return try generator.generate(program)
 }
 
