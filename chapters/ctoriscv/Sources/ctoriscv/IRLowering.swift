@@ -104,6 +104,9 @@ extension IRBuilder {
         case .bitNot: return emit(.unary("not"), [try value(n.lhs!)])
         case .logAnd, .logOr, .not, .conditional: return try valueThroughBranches(n)
         case .call: return try call(n)
+        case .block:                                     // a compound literal's initialization
+            try statement(n)
+            return 0
         case .memZero:
             let v = n.variable!
             for i in stride(from: 0, to: v.type.size - 3, by: 4) { try storeZero("sw", v.offset + i) }

@@ -51,10 +51,12 @@ extension Parser {
             let open = current
             guard accept("{") else { throw CompileError("array must be initialized with a brace-enclosed list", at: current.loc) }
             let limit = t.kind == .array ? t.count : (t.kind == .union ? min(1, t.members.count) : t.members.count)
-            var i = 0
+            var i = 0, first = true
             while !current.is("}") {
                 if current.kind == .eof { throw CompileError("expected '}' at end of input", at: open.loc) }
-                if i > 0 { try expect(","); if current.is("}") { break } }
+                if !first { try expect(","); if current.is("}") { break } }
+                first = false
+                if current.is("[") || current.is(".") { i = try designation(ini) + 1; continue }
                 if limit >= 0 && i >= limit {
                     if t.kind != .array { throw CompileError("excess elements in \(t.kind == .union ? "union" : "struct") initializer", at: current.loc) }
                     _ = try initializer(t.base!)            // excess array elements are checked, then dropped
@@ -95,6 +97,49 @@ extension Parser {
             if i > 0 { guard current.is(","), !peek(1).is("}") else { return }; pos += 1 }
             try fillElided(c)
         }
+    }
+
+    // designation = ("[" const-expr "]" | "." identifier)+ "=" initializer   (C99)
+    /// A designated element of the braced list `ini`: returns the index it names at this level.
+    /// The last designator's subobject is initialized afresh (a later designator overrides an
+    /// earlier one, as in gcc); after a nested one, positional elements continue inside it.
+    func designation(_ ini: Initializer) throws -> Int {
+        try enter(); defer { leave() }
+        let t = ini.type, at = current.loc
+        let k: Int
+        if accept("[") {
+            guard t.kind == .array else { throw CompileError("array index in non-array initializer", at: at) }
+            let v = try constExpr()
+            try expect("]")
+            if v < 0 || (t.count >= 0 && v >= t.count) || v > 0xffff_ffff { throw CompileError("array index in initializer exceeds array bounds", at: at) }
+            k = Int(v)
+            if t.count < 0 { while ini.children.count <= k { ini.children.append(Initializer(t.base!)) } }
+        } else {
+            try expect(".")
+            let name = try identifier()
+            guard t.kind == .structure || t.kind == .union else { throw CompileError("field name not in record or union initializer", at: at) }
+            guard let m = t.members.firstIndex(where: { $0.name == name.text }) else {
+                throw CompileError("unknown field '\(name.text)' specified in initializer", at: name.loc)
+            }
+            k = m
+            if t.kind == .union { for j in ini.children.indices where j != k { ini.children[j] = Initializer(t.members[j].type) } }
+        }
+        let child = ini.children[k]
+        if current.is("[") || current.is(".") {
+            guard child.type.isAggregate else { throw CompileError("designator into a non-aggregate '\(child.type)'", at: current.loc) }
+            var next = try designation(child) + 1
+            while child.type.kind != .union && next < child.children.count && current.is(",")
+                    && !peek(1).is("}") && !peek(1).is("[") && !peek(1).is(".") {
+                pos += 1
+                try fillElided(child.children[next])
+                next += 1
+            }
+            return k
+        }
+        try expect("=")
+        ini.children[k] = Initializer(child.type)
+        try fillElided(ini.children[k])
+        return k
     }
 
     /// `T x = init;` inside a function: zero the object, then assign each initialized leaf.

@@ -43,6 +43,8 @@ final class Parser {
     // The function being parsed.
     var locals: [Variable] = []
     var currentReturnType: CType?
+    /// Parsing a parameter's declarator (where `[static 5]` and `[const]` are allowed).
+    var inParameter = false
     var currentFunctionName = ""
     var currentIsVariadic = false
     /// A function returning a large aggregate: the hidden pointer to the caller's buffer.
