@@ -136,7 +136,7 @@ final class IRBuilder {
     /// Branches to `t` when the scalar `n` is non-zero, else to `f`: comparisons become one
     /// branch instruction, `&&` `||` `!` become control flow.
     func branch(_ n: Node, _ t: Int, _ f: Int) throws {
-        // BEGIN SOLUTION ctoriscv.13: lower a condition to branches: && and || short-circuit, ! swaps the targets, a comparison is one branch
+        // BEGIN SOLUTION ctoriscv.16: lower a condition to branches: && and || short-circuit, ! swaps the targets, a comparison is one branch
         try enter(n)
         switch n.kind {
         case .logAnd, .logOr:
@@ -158,7 +158,7 @@ final class IRBuilder {
             }
         default: terminate(.branch("ne", try value(n), 0, t, f))
         }
-        // END SOLUTION ctoriscv.13
+        // END SOLUTION ctoriscv.16
     }
 
     /// `&&`, `||`, `!` and `?:` as values: branches that set one result vreg.

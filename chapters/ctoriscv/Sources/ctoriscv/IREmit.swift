@@ -112,7 +112,7 @@ struct IREmitter {
     }
 
     mutating func parallelMove(_ moves: [(dst: String, src: String)]) {
-        // BEGIN SOLUTION ctoriscv.16: sequentialize the parallel move: emit a move whose target no pending move reads; break a cycle through t5
+        // BEGIN SOLUTION ctoriscv.19: sequentialize the parallel move: emit a move whose target no pending move reads; break a cycle through t5
         var pending = moves.filter { $0.dst != $0.src }
         while !pending.isEmpty {
             if let k = pending.firstIndex(where: { m in !pending.contains { $0.src == m.dst } }) {
@@ -124,7 +124,7 @@ struct IREmitter {
                 for j in pending.indices where pending[j].src == s { pending[j].src = "t5" }
             }
         }
-        // END SOLUTION ctoriscv.16
+        // END SOLUTION ctoriscv.19
     }
 
     mutating func epilogue() {

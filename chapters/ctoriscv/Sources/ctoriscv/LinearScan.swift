@@ -61,9 +61,9 @@ let calleeSavedPool = ["s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s1
 
 /// Gives every interval a register or a spill slot.
 func linearScan(_ intervals: [LiveInterval], calls: [Int]) -> Allocation {
+    // BEGIN SOLUTION ctoriscv.18: linear scan: expire ended intervals, give a caller-saved register unless the interval crosses a call, else an s register, else spill the one that ends last
     var a = Allocation()
     a.hasCalls = !calls.isEmpty
-    // BEGIN SOLUTION ctoriscv.15: linear scan: expire ended intervals, give a caller-saved register unless the interval crosses a call, else an s register, else spill the one that ends last
     var freeCaller = callerSavedPool, freeCallee = calleeSavedPool
     var active: [(end: Int, vreg: VReg, register: String)] = []
     var usedCallee = Set<String>()
@@ -95,6 +95,6 @@ func linearScan(_ intervals: [LiveInterval], calls: [Int]) -> Allocation {
         a.spillSlots += 1
     }
     a.calleeSaved = calleeSavedPool.filter { usedCallee.contains($0) }
-    // END SOLUTION ctoriscv.15
     return a
+    // END SOLUTION ctoriscv.18
 }

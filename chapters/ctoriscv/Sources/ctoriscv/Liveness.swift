@@ -23,7 +23,7 @@ struct Liveness {
         }
         liveIn = [Set<VReg>](repeating: [], count: n)
         liveOut = liveIn
-        // BEGIN SOLUTION ctoriscv.14: iterate liveOut = union of the successors' liveIn, liveIn = use + (liveOut - def) to a fixed point
+        // BEGIN SOLUTION ctoriscv.17: iterate liveOut = union of the successors' liveIn, liveIn = use + (liveOut - def) to a fixed point
         var changed = true
         while changed {
             changed = false
@@ -36,6 +36,6 @@ struct Liveness {
                 liveOut[b] = out
             }
         }
-        // END SOLUTION ctoriscv.14
+        // END SOLUTION ctoriscv.17
     }
 }
