@@ -29,6 +29,22 @@ public func compile(source: String, fileName: String = "<input>", includePaths: 
     return try generator.generate(program)
 }
 
+/// The IR of each function after the passes, as the optimizing back end sees it before
+/// register allocation (`ctoriscv --ir`); a function the IR does not cover says so.
+public func intermediateRepresentation(source: String, fileName: String = "<input>", includePaths: [String] = []) throws -> String {
+    var preprocessor = Preprocessor(includePaths: includePaths)
+    let tokens = try preprocessor.run(try tokenize(SourceFile(name: fileName, text: source)))
+    var text = ""
+    for f in try Parser(tokens: tokens).parseProgram().functions {
+        do {
+            let ir = try IRBuilder(f).lower()
+            ir.optimize()
+            text += ir.description
+        } catch is Unsupported { text += "function \(f.name): compiled by the stack machine\n" }
+    }
+    return text
+}
+
 /// Assembles and links `asm` into an ELF32 executable. Unless `asm` defines `_start` itself,
 /// the runtime (start-up code, putchar, puts, printf, long long division) is linked in.
 public func assemble(_ asm: String) throws -> [UInt8] {

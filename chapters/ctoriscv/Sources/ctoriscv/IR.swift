@@ -85,14 +85,31 @@ final class IRFunction {
 
     /// The IR as text, one instruction a line (for tests and `ctoriscv --ir`).
     var description: String {
-        var s = "function \(name)\n"
+        func r(_ v: VReg) -> String { v == 0 ? "zero" : v == 1 ? "fp" : "v\(v)" }
+        var s = "function \(name)(\(parameters.map { $0.map(r) ?? "mem" }.joined(separator: ", ")))\n"
         for b in layout {
             s += "b\(b):\n"
             for i in blocks[b].instructions {
-                let d = i.dst.map { "v\($0) = " } ?? ""
-                s += "  \(d)\(i.op) \(i.srcs.map { "v\($0)" }.joined(separator: ", "))\n"
+                let a = i.srcs.map(r)
+                let text: String
+                switch i.op {
+                case .li(let c): text = "li \(c)"
+                case .la(let l): text = "la \(l)"
+                case .mv: text = "mv \(a[0])"
+                case .binary(let m): text = "\(m) \(a[0]), \(a[1])"
+                case .binaryImm(let m, let c): text = "\(m) \(a[0]), \(c)"
+                case .unary(let m): text = "\(m) \(a[0])"
+                case .load(let m, let o): text = "\(m) \(o)(\(a[0]))"
+                case .store(let m, let o): text = "\(m) \(a[0]), \(o)(\(a[1]))"
+                case .call(let f): text = "call \(f ?? "*" + a[0])(\(a.dropFirst(f == nil ? 1 : 0).joined(separator: ", ")))"
+                }
+                s += "  " + (i.dst.map { r($0) + " = " } ?? "") + text + "\n"
             }
-            s += "  \(blocks[b].terminator)\n"
+            switch blocks[b].terminator {
+            case .jump(let t): s += "  jump b\(t)\n"
+            case .branch(let c, let x, let y, let t, let e): s += "  b\(c) \(r(x)), \(r(y)) ? b\(t) : b\(e)\n"
+            case .ret(let v): s += "  ret" + (v.map { " " + r($0) } ?? "") + "\n"
+            }
         }
         return s
     }

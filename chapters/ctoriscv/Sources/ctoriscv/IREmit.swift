@@ -18,7 +18,7 @@ extension CodeGenerator {
         f.optimize()
         let live = Liveness(f)
         let (intervals, calls) = liveIntervals(f, live)
-        let a = linearScan(intervals, calls: calls)
+        let a = linearScan(intervals, calls: calls, hints: registerHints(f))
         counter += 1
         var emitter = IREmitter(f, a, live, id: counter)
         return try emitter.emit()

@@ -57,10 +57,19 @@ func liveIntervals(_ f: IRFunction, _ live: Liveness) -> (intervals: [LiveInterv
 }
 
 let callerSavedPool = ["t0", "t1", "t2", "t3", "t4", "a7", "a6", "a5", "a4", "a3", "a2", "a1", "a0"]
+
+/// Register hints: each parameter's argument register, a0 for each call's result.
+func registerHints(_ f: IRFunction) -> [VReg: String] {
+    var hints: [VReg: String] = [:]
+    for (w, p) in f.parameters.enumerated() { if let p { hints[p] = "a\(w)" } }
+    for b in f.layout { for i in f.blocks[b].instructions { if case .call = i.op, let d = i.dst { hints[d] = "a0" } } }
+    return hints
+}
 let calleeSavedPool = ["s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11"]
 
-/// Gives every interval a register or a spill slot.
-func linearScan(_ intervals: [LiveInterval], calls: [Int]) -> Allocation {
+/// Gives every interval a register or a spill slot. `hints` name the register a vreg would
+/// like (a parameter the one it arrives in, a call's result a0): taken when free, a move saved.
+func linearScan(_ intervals: [LiveInterval], calls: [Int], hints: [VReg: String] = [:]) -> Allocation {
     // BEGIN SOLUTION ctoriscv.18: linear scan: expire ended intervals, give a caller-saved register unless the interval crosses a call, else an s register, else spill the one that ends last
     var a = Allocation()
     a.hasCalls = !calls.isEmpty
@@ -75,7 +84,8 @@ func linearScan(_ intervals: [LiveInterval], calls: [Int]) -> Allocation {
         }
         let crossesCall = calls.contains { iv.start < $0 && iv.end > $0 + 1 }
         var register: String?
-        if !crossesCall, !freeCaller.isEmpty { register = freeCaller.removeFirst() }
+        if !crossesCall, let h = hints[iv.vreg], let k = freeCaller.firstIndex(of: h) { register = freeCaller.remove(at: k) }
+        else if !crossesCall, !freeCaller.isEmpty { register = freeCaller.removeFirst() }
         else if !freeCallee.isEmpty { register = freeCallee.removeFirst() }
         if let r = register {
             a.location[iv.vreg] = .register(r)
