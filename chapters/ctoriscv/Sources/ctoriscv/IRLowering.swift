@@ -42,7 +42,10 @@ extension IRBuilder {
         case .deref:
             let p = n.lhs!
             if p.kind == .add || p.kind == .sub, p.type.isPointerLike, let c = constant(p.rhs!) {
-                (base, offset) = (try value(p.lhs!), p.kind == .add ? c : -c)
+                if p.lhs!.type.kind == .array, [.variable, .member, .deref].contains(p.lhs!.kind) {   // a[3]: one address
+                    let (b, o) = try address(p.lhs!)
+                    (base, offset) = (b, Int64(o) + (p.kind == .add ? c : -c))
+                } else { (base, offset) = (try value(p.lhs!), p.kind == .add ? c : -c) }
             } else { (base, offset) = (try value(p), 0) }
         case .member:
             let (b, o) = try address(n.lhs!)

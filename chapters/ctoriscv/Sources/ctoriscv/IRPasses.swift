@@ -63,6 +63,7 @@ extension IRFunction {
         for b in layout {
             for k in blocks[b].instructions.indices {
                 var i = blocks[b].instructions[k]
+                i.srcs = i.srcs.map { known[$0] == 0 ? 0 : $0 }            // a known zero is the zero register
                 let c = i.srcs.map { known[$0] }
                 switch i.op {
                 case .binary(let m):
@@ -73,6 +74,8 @@ extension IRFunction {
                     }
                 case .binaryImm(let m, let y):
                     if let x = c[0], let v = fold(m == "sltiu" ? "sltu" : String(m.dropLast()), x, y) { i.op = .li(v); i.srcs = [] }
+                case .unary(let m):
+                    if let x = c[0] { i.op = .li(m == "neg" ? 0 &- x : m == "not" ? ~x : (x == 0) == (m == "seqz") ? 1 : 0); i.srcs = [] }
                 case .mv: if let x = c[0], i.srcs[0] != 0 { i.op = .li(x); i.srcs = [] }
                 default: break
                 }
@@ -93,9 +96,15 @@ extension IRFunction {
         }
     }
 
-    /// `x op y` on constants as RV32 computes it; nil for division (left to run time).
+    /// `x op y` on constants as RV32 computes it (division never traps: x / 0 is -1, x % 0 is x,
+    /// INT_MIN / -1 is INT_MIN).
     func fold(_ m: String, _ x: Int32, _ y: Int32) -> Int32? {
+        let (ux, uy) = (UInt32(bitPattern: x), UInt32(bitPattern: y))
         switch m {
+        case "div": return y == 0 ? -1 : x.dividedReportingOverflow(by: y).partialValue
+        case "rem": return y == 0 ? x : x.remainderReportingOverflow(dividingBy: y).partialValue
+        case "divu": return y == 0 ? -1 : Int32(bitPattern: ux / uy)
+        case "remu": return y == 0 ? x : Int32(bitPattern: ux % uy)
         case "add": return x &+ y
         case "sub": return x &- y
         case "mul": return x &* y

@@ -58,11 +58,14 @@ func liveIntervals(_ f: IRFunction, _ live: Liveness) -> (intervals: [LiveInterv
 
 let callerSavedPool = ["t0", "t1", "t2", "t3", "t4", "a7", "a6", "a5", "a4", "a3", "a2", "a1", "a0"]
 
-/// Register hints: each parameter's argument register, a0 for each call's result.
+/// Register hints: each parameter's argument register, a0 for a call's result and a return value.
 func registerHints(_ f: IRFunction) -> [VReg: String] {
     var hints: [VReg: String] = [:]
     for (w, p) in f.parameters.enumerated() { if let p { hints[p] = "a\(w)" } }
-    for b in f.layout { for i in f.blocks[b].instructions { if case .call = i.op, let d = i.dst { hints[d] = "a0" } } }
+    for b in f.layout {
+        for i in f.blocks[b].instructions { if case .call = i.op, let d = i.dst { hints[d] = "a0" } }
+        if case .ret(let v?) = f.blocks[b].terminator, hints[v] == nil { hints[v] = "a0" }
+    }
     return hints
 }
 let calleeSavedPool = ["s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11"]

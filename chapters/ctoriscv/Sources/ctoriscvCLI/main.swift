@@ -19,7 +19,8 @@ import Darwin
 
 let usage = """
 usage: ctoriscv file.c [-S] [-o out] [-I dir]...   compile (assembly with -S, else an ELF executable)
-       (add --stack-only for the stack machine with every variable in memory, no IR)
+       (add --stack-only for the stack machine with every variable in memory, no IR,
+        or --stack-registers for the stack machine with register variables in s1-s11)
        ctoriscv file.c --ir                        print the IR after the passes
        ctoriscv file.c --run [--stats]             compile and run on the emulator
        ctoriscv --emulate prog.elf [--stats]       run an RV32IM ELF executable
@@ -43,7 +44,7 @@ func now() -> Double {
 }
 
 var input: String?, output: String?, emulate: String?
-var assemblyOnly = false, runIt = false, stats = false, stackOnly = false, printIR = false
+var assemblyOnly = false, runIt = false, stats = false, stackOnly = false, stackRegisters = false, printIR = false
 var includes: [String] = []
 var args = Array(CommandLine.arguments.dropFirst())
 if args.isEmpty { fail(usage) }
@@ -54,6 +55,7 @@ while !args.isEmpty {
     case "--run": runIt = true
     case "--stats": stats = true
     case "--stack-only": stackOnly = true     // no IR, no register allocation: the pure stack machine
+    case "--stack-registers": stackRegisters = true   // the stack machine with register variables in s1-s11
     case "--ir": printIR = true
     case "-o":
         guard !args.isEmpty else { fail("ctoriscv: -o needs a file name\n" + usage) }
@@ -114,7 +116,8 @@ if runIt && (assemblyOnly || output != nil) { fail("ctoriscv: --run does not wri
 if !runIt && output == nil { fail("ctoriscv: say -o FILE, or --run\n" + usage) }
 let source = String(decoding: readFile(path), as: UTF8.self)
 do {
-    let asm = try compile(source: source, fileName: path, includePaths: includes, registerAllocation: !stackOnly)
+    let asm = try compile(source: source, fileName: path, includePaths: includes,
+                          backEnd: stackOnly ? .stackMachine : stackRegisters ? .stackRegisters : .optimizing)
     if assemblyOnly {
         guard FileManager.default.createFile(atPath: output!, contents: Data(asm.utf8)) else { fail("ctoriscv: cannot write '\(output!)'") }
         exit(0)
