@@ -31,12 +31,12 @@ enum CtoriscvGrading {
     }
 
     /// Runs an ELF on our emulator; the exit code as the shell sees it (0...255).
-    static func exitCode(_ elf: [UInt8]) throws -> (code: Int32, output: String) {
+    static func exitCode(_ elf: [UInt8]) throws -> (code: Int32, output: String, instructions: Int) {
         let emulator: Emulator
         do { emulator = try Emulator(elf: elf) } catch { throw GradingFailure("the emulator refused the ELF: \(error)") }
         do {
             let code = try emulator.run(maxSteps: 200_000_000) & 255
-            return (code, String(decoding: emulator.output, as: UTF8.self))
+            return (code, String(decoding: emulator.output, as: UTF8.self), emulator.instructionsExecuted)
         } catch { throw GradingFailure("the program stopped abnormally: \(error)") }
     }
 
@@ -50,7 +50,7 @@ enum CtoriscvGrading {
             let elf: [UInt8]
             do { elf = try assemble(try compile(source: p.source, fileName: name + ".c", backEnd: backEnd)) }
             catch { throw GradingFailure("\(name).c did not compile: \(error)") }
-            let (code, output) = try exitCode(elf)
+            let (code, output, _) = try exitCode(elf)
             if code != p.exit { throw GradingFailure("\(name).c exited with \(code), gcc + qemu say \(p.exit)") }
             if output != p.stdout { throw GradingFailure("\(name).c printed \(output.debugDescription), expected \(p.stdout.debugDescription)") }
         }
@@ -124,7 +124,7 @@ enum CtoriscvGrading {
             }
             if field(24, 4) != 0x10060 { throw GradingFailure("e_entry is 0x\(String(field(24, 4), radix: 16)), expected 0x10060 (_start)") }
             if field(72, 4) < field(68, 4) { throw GradingFailure("p_memsz is smaller than p_filesz") }
-            let (code, _) = try exitCode(elf)
+            let (code, _, _) = try exitCode(elf)
             if code != 42 { throw GradingFailure("the program exited with \(code), expected 42") }
         },
     ] + asmCases + gccCases + fewerInstructionsCases
@@ -136,7 +136,7 @@ enum CtoriscvGrading {
             guard let p = all.first(where: { $0.name == name }) else { throw GradingFailure("no program \(name)") }
             let elf: [UInt8]
             do { elf = try assemble(p.source) } catch { throw GradingFailure("assembling failed: \(error)") }
-            let (code, _) = try exitCode(elf)
+            let (code, _, _) = try exitCode(elf)
             if code != p.exit { throw GradingFailure("\(name) exited with \(code), qemu-riscv32 says \(p.exit)") }
         }
     }
@@ -148,16 +148,10 @@ enum CtoriscvGrading {
             let programs = try load([Program].self, "programs.json", context), elfs = try load([GccELF].self, "gcc_elfs.json", context)
             guard let p = programs.first(where: { $0.name == name }), let g = elfs.first(where: { $0.name == name + "-O0" }),
                   let data = Data(base64Encoded: g.elf_base64) else { throw GradingFailure("no \(name) (-O0) in the references") }
-            func count(_ elf: [UInt8]) throws -> (Int32, Int) {
-                let e: Emulator
-                do { e = try Emulator(elf: elf) } catch { throw GradingFailure("the emulator refused the ELF: \(error)") }
-                do { return (try e.run(maxSteps: 200_000_000) & 255, e.instructionsExecuted) }
-                catch { throw GradingFailure("the program stopped abnormally: \(error)") }
-            }
             let ours: [UInt8]
             do { ours = try assemble(try compile(source: p.source, fileName: name + ".c", backEnd: .optimizing)) }
             catch { throw GradingFailure("\(name).c did not compile: \(error)") }
-            let (code, n) = try count(ours), (gccCode, m) = try count([UInt8](data))
+            let (code, _, n) = try exitCode(ours), (gccCode, _, m) = try exitCode([UInt8](data))
             if code != p.exit || gccCode != g.exit { throw GradingFailure("exit codes \(code) (ours), \(gccCode) (gcc -O0); qemu says \(p.exit)") }
             if n >= m { throw GradingFailure("\(name): \(n) instructions executed, gcc -O0 needs \(m): allocate registers") }
         }
@@ -170,7 +164,7 @@ enum CtoriscvGrading {
             guard let p = all.first(where: { $0.name == name }), let data = Data(base64Encoded: p.elf_base64) else {
                 throw GradingFailure("no executable \(name) in gcc_elfs.json")
             }
-            let (code, _) = try exitCode([UInt8](data))
+            let (code, _, _) = try exitCode([UInt8](data))
             if code != p.exit { throw GradingFailure("gcc's \(name) exited with \(code) on our emulator, \(p.exit) on qemu-riscv32") }
         }
     }
