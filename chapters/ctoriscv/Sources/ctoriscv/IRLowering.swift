@@ -58,8 +58,7 @@ extension IRBuilder {
             (base, offset) = (try value(n), 0)     // an aggregate's value is its address
         default: throw Unsupported()
         }
-        if IRBuilder.fits12(offset) { return (base, Int32(offset)) }
-        return (emit(.binary("add"), [base, loadConstant(offset)]), 0)
+        return try within(base, offset)
     }
 
     func loadConstant(_ v: Int64) -> VReg { v == 0 ? 0 : emit(.li(Int32(truncatingIfNeeded: v)), []) }
@@ -122,8 +121,8 @@ extension IRBuilder {
     }
 
     func storeZero(_ m: String, _ offset: Int) throws {
-        if IRBuilder.fits12(Int64(offset)) { emit(.store(m, Int32(offset)), [0, 1], result: false); return }
-        emit(.store(m, 0), [0, emit(.binary("add"), [1, loadConstant(Int64(offset))])], result: false)
+        let (b, o) = try within(1, Int64(offset))
+        emit(.store(m, o), [0, b], result: false)
     }
 
     /// `l = r`: into the variable's vreg, through memory, or a struct copied word by word.
@@ -167,18 +166,9 @@ extension IRBuilder {
     }
 
     static func mnemonic(_ k: Node.Kind, _ unsigned: Bool) -> String {
-        switch k {
-        case .add: return "add"
-        case .sub: return "sub"
-        case .mul: return "mul"
-        case .div: return unsigned ? "divu" : "div"
-        case .mod: return unsigned ? "remu" : "rem"
-        case .bitAnd: return "and"
-        case .bitOr: return "or"
-        case .bitXor: return "xor"
-        case .shl: return "sll"
-        default: return unsigned ? "srl" : "sra"
-        }
+        let signedOrNot: [Node.Kind: (String, String)] = [.div: ("div", "divu"), .mod: ("rem", "remu"), .shr: ("sra", "srl")]
+        if let (s, u) = signedOrNot[k] { return unsigned ? u : s }
+        return [.add: "add", .sub: "sub", .mul: "mul", .bitAnd: "and", .bitOr: "or", .bitXor: "xor", .shl: "sll"][k]!
     }
 
     /// `a op c` in one instruction (or two), when the constant allows; nil otherwise.

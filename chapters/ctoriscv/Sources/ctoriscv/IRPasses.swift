@@ -82,15 +82,8 @@ extension IRFunction {
                 blocks[b].instructions[k] = i
             }
             if case .branch(let m, let x, let y, let t, let e) = blocks[b].terminator, let p = known[x], let q = known[y] {
-                let taken: Bool
-                switch m {
-                case "eq": taken = p == q
-                case "ne": taken = p != q
-                case "lt": taken = p < q
-                case "ge": taken = p >= q
-                case "ltu": taken = UInt32(bitPattern: p) < UInt32(bitPattern: q)
-                default: taken = UInt32(bitPattern: p) >= UInt32(bitPattern: q)
-                }
+                let (up, uq) = (UInt32(bitPattern: p), UInt32(bitPattern: q))
+                let taken = ["eq": p == q, "ne": p != q, "lt": p < q, "ge": p >= q, "ltu": up < uq, "geu": up >= uq][m]!
                 blocks[b].terminator = .jump(taken ? t : e)
             }
         }
@@ -100,22 +93,18 @@ extension IRFunction {
     /// INT_MIN / -1 is INT_MIN).
     func fold(_ m: String, _ x: Int32, _ y: Int32) -> Int32? {
         let (ux, uy) = (UInt32(bitPattern: x), UInt32(bitPattern: y))
+        let ring: [String: (Int32, Int32) -> Int32] = ["add": (&+), "sub": (&-), "mul": (&*), "and": (&), "or": (|), "xor": (^)]
+        if let f = ring[m] { return f(x, y) }
         switch m {
         case "div": return y == 0 ? -1 : x.dividedReportingOverflow(by: y).partialValue
         case "rem": return y == 0 ? x : x.remainderReportingOverflow(dividingBy: y).partialValue
         case "divu": return y == 0 ? -1 : Int32(bitPattern: ux / uy)
         case "remu": return y == 0 ? x : Int32(bitPattern: ux % uy)
-        case "add": return x &+ y
-        case "sub": return x &- y
-        case "mul": return x &* y
-        case "and": return x & y
-        case "or": return x | y
-        case "xor": return x ^ y
         case "sll": return x << (y & 31)
         case "sra": return x >> (y & 31)
-        case "srl": return Int32(bitPattern: UInt32(bitPattern: x) >> UInt32(y & 31))
+        case "srl": return Int32(bitPattern: ux >> (uy & 31))
         case "slt": return x < y ? 1 : 0
-        case "sltu": return UInt32(bitPattern: x) < UInt32(bitPattern: y) ? 1 : 0
+        case "sltu": return ux < uy ? 1 : 0
         default: return nil
         }
     }
