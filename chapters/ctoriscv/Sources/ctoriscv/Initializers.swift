@@ -149,9 +149,18 @@ extension Parser {
         let block = Node(.block, at: loc)
         let zero = Node(.memZero, at: loc)
         zero.variable = v
-        if v.type.isAggregate { block.body.append(zero) }
+        if v.type.isAggregate && !coversEveryByte(ini) { block.body.append(zero) }
         try assignLeaves(ini, target: variableNode(v, at: loc), into: block)
         return block
+    }
+
+    /// Every byte of the object gets its value from the initializer (then the zeroing can go):
+    /// every element or member initialized, and no padding in a struct.
+    func coversEveryByte(_ ini: Initializer) -> Bool {
+        if ini.expr != nil { return true }
+        let padded = ini.type.kind == .structure && ini.type.members.reduce(0) { $0 + $1.type.size } != ini.type.size
+        let complete = ini.type.kind == .array ? ini.children.count == ini.type.count : ini.type.kind == .structure && !padded
+        return complete && !ini.children.isEmpty && ini.children.allSatisfy(coversEveryByte)
     }
 
     func assignLeaves(_ ini: Initializer, target: Node, into block: Node) throws {
