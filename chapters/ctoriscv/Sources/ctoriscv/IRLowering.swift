@@ -54,7 +54,8 @@ extension IRBuilder {
         case .comma:
             _ = try value(n.lhs!)
             return try address(n.rhs!)
-        case .call, .conditional, .assign where n.type.kind == .structure || n.type.kind == .union:
+        case .call, .conditional, .assign:
+            guard n.type.kind == .structure || n.type.kind == .union else { throw Unsupported() }
             (base, offset) = (try value(n), 0)     // an aggregate's value is its address
         default: throw Unsupported()
         }
