@@ -57,7 +57,7 @@ struct IREmitter {
     func target(_ v: VReg) -> String { if case .register(let r)? = a.location[v] { return r }; return "t5" }
     mutating func finish(_ v: VReg) { if case .spill(let k)? = a.location[v] { emit("sw t5, \(slot(k))(sp)") } }
 
-    /// rd = base + offset for any offset (t5 holds a large one).
+    /// base + offset as a register and a 12-bit offset (t6 holds a large sum).
     mutating func offset(_ base: String, _ off: Int) -> (String, Int) {
         if off >= -2048 && off < 2048 { return (base, off) }
         emit("li t6, \(off)"); emit("add t6, \(base), t6")
