@@ -3,7 +3,9 @@
 // References (Tests/Grading/Reference/ctoriscv/, made by chapters/ctoriscv/scripts/make_grading_reference.py):
 //   programs.json      C programs; exit code and stdout from gcc -O0 -march=rv32im -mabi=ilp32
 //                      (linked with ctoriscv's runtime for printf) run on qemu-riscv32.
-//   gcc_elfs.json      gcc -O2 executables (base64); exit codes from qemu-riscv32.
+//   gcc_elfs.json      gcc -O2 executables (base64); exit codes from qemu-riscv32. Also gcc -O0
+//                      executables of the algo_ programs, whose instruction counts (on our
+//                      emulator) the optimizing back end must beat.
 //   encodings.json     instruction words assembled by riscv64-unknown-elf-as (read back with objdump).
 //   asm_programs.json  hand-written assembly using every RV32IM instruction; exit codes from
 //                      GNU as + qemu-riscv32.
@@ -36,24 +38,26 @@ enum CtoriscvGrading {
     }
 
     /// Runs an ELF on our emulator; the exit code as the shell sees it (0...255).
-    static func exitCode(_ elf: [UInt8]) throws -> (code: Int32, output: String) {
+    static func exitCode(_ elf: [UInt8]) throws -> (code: Int32, output: String, instructions: Int) {
         let emulator: Emulator
         do { emulator = try Emulator(elf: elf) } catch { throw GradingFailure("the emulator refused the ELF: \(error)") }
         do {
             let code = try emulator.run(maxSteps: 200_000_000) & 255
-            return (code, String(decoding: emulator.output, as: UTF8.self))
+            return (code, String(decoding: emulator.output, as: UTF8.self), emulator.instructionsExecuted)
         } catch { throw GradingFailure("the program stopped abnormally: \(error)") }
     }
 
-    /// A C program from programs.json, compiled by ctoriscv and run on our emulator.
-    static func programCase(_ name: String, _ todos: [String]) -> GradingCase {
-        GradingCase(chapter: "ctoriscv", name: name, todos: todos) { context in
+    /// A C program from programs.json, compiled by ctoriscv and run on our emulator. The cases of
+    /// the front end and the stack machine compile with `.stackRegisters`, so that they pass
+    /// before the optimizing back end (ctoriscv.16-19) is written; the `ir_` cases use it.
+    static func programCase(_ name: String, _ todos: [String], _ backEnd: BackEnd = .stackRegisters) -> GradingCase {
+        GradingCase(chapter: "ctoriscv", name: backEnd == .optimizing ? "ir_" + name : name, todos: todos) { context in
             let all = try load([Program].self, "programs.json", context)
             guard let p = all.first(where: { $0.name == name }) else { throw GradingFailure("no program \(name) in programs.json") }
             let elf: [UInt8]
-            do { elf = try assemble(try compile(source: p.source, fileName: name + ".c")) }
+            do { elf = try assemble(try compile(source: p.source, fileName: name + ".c", backEnd: backEnd)) }
             catch { throw GradingFailure("\(name).c did not compile: \(error)") }
-            let (code, output) = try exitCode(elf)
+            let (code, output, _) = try exitCode(elf)
             if code != p.exit { throw GradingFailure("\(name).c exited with \(code), gcc + qemu say \(p.exit)") }
             if output != p.stdout { throw GradingFailure("\(name).c printed \(output.debugDescription), expected \(p.stdout.debugDescription)") }
         }
@@ -262,6 +266,17 @@ enum CtoriscvGrading {
         programCase("algo_queens", ["ctoriscv.4", "ctoriscv.8", "ctoriscv.10"]),
         programCase("algo_sieve", ["ctoriscv.6", "ctoriscv.10"]),
         programCase("algo_sort_hash", ["ctoriscv.5", "ctoriscv.7", "ctoriscv.10"]),
+        // the optimizing back end: IR lowering (16), liveness (17), linear scan (18), parallel moves (19)
+        programCase("control_flow", ["ctoriscv.16", "ctoriscv.17"], .optimizing),
+        programCase("precedence", ["ctoriscv.16"], .optimizing),
+        programCase("binary_ops", ["ctoriscv.16", "ctoriscv.18"], .optimizing),
+        programCase("pointer_arith", ["ctoriscv.17", "ctoriscv.18"], .optimizing),
+        programCase("conversions", ["ctoriscv.16", "ctoriscv.17"], .optimizing),
+        programCase("structs", ["ctoriscv.18"], .optimizing),
+        programCase("calls", ["ctoriscv.18", "ctoriscv.19"], .optimizing),
+        programCase("algo_queens", ["ctoriscv.16", "ctoriscv.17", "ctoriscv.18", "ctoriscv.19"], .optimizing),
+        programCase("algo_sieve", ["ctoriscv.16", "ctoriscv.17", "ctoriscv.18"], .optimizing),
+        programCase("algo_sort_hash", ["ctoriscv.17", "ctoriscv.18", "ctoriscv.19"], .optimizing),
 
         GradingCase(chapter: "ctoriscv", name: "encodings", todos: ["ctoriscv.12"]) { context in
             let encodings = try load([Encoding].self, "encodings.json", context)
@@ -292,10 +307,10 @@ enum CtoriscvGrading {
             do { elf = try assemble("  .globl _start\n_start:\n  li a0, 42\n  li a7, 93\n  ecall\n") }
             catch { throw GradingFailure("assembling failed: \(error)") }
             try checkHeaders(elf)
-            let (code, _) = try exitCode(elf)
+            let (code, _, _) = try exitCode(elf)
             if code != 42 { throw GradingFailure("the program exited with \(code), expected 42") }
         },
-    ] + asmCases + gccCases
+    ] + asmCases + gccCases + fewerInstructionsCases
 
     /// The ELF and program header fields every executable of ours has (ELF32 spec, RISC-V psABI).
     static func checkHeaders(_ elf: [UInt8]) throws {
@@ -320,8 +335,24 @@ enum CtoriscvGrading {
             guard let p = all.first(where: { $0.name == name }) else { throw GradingFailure("no program \(name)") }
             let elf: [UInt8]
             do { elf = try assemble(p.source) } catch { throw GradingFailure("assembling failed: \(error)") }
-            let (code, _) = try exitCode(elf)
+            let (code, _, _) = try exitCode(elf)
             if code != p.exit { throw GradingFailure("\(name) exited with \(code), qemu-riscv32 says \(p.exit)") }
+        }
+    }
+
+    /// The optimizing back end executes fewer instructions than gcc -O0 (both counted on our
+    /// emulator, both linked with the same runtime) and gives the same exit code as qemu.
+    static let fewerInstructionsCases: [GradingCase] = ["algo_queens", "algo_sieve", "algo_sort_hash"].map { name in
+        GradingCase(chapter: "ctoriscv", name: "fewer_instructions_than_gcc_O0_" + name, todos: ["ctoriscv.17", "ctoriscv.18", "ctoriscv.19"]) { context in
+            let programs = try load([Program].self, "programs.json", context), elfs = try load([GccELF].self, "gcc_elfs.json", context)
+            guard let p = programs.first(where: { $0.name == name }), let g = elfs.first(where: { $0.name == name + "-O0" }),
+                  let data = Data(base64Encoded: g.elf_base64) else { throw GradingFailure("no \(name) (-O0) in the references") }
+            let ours: [UInt8]
+            do { ours = try assemble(try compile(source: p.source, fileName: name + ".c", backEnd: .optimizing)) }
+            catch { throw GradingFailure("\(name).c did not compile: \(error)") }
+            let (code, _, n) = try exitCode(ours), (gccCode, _, m) = try exitCode([UInt8](data))
+            if code != p.exit || gccCode != g.exit { throw GradingFailure("exit codes \(code) (ours), \(gccCode) (gcc -O0); qemu says \(p.exit)") }
+            if n >= m { throw GradingFailure("\(name): \(n) instructions executed, gcc -O0 needs \(m): allocate registers") }
         }
     }
 
@@ -332,7 +363,7 @@ enum CtoriscvGrading {
             guard let p = all.first(where: { $0.name == name }), let data = Data(base64Encoded: p.elf_base64) else {
                 throw GradingFailure("no executable \(name) in gcc_elfs.json")
             }
-            let (code, _) = try exitCode([UInt8](data))
+            let (code, _, _) = try exitCode([UInt8](data))
             if code != p.exit { throw GradingFailure("gcc's \(name) exited with \(code) on our emulator, \(p.exit) on qemu-riscv32") }
         }
     }
