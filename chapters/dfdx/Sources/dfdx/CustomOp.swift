@@ -64,8 +64,8 @@ public struct CustomOp: Sendable {
 
     /// One output: a node like any primitive's, whose VJP is the custom one.
     private func attachOne(_ output: Tensor, _ inputs: [Tensor], _ context: Context) {
-        let vjp = self.vjp, name = self.name
         // BEGIN SOLUTION dfdx.29: record `output` as made by .custom(name) from `inputs`, with a VJP that calls the custom `vjp(context, [g])` and checks it returned one gradient per input (the JVP is handled by the caller: pass { _ in nil })
+        let vjp = self.vjp, name = self.name
         record(output, .custom(name), inputs, saves: .inputsAndOutput, vjp: { g in
             let grads = vjp(context, [g])
             check(grads.count == inputs.count, "\(name): VJP returned \(grads.count) gradients for \(inputs.count) inputs")
