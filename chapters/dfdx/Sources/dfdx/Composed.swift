@@ -60,7 +60,7 @@ extension Tensor {
 
 /// log(sum(exp(x))) over `dim`, computed stably by subtracting the max first.
 public func logsumexp(_ x: Tensor, dim: Int, keepdim: Bool = false) -> Tensor {
-    // BEGIN SOLUTION dfdx.23: subtract the (detached) max along dim before exp, add it back after log
+    // BEGIN SOLUTION dfdx.23: m = x.max(dim:keepdim: true) inside withNoGrad; (x - m).exp().sum(dim:keepdim: true).log() + m; squeeze(dim:) unless keepdim
     let m = withNoGrad { x.max(dim: dim, keepdim: true) }
     let r = (x - m).exp().sum(dim: dim, keepdim: true).log() + m
     return keepdim ? r : r.squeeze(dim: dim)
@@ -88,7 +88,7 @@ public func crossEntropy(_ logits: Tensor, targets: [Int], ignoreIndex: Int? = n
     for t in targets where t != ignoreIndex {
         check(t >= 0 && t < c, "crossEntropy: target \(t) is out of range for \(c) classes (logits shape \(logits.shape))")
     }
-    // BEGIN SOLUTION dfdx.24: pick each row's log-probability of its target, average the negatives over the counted rows
+    // BEGIN SOLUTION dfdx.24: logSoftmax(logits, dim: 1), gather each row's target (rows equal to ignoreIndex: index 0, weight 0), then minus the weighted sum over the number of counted rows
     let kept = targets.map { $0 == ignoreIndex ? Float(0) : 1 }
     let safe = targets.map { $0 == ignoreIndex ? 0 : $0 }
     let picked = logSoftmax(logits, dim: 1).gather(dim: 1, index: safe, indexShape: [n, 1]).reshape([n])
