@@ -40,21 +40,25 @@ func pipelineFigure() throws -> String {
     guard let f = program.functions.first else { fatalError("figures: clamp.c defines no function") }
     let ast = ["function \(f.name)(" + f.params.map { "\($0.type) \($0.name)" }.joined(separator: ", ") + ")"] + astLines(f.body, depth: 1)
     let asm = try compile(source: pipelineSource, fileName: "clamp.c")
-    // the function's instructions, as the assembler parsed them, and the words the linker wrote
-    let unit = try parseAssembly(asm)
-    var instructions: [(text: String, words: Int)] = []
-    var labelAt: [Int: [String]] = [:]
-    for (name, where_) in unit.labels where where_.section == SectionKind.text.rawValue { labelAt[where_.item, default: []].append(name) }
-    var lines: [(label: Bool, text: String, words: Int)] = []
-    for (k, item) in unit.sections[SectionKind.text.rawValue].enumerated() {
-        for l in (labelAt[k] ?? []).sorted() { lines.append((true, l + ":", 0)) }
-        if case .instruction(let ins) = item {
-            let text = ins.mnemonic + (ins.operands.isEmpty ? "" : " " + ins.operands.joined(separator: ", "))
-            instructions.append((text, Encoder.size(ins) / 4))
-            lines.append((false, text, Encoder.size(ins) / 4))
+    let stackAsm = try compile(source: pipelineSource, fileName: "clamp.c", backEnd: .stackMachine)
+    // each back end's instructions as the assembler parsed them (labels before the item they
+    // name, the function's own label first), with the words each takes
+    func listing(_ text: String) throws -> [(label: Bool, text: String, words: Int)] {
+        let unit = try parseAssembly(text)
+        var labelAt: [Int: [String]] = [:]
+        for (name, at) in unit.labels where at.section == SectionKind.text.rawValue { labelAt[at.item, default: []].append(name) }
+        var lines: [(label: Bool, text: String, words: Int)] = []
+        for (k, item) in unit.sections[SectionKind.text.rawValue].enumerated() {
+            for l in (labelAt[k] ?? []).sorted(by: { ($0.hasPrefix(".") ? 1 : 0, $0) < ($1.hasPrefix(".") ? 1 : 0, $1) }) { lines.append((true, l + ":", 0)) }
+            if case .instruction(let ins) = item {
+                let text = ins.mnemonic + (ins.operands.isEmpty ? "" : " " + ins.operands.joined(separator: ", "))
+                lines.append((false, text, Encoder.size(ins) / 4))
+            }
         }
+        return lines
     }
-    // linked with a main after it (the runtime calls main), so clamp's words come first
+    let lines = try listing(asm), stackLines = try listing(stackAsm)
+    let instructions = lines.filter { !$0.label }
     let elf = try assemble(try compile(source: pipelineSource + "\nint main(void) { return clamp(5, 3); }\n", fileName: "clamp.c"))
     let emulator = try Emulator(elf: elf)
     let exitCode = try emulator.run(maxSteps: 1 << 20)
@@ -67,16 +71,16 @@ func pipelineFigure() throws -> String {
     require(words.last == 0x0000_8067, "the function's words end in ret (jalr x0, 0(ra))")
 
     let lineH = 15.0
-    let height = max(Double(ast.count), Double(lines.count)) * lineH + 250
-    var svg = SVG(width: 1000, height: height)
-    svg.text(10, 20, "One function through ctoriscv: source → tokens → typed AST → RV32IM assembly → machine words", size: 13, bold: true)
+    let height = Double(max(ast.count, lines.count, stackLines.count)) * lineH + 230
+    var svg = SVG(width: 1040, height: height)
+    svg.text(10, 20, "One function through ctoriscv: source → tokens → typed AST → RV32IM assembly (both back ends) → machine words", size: 13, bold: true)
     for (i, l) in pipelineSource.split(separator: "\n").enumerated() { svg.text(20, 46 + Double(i) * lineH, String(l), size: 12, mono: true) }
     svg.text(300, 46, "tokenize: \(tokens.count) tokens (kind, then spelling)", size: 11, bold: true)
     var tx = 300.0, ty = 56.0
     let kindColour: [TokenKind: String] = [.identifier: Palette.tints[0], .punctuator: Palette.light, .number: Palette.tints[1]]
     for t in tokens {
         let w = Double(t.text.count) * 7.5 + 10
-        if tx + w > 990 { tx = 300; ty += 26 }
+        if tx + w > 1030 { tx = 300; ty += 26 }
         svg.cell(tx, ty, w, 20, t.text, fill: kindColour[t.kind] ?? "#fff", size: 11)
         tx += w + 4
     }
@@ -84,22 +88,31 @@ func pipelineFigure() throws -> String {
     let y0 = 150.0
     svg.text(20, y0, "parse + type (x > hi is built as hi < x)", size: 11, bold: true)
     for (i, l) in ast.enumerated() { svg.text(20, y0 + 18 + Double(i) * lineH, l, size: 11, mono: true) }
-    svg.text(380, y0, "codegen: assembly", size: 11, bold: true)
-    svg.text(700, y0, "assemble + link: words at 0x\(String(textStart, radix: 16))", size: 11, bold: true)
-    var w = 0, y = y0 + 18
-    for l in lines {
-        if l.label {
-            svg.text(380, y, l.text, size: 11, mono: true, fill: Palette.purple)
-        } else {
-            svg.text(396, y, l.text, size: 11, mono: true)
-            let hex = (0..<l.words).map { String(format: "%08x", words[w + $0]) }.joined(separator: " ")
-            svg.text(700, y, String(format: "%04x: ", (textStart + 4 * w) & 0xFFFF) + hex, size: 11, mono: true, fill: l.words > 1 ? Palette.red : "#222")
-            w += l.words
+    func column(_ x: Double, _ listing: [(label: Bool, text: String, words: Int)], words: [UInt32]?) {
+        var w = 0, y = y0 + 18
+        for l in listing {
+            if l.label {
+                svg.text(x, y, l.text, size: 11, mono: true, fill: Palette.purple)
+            } else {
+                svg.text(x + 16, y, l.text, size: 11, mono: true)
+                if let words {
+                    let hex = (0..<l.words).map { String(format: "%08x", words[w + $0]) }.joined(separator: " ")
+                    svg.text(x + 220, y, String(format: "%04x: ", (textStart + 4 * w) & 0xFFFF) + hex, size: 11, mono: true, fill: l.words > 1 ? Palette.red : "#222")
+                }
+                w += l.words
+            }
+            y += lineH
         }
-        y += lineH
     }
-    svg.text(380, y + 10, "red: a pseudo-instruction that became two words", size: 10, fill: Palette.grey)
-    svg.text(380, y + 26, "linked with int main(void) { return clamp(5, 3); }, the emulator exits with \(exitCode) after \(emulator.instructionsExecuted) instructions", size: 10, fill: Palette.grey)
+    let stackCount = stackLines.filter { !$0.label }.count
+    svg.text(300, y0, "--stack-only: the stack machine, \(stackCount) instructions", size: 11, bold: true)
+    column(300, stackLines, words: nil)
+    svg.text(580, y0, "default: IR, liveness, linear scan: \(instructions.count) instructions; words at 0x\(String(textStart, radix: 16))", size: 11, bold: true)
+    column(580, lines, words: words)
+    let yEnd = y0 + 18 + Double(lines.count) * lineH
+    svg.text(580, yEnd + 10, "red: a pseudo-instruction that became two words", size: 10, fill: Palette.grey)
+    svg.text(580, yEnd + 26, "linked with int main(void) { return clamp(5, 3); }, the emulator", size: 10, fill: Palette.grey)
+    svg.text(580, yEnd + 40, "exits with \(exitCode) after \(emulator.instructionsExecuted) instructions", size: 10, fill: Palette.grey)
     return svg.rendered
 }
 
