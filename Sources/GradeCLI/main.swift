@@ -50,7 +50,7 @@ guard let root = references else {
     print("grade: cannot find Tests/Grading/Reference from here; run from the repository or pass --references DIR")
     exit(2)
 }
-let context = GradingContext(referenceRoot: root, deviceName: device)
+let context = GradingContext(referenceRoot: root)
 
 // The cases make their tensors on the default device, so --device decides where they run.
 guard let target = Device(parsing: device) else {

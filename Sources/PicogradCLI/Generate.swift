@@ -127,7 +127,7 @@ enum Generate {
         let ids = tokenizer.encode(text)
         guard !ids.isEmpty else { usage("the prompt encodes to no tokens") }
         let context = min(o.context, config.maxSeqLen)
-        guard ids.count < context else { usage("the prompt is \(ids.count) tokens, more than the context of \(context) allows (--context N, at most \(config.maxSeqLen))") }
+        guard ids.count < context else { usage("the prompt is \(ids.count) tokens; a context of \(context) leaves no position to generate (--context N, at most \(config.maxSeqLen))") }
         let model: Llama
         do { model = try Llama(gguf: gguf, device: o.device, context: context) } catch {
             print("picograd generate: \(path): \(error)")

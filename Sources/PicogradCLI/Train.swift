@@ -54,6 +54,7 @@ enum Train {
         let bar = ProgressBar(total: total - run.step)
         let first = run.step
         let start = monotonicSeconds()
+        var evalSeconds = 0.0   // validation and checkpoints inside the loop, reported apart
         var smoothed: Float? = nil
         while run.step < total {
             let loss = run.takeStep()
@@ -65,6 +66,8 @@ enum Train {
                 bar.update(done, "step \(run.step) loss \(fixed(smoothed ?? loss, 4)) \(fixed(rate, 0)) tok/s")
             }
             if run.step % run.options.evalEvery == 0 && run.step < total {
+                let t0 = monotonicSeconds()
+                defer { evalSeconds += monotonicSeconds() - t0 }
                 let val = run.validationLoss()
                 curve.validation.append((run.step, Double(val)))
                 save(run, checkpoint, curve)
@@ -75,7 +78,8 @@ enum Train {
         let val = run.validationLoss()
         curve.validation.append((run.step, Double(val)))
         save(run, checkpoint, curve)
-        print("trained \(done(run, first)) steps in \(fixed(elapsed, 1)) s (\(fixed(Double((run.step - first) * run.tokensPerStep) / Swift.max(elapsed, 1e-9), 0)) tokens/s)")
+        let training = elapsed - evalSeconds
+        print("trained \(done(run, first)) steps in \(fixed(elapsed, 1)) s, \(fixed(training, 1)) s of them training (\(fixed(Double((run.step - first) * run.tokensPerStep) / Swift.max(training, 1e-9), 0)) tokens/s; the rest validation and checkpoints)")
         print("checkpoint \(checkpoint), loss curve \(curvePath(checkpoint)) (numbers: \(curvePath(checkpoint, "tsv")))")
         print("samples:")
         for s in run.samples(count: task == "names" ? 10 : 1, seed: 1) { print(s) }

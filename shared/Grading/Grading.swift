@@ -56,16 +56,14 @@ public struct GradingSkip: Error, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// What a case may use: where the references are, and which device to run on.
+/// What a case may use: where the references are. (The device a case runs on is the default
+/// device, which `grade --device` sets before any case runs.)
 public struct GradingContext: Sendable {
     /// The folder that holds `<chapter>/*.json`.
     public let referenceRoot: String
-    /// "cpu", "reference" or "cuda"; chapters that only run on the CPU ignore it.
-    public let deviceName: String
 
-    public init(referenceRoot: String, deviceName: String = "cpu") {
+    public init(referenceRoot: String) {
         self.referenceRoot = referenceRoot
-        self.deviceName = deviceName
     }
 
     /// The bytes of `<referenceRoot>/<chapter>/<file>`; throws a failure naming the path if absent.

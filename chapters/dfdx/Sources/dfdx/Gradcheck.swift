@@ -21,8 +21,8 @@ public func numericalGradient(_ f: ([Tensor]) -> Tensor, _ inputs: [Tensor], ups
         check(out.count == v.count, "numericalGradient: f returned \(out.count) values, upstream has \(v.count)")
         return zip(out, v).reduce(0) { $0 + Double($1.0) * $1.1 }
     }
+    // BEGIN SOLUTION dfdx.31: x = inputs[i].toArray(); for each element k: L at x with x[k] + eps and at x with x[k] - eps; the partial is their difference over the step actually taken (Double(x[k] + eps) - Double(x[k] - eps), as float32 rounds it)
     let x = inputs[i].toArray()
-    // BEGIN SOLUTION dfdx.31: for each element k: L at x with x[k] + eps and at x with x[k] - eps; the partial is their difference over the step actually taken (Double(x[k] + eps) - Double(x[k] - eps), as float32 rounds it)
     var grad = [Double](repeating: 0, count: x.count)
     for k in x.indices {
         var plus = x, minus = x
