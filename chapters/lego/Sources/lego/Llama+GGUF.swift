@@ -45,6 +45,9 @@ extension LlamaConfig {
         let heads = try size("llama.attention.head_count", gguf.int("llama.attention.head_count"))
         let kvHeads = try size("llama.attention.head_count_kv", gguf["llama.attention.head_count_kv"]?.int ?? heads)
         let layers = try size("llama.block_count", gguf.int("llama.block_count"))
+        guard layers * 9 <= gguf.tensorInfos.count else {   // 9 tensors a block: the file must hold them
+            throw GGUFError("llama.block_count is \(layers); expected at most the \(gguf.tensorInfos.count / 9) blocks the file's \(gguf.tensorInfos.count) tensors can hold")
+        }
         let hidden = try size("llama.feed_forward_length", gguf.int("llama.feed_forward_length"))
         guard dim % heads == 0, (dim / heads) % 2 == 0 else {
             throw GGUFError("llama.attention.head_count is \(heads); expected a divisor of llama.embedding_length \(dim) that leaves an even head dim")
