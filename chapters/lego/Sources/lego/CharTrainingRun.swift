@@ -158,7 +158,9 @@ public final class CharTrainingRun {
         guard let task = m["task"], let vocab = m["vocab"] else { throw CheckpointError(path: path, reason: "not a picograd training checkpoint (no task/vocab metadata)") }
         guard task == "names" || task == "shakespeare" else { throw bad("task", "names or shakespeare") }
         let chars = Array(vocab)
-        guard !chars.isEmpty, Set(chars).count == chars.count else { throw bad("vocab", "a non-empty string of distinct characters") }
+        guard !chars.isEmpty, Set(chars).count == chars.count, chars.contains("\n") else {
+            throw bad("vocab", "a string of distinct characters with the boundary \"\\n\" among them")
+        }
         let total = try int("steps", 1...maxRunSteps)
         let options = RunOptions(steps: total, batchSize: try int("batch_size", 1...maxBatchSize),
                                  maxLR: try rate("max_lr", { $0 > 0 }, "a finite number > 0"),

@@ -92,7 +92,7 @@ func errorText(_ body: () throws -> Void) -> String {
 
     @Test func metadataOutOfRangeIsRefusedNamingTheField() throws {
         let cases: [(String, String)] = [
-            ("vocab", ""), ("vocab", "\nabca"), ("draws", "-1"), ("batch_size", "0"), ("batch_size", "-1"),
+            ("vocab", ""), ("vocab", "\nabca"), ("vocab", "abcdefghijklmnopqrstuvwxyz{"), ("draws", "-1"), ("batch_size", "0"), ("batch_size", "-1"),
             ("batch_size", "1000000000000"), ("eval_every", "0"), ("step", "-5"), ("step", "9.3e18"), ("step", "11"),
             ("max_lr", "nan"), ("min_lr", "-inf"), ("clip", "0"), ("weight_decay", "inf"), ("steps", "0"),
             ("warmup", "-1"), ("draws", "25"), ("seed", "-1"), ("task", "poems"),
