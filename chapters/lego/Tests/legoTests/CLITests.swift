@@ -62,6 +62,7 @@ func trainingFolder() throws -> String {
             (["generate", "hi", "there", "--model", gguf], "one prompt only"),
             (["generate", String(repeating: "hi ", count: 40), "--model", gguf, "--context", "16"], "more than the context of 16"),
             (["train", "names", "--out", ""], "--out takes a folder"),
+            (["train", "names", "--out", gguf + "/runs"], "cannot create the output folder"),   // under a file: refused up front
             (["train", "names", "--steps", "0"], "--steps takes an integer >= 1"),
             (["train", "names", "--save-every", "soon"], "--save-every takes"),
             (["train", "poems"], "unknown task"),

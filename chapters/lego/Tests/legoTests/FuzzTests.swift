@@ -49,7 +49,7 @@ func runChild(_ binary: String, _ arguments: [String], timeout: Double, memoryKB
     env.removeValue(forKey: "PICOGRAD_MODEL")
     p.environment = env
     let errPath = NSTemporaryDirectory() + "picograd-fuzz-\(getpid())-\(UUID().uuidString).err"
-    FileManager.default.createFile(atPath: errPath, contents: nil)
+    _ = FileManager.default.createFile(atPath: errPath, contents: nil)
     defer { try? FileManager.default.removeItem(atPath: errPath) }
     guard let err = FileHandle(forWritingAtPath: errPath) else { return .unclean("cannot create \(errPath)") }
     p.standardError = err
@@ -254,7 +254,7 @@ func mutateGGUF(_ base: [UInt8], _ layout: GGUFLayout, _ r: inout FuzzRandom, al
 /// One mutated checkpoint: its metadata, its JSON header (shapes, dtypes, offsets, length) or its data.
 func mutateCheckpoint(_ base: [UInt8], _ r: inout FuzzRandom) -> (bytes: [UInt8], what: String) {
     let n = Int(base[0..<8].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
-    var header = String(decoding: base[8..<(8 + n)], as: UTF8.self)
+    let header = String(decoding: base[8..<(8 + n)], as: UTF8.self)
     let data = Array(base[(8 + n)...])
     func rebuilt(_ h: String, _ d: [UInt8] = data) -> [UInt8] { littleEndian(UInt64(h.utf8.count)) + Array(h.utf8) + d }
     /// The header with one (random) occurrence of "key":<old> replaced by `value`, where <old>
