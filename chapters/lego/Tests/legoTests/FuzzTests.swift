@@ -398,7 +398,10 @@ func campaign(count: Int, workers: Int, timeout: Double, binary: String,
             print("fuzz \(name): \(r.cases) cases, \(r.clean) clean errors (exit 2), \(r.accepted) accepted (exit 0), \(r.crashes) crashes, \(r.hangs) hangs, \(r.unclean) unclean")
         }
         print("fuzz: \(a.cases + b.cases) cases in \(Int(seconds)) s (seed \(seed))")
-        for f in (a.failures + b.failures).prefix(20) { Issue.record(Comment(rawValue: f)) }
+        let failures = a.failures + b.failures   // crashes and hangs first, then the unclean exits
+        for f in (failures.filter { !$0.hasPrefix("unclean") } + failures.filter { $0.hasPrefix("unclean") }).prefix(20) {
+            Issue.record(Comment(rawValue: f))
+        }
         #expect(a.crashes + b.crashes == 0 && a.hangs + b.hangs == 0 && a.unclean + b.unclean == 0)
         // the mutations reach the checks: most cases must be refused, and some still run
         #expect(a.clean > a.cases / 3 && b.clean > b.cases / 3)
