@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "picograd-lib", targets: ["picograd"]),
         .executable(name: "picograd", targets: ["PicogradCLI"]),
         .executable(name: "grade", targets: ["GradeCLI"]),
+        .executable(name: "figures", targets: ["FiguresCLI"]),
     ],
     dependencies: [
         .package(path: "chapters/dfdx"),
@@ -27,6 +28,12 @@ let package = Package(
                 path: "shared/Grading"),
         .executableTarget(name: "PicogradCLI", dependencies: ["picograd"]),
         .executableTarget(name: "GradeCLI", dependencies: ["Grading", "picograd"]),
+        // The lectures' figures, drawn from the real code (scripts/figures); a debug build.
+        .executableTarget(name: "FiguresCLI", dependencies: [
+            .product(name: "dfdx", package: "dfdx"),
+            .product(name: "lego", package: "lego"),
+            .product(name: "ctoriscv-lib", package: "ctoriscv"),
+        ]),
         .testTarget(name: "GradingTests", dependencies: ["Grading"], path: "Tests/Grading",
                     exclude: ["Reference"]),
         .testTarget(name: "APITests", dependencies: ["picograd"], path: "Tests/API"),

@@ -137,7 +137,7 @@ enum Generate {
         let ids = tokenizer.encode(text)
         guard !ids.isEmpty else { userError("generate", "the prompt encodes to no tokens") }
         let context = min(o.context, config.maxSeqLen)
-        guard ids.count < context else { userError("generate", "the prompt is \(ids.count) tokens, more than the context of \(context) allows (--context N, at most \(config.maxSeqLen))") }
+        guard ids.count < context else { userError("generate", "the prompt is \(ids.count) tokens; a context of \(context) leaves no position to generate (--context N, at most \(config.maxSeqLen))") }
         var maxNew = o.tokens
         if maxNew > context - ids.count {
             maxNew = context - ids.count

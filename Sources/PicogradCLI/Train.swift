@@ -1,7 +1,8 @@
 // `picograd train names|shakespeare` and `picograd sample CHECKPOINT`: chapter 2's training
 // runs from the command line. The run itself (data, model, optimizer, checkpoint) is lego's
 // `CharTrainingRun`; this file parses arguments, draws the progress bar, evaluates, writes the
-// checkpoint and the loss-curve SVG beside it, and prints samples.
+// checkpoint and the loss curve beside it (an SVG, and the numbers as TSV for the lectures'
+// figures), and prints samples.
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -139,6 +140,7 @@ enum Train {
         let bar = ProgressBar(total: total, from: first)   // absolute steps: a resumed run continues the count
         let start = monotonicSeconds()
         var lastSave = start
+        var evalSeconds = 0.0   // validation and checkpoints inside the loop, reported apart
         var smoothed: Float? = nil
         while run.step < total {
             let loss = run.takeStep()
@@ -149,6 +151,8 @@ enum Train {
                 bar.update(run.step, "loss \(fixed(smoothed ?? loss, 4)) \(fixed(rate, 0)) tok/s")
             }
             if run.step % run.options.evalEvery == 0 && run.step < total {
+                let t0 = monotonicSeconds()
+                defer { evalSeconds += monotonicSeconds() - t0 }
                 let val = run.validationLoss()
                 curve.validation.append((run.step, Double(val)))
                 save(run, checkpoint, curve)
@@ -161,8 +165,10 @@ enum Train {
                 case .seconds(let t): due = monotonicSeconds() - lastSave >= t
                 }
                 if due {
+                    let t0 = monotonicSeconds()
                     save(run, checkpoint, curve)
                     lastSave = monotonicSeconds()
+                    evalSeconds += lastSave - t0
                 }
             }
         }
@@ -170,8 +176,9 @@ enum Train {
         let val = run.validationLoss()
         curve.validation.append((run.step, Double(val)))
         save(run, checkpoint, curve)
-        print("trained \(done(run, first)) steps in \(fixed(elapsed, 1)) s (\(fixed(Double((run.step - first) * run.tokensPerStep) / Swift.max(elapsed, 1e-9), 0)) tokens/s)")
-        print("checkpoint \(checkpoint), loss curve \(curvePath(checkpoint))")
+        let training = elapsed - evalSeconds
+        print("trained \(done(run, first)) steps in \(fixed(elapsed, 1)) s, \(fixed(training, 1)) s of them training (\(fixed(Double((run.step - first) * run.tokensPerStep) / Swift.max(training, 1e-9), 0)) tokens/s; the rest validation and checkpoints)")
+        print("checkpoint \(checkpoint), loss curve \(curvePath(checkpoint)) (numbers: \(curvePath(checkpoint, "tsv")))")
         print("samples:")
         for s in run.samples(count: task == "names" ? 10 : 1, seed: 1) { print(s) }
         print("val loss \(fixed(val, 4))")
@@ -179,14 +186,15 @@ enum Train {
 
     static func done(_ run: CharTrainingRun, _ first: Int) -> Int { run.step - first }
 
-    static func curvePath(_ checkpoint: String) -> String {
-        (checkpoint.hasSuffix(".safetensors") ? String(checkpoint.dropLast(".safetensors".count)) : checkpoint) + "-loss.svg"
+    static func curvePath(_ checkpoint: String, _ ext: String = "svg") -> String {
+        (checkpoint.hasSuffix(".safetensors") ? String(checkpoint.dropLast(".safetensors".count)) : checkpoint) + "-loss." + ext
     }
 
     static func save(_ run: CharTrainingRun, _ checkpoint: String, _ curve: LossCurve) {
         do {
             try run.save(checkpoint)
             try curve.write(to: curvePath(checkpoint))
+            try curve.writeTSV(to: curvePath(checkpoint, "tsv"))
         } catch { printError("\npicograd train: \(error)"); exit(1) }
     }
 }
@@ -240,8 +248,29 @@ struct LossCurve {
         """
     }
 
-    func write(to path: String) throws {
-        let text = svg()
+    /// The curve as numbers, `step<TAB>train<TAB>validation`: at most 2,000 rows, each train
+    /// value the mean loss of the steps since the previous row; validation where it was measured.
+    func tsv() -> String {
+        let val = Dictionary(validation, uniquingKeysWith: { $1 })
+        let every = Swift.max(1, (train.count + 1999) / 2000)
+        var out = "step\ttrain\tvalidation\n"
+        var seen = Set<Int>(), sum = 0.0, n = 0
+        for (i, (step, loss)) in train.enumerated() {
+            sum += loss; n += 1
+            guard (i + 1) % every == 0 || i == train.count - 1 || val[step] != nil else { continue }
+            seen.insert(step)
+            out += "\(step)\t\(fixed(sum / Double(n), 4))\t\(val[step].map { fixed($0, 4) } ?? "")\n"
+            sum = 0; n = 0
+        }
+        for (step, loss) in validation where !seen.contains(step) { out += "\(step)\t\t\(fixed(loss, 4))\n" }
+        return out
+    }
+
+    func writeTSV(to path: String) throws { try write(tsv(), to: path) }
+
+    func write(to path: String) throws { try write(svg(), to: path) }
+
+    private func write(_ text: String, to path: String) throws {
         guard let f = fopen(path + ".tmp", "w") else { throw CheckpointError(path: path, reason: "cannot write the loss curve") }
         fputs(text, f)
         fclose(f)

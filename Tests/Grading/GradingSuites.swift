@@ -24,6 +24,19 @@ func run(_ c: GradingCase) throws {
     @Test(arguments: Catalog.cases(chapter: "ctoriscv"))
     func ctoriscv(_ c: GradingCase) throws { try run(c) }
 
+    /// Each chapter's order manifest lists exactly the TODO ids its cases cover, once each.
+    @Test func manifestsListEveryCoveredID() {
+        let root = GradingContext.findReferenceRoot() ?? "Tests/Grading/Reference"
+        for chapter in Catalog.chapters {
+            let order = Catalog.order(chapter: chapter, referenceRoot: root).map(\.id)
+            #expect(!order.isEmpty, "\(chapter) has no order manifest \(root)/\(chapter)/order.txt")
+            #expect(Set(order).count == order.count, "\(chapter)/order.txt lists an id twice")
+            let covered = Set(Catalog.todos(chapter: chapter))
+            #expect(covered.subtracting(order).isEmpty, "\(chapter)/order.txt misses \(covered.subtracting(order).sorted())")
+            #expect(Set(order).subtracting(covered).isEmpty, "no case covers \(Set(order).subtracting(covered).sorted())")
+        }
+    }
+
     @Test func everyChapterHasCases() {
         for chapter in Catalog.chapters {
             #expect(!Catalog.cases(chapter: chapter).isEmpty, "chapter \(chapter) has no grading cases")

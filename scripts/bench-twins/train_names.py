@@ -15,7 +15,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-torch.set_num_threads(2)
+THREADS = int(sys.argv[sys.argv.index("--threads") + 1]) if "--threads" in sys.argv else 2
+torch.set_num_threads(THREADS)   # --threads 1 compares with the single-threaded reference backend
 MASK = (1 << 64) - 1
 
 
@@ -78,7 +79,7 @@ def main():
     model = nn.Sequential(nn.Embedding(len(chars), 10), nn.Flatten(), nn.Linear(context * 10, 200), nn.Tanh(), nn.Linear(200, len(chars)))
     opt = torch.optim.AdamW(model.parameters(), lr=max_lr, betas=(0.9, 0.99), weight_decay=wd)
     sampler = SplitMix64(seed)
-    print(f"names (torch {torch.__version__}, 2 threads): {sum(p.numel() for p in model.parameters())} parameters, {steps} steps, batch {batch}")
+    print(f"names (torch {torch.__version__}, {THREADS} threads): {sum(p.numel() for p in model.parameters())} parameters, {steps} steps, batch {batch}")
     start = time.perf_counter()
     for step in range(steps):
         for group in opt.param_groups:

@@ -19,7 +19,8 @@ from train_names import SplitMix64, cosine_lr, data_path  # noqa: E402
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "reference"))
 from lego import GPT  # noqa: E402  (the torch twin of lego's GPT, same state-dict keys)
 
-torch.set_num_threads(2)
+THREADS = int(sys.argv[sys.argv.index("--threads") + 1]) if "--threads" in sys.argv else 2
+torch.set_num_threads(THREADS)   # --threads 1 compares with the single-threaded reference backend
 
 
 def windows(tokens, sampler, batch, block):
@@ -42,7 +43,7 @@ def main():
     model = GPT(64, 2, 4, len(chars), block).float()
     opt = torch.optim.AdamW(model.parameters(), lr=max_lr, betas=(0.9, 0.99), weight_decay=wd)
     sampler = SplitMix64(seed)
-    print(f"shakespeare (torch {torch.__version__}, 2 threads): {sum(p.numel() for p in model.parameters())} parameters, {steps} steps")
+    print(f"shakespeare (torch {torch.__version__}, {THREADS} threads): {sum(p.numel() for p in model.parameters())} parameters, {steps} steps")
     start = time.perf_counter()
     for step in range(steps):
         for group in opt.param_groups:

@@ -1,14 +1,18 @@
 # Rewrites solution regions. Modes (awk -v mode=...):
-#   stub        student version: a Swift region becomes fatalError("TODO(id): instruction");
-#               a Markdown region becomes a one-line note. Nothing of the region is kept.
+#   stub        student version: a Swift region becomes a comment saying how to read the
+#               reference once the id passes, then fatalError("TODO(id): instruction");
+#               a Markdown region becomes a one-line note saying the same. Nothing of the
+#               region is kept.
 #   instrument  check-todos version: a Swift region keeps its code, preceded by
 #               `if __stubbed("id") { fatalError("TODO(id): instruction") }`, so one build can
 #               play the student stub of any single id at run time (PICOGRAD_STUB=id).
 #   list        prints "id<TAB>file:line<TAB>instruction" for every region.
 # With -v only=CHAPTER, regions of other chapters are left as they are (markers included).
+# With -v keep="id1 id2 ..." (stub mode), those regions keep their solution (markers dropped).
 # Markers (see README, "For instructors"):
 #   // BEGIN SOLUTION <id>: <one-line instruction>      ...      // END SOLUTION <id>
 #   <!-- BEGIN SOLUTION <id> -->                         ...      <!-- END SOLUTION <id> -->
+function chapter_of(id) { sub(/\..*$/, "", id); return id }
 function swift_string(s) { gsub(/\\/, "\\\\", s); gsub(/"/, "\\\"", s); return s }
 {
     line = $0
@@ -22,8 +26,12 @@ function swift_string(s) { gsub(/\\/, "\\\\", s); gsub(/"/, "\\\"", s); return s
         instruction = rest; sub(/^[^:]*: /, "", instruction)
         if (only != "" && index(id, only ".") != 1) { print line; next }
         inside = 1; opened = FNR
+        if (mode == "stub" && index(" " keep " ", " " id " ")) { kept = 1; next }
         if (mode == "list") print id "\t" FILENAME ":" FNR "\t" instruction
-        else if (mode == "stub") print indent "fatalError(\"TODO(" id "): " swift_string(instruction) "\")"
+        else if (mode == "stub") {
+            print indent "// TODO(" id "): your code. Once its row passes in `scripts/grade " chapter_of(id) "`, `scripts/grade --reveal " id "` shows the reference."
+            print indent "fatalError(\"TODO(" id "): " swift_string(instruction) "\")"
+        }
         else print indent "if __stubbed(\"" id "\") { fatalError(\"TODO(" id "): " swift_string(instruction) "\") }"
         next
     }
@@ -31,8 +39,9 @@ function swift_string(s) { gsub(/\\/, "\\\\", s); gsub(/"/, "\\\"", s); return s
         rest = line; sub(/^[ \t]*<!-- BEGIN SOLUTION /, "", rest); id = rest; sub(/ .*$/, "", id)
         if (only != "" && index(id, only ".") != 1) { print line; next }
         inside = 1; opened = FNR
+        if (mode == "stub" && index(" " keep " ", " " id " ")) { kept = 1; next }
         if (mode == "list") print id "\t" FILENAME ":" FNR "\t(lecture)"
-        else if (mode == "stub") print "> *TODO(" id "): this part of the lecture shows the solution; it returns when your code passes `scripts/grade`.*"
+        else if (mode == "stub") print "> *TODO(" id "): this part of the lecture shows the solution, so it is left out here. Write it in the code first; once the row of " id " passes in `scripts/grade " chapter_of(id) "`, `scripts/grade --reveal " id "` prints the reference code and this part of the lecture.*"
         else print line
         next
     }
@@ -45,11 +54,11 @@ function swift_string(s) { gsub(/\\/, "\\\\", s); gsub(/"/, "\\\"", s); return s
     }
     if (match(line, /^[ \t]*(\/\/|<!--) END SOLUTION /)) {
         if (!inside) { printf "%s:%d: END SOLUTION without BEGIN\n", FILENAME, FNR > "/dev/stderr"; bad = 1 }
-        inside = 0
+        inside = 0; kept = 0
         if (mode == "instrument" && line ~ /<!--/) print line
         next
     }
-    if (inside && mode == "stub") next
+    if (inside && mode == "stub" && !kept) next
     if (mode != "list") print line
 }
 END {

@@ -149,6 +149,8 @@ GRAD2 = {
     "grad2_cube": lambda x: (x * x * x).sum(),
     "grad2_sin_x": lambda x: (x.sin() * x).sum(),
     "grad2_softplus": lambda x: (1 + x.exp()).log().sum(),
+    # not separable: the Hessian has off-diagonal entries, so H 1 mixes the partials
+    "grad2_mixed": lambda x: x.sin().sum() * x.sum() + (x[:4] * x[1:]).exp().sum(),
 }
 
 # Scalar engine (Value) expressions: the Swift twin builds them from Values.
@@ -215,6 +217,28 @@ def quantized_case(fmt):
             "ids": ids, "rows": tensor_json(w[ids]), "dequantized": tensor_json(w)}
 
 
+# Numerically safe ops at extreme inputs: values and gradients must be finite and match torch.
+EXTREME = [-1e4, -100.0, -50.0, 0.0, 50.0, 100.0, 1e4]
+NUMERICS = {
+    "sigmoid_extreme": lambda x: torch.sigmoid(x),
+    "tanh_extreme": lambda x: torch.tanh(x),
+    "silu_extreme": lambda x: F.silu(x),
+    "softplus_extreme": lambda x: F.softplus(x),
+    "erf_extreme": lambda x: torch.erf(x),
+    "gelu_extreme": lambda x: F.gelu(x),
+    "gelu_tanh_extreme": lambda x: F.gelu(x, approximate="tanh"),
+}
+
+
+def numerics_case(name):
+    x = torch.tensor(EXTREME, dtype=torch.float64, requires_grad=True)
+    out = NUMERICS[name](x)
+    upstream = torch.ones_like(out)
+    out.backward(upstream)
+    return {"name": name, "inputs": [dict(tensor_json(x), requires_grad=True)], "output": tensor_json(out),
+            "upstream": tensor_json(upstream), "grads": [tensor_json(x.grad)]}
+
+
 def tensor_json(t):
     t = t.detach()
     return {"shape": list(t.shape), "data": [float(v) for v in t.reshape(-1).tolist()]}
@@ -224,15 +248,16 @@ def make_case(name, programs=P, jvps=JVP):
     fn, specs = programs[name]
     leaves = [torch.tensor(values(shape, kind), dtype=torch.float64, requires_grad=rg) for shape, kind, rg in specs]
     out = fn(*leaves)
-    upstream = torch.tensor(values(list(out.shape), "any"), dtype=torch.float64)
-    out.backward(upstream)
     case = {
         "name": name,
         "inputs": [dict(tensor_json(t), requires_grad=rg) for t, (_, _, rg) in zip(leaves, specs)],
         "output": tensor_json(out),
-        "upstream": tensor_json(upstream),
-        "grads": [tensor_json(t.grad) if t.grad is not None else None for t in leaves],
     }
+    if out.requires_grad:
+        upstream = torch.tensor(values(list(out.shape), "any"), dtype=torch.float64)
+        out.backward(upstream)
+        case["upstream"] = tensor_json(upstream)
+        case["grads"] = [tensor_json(t.grad) if t.grad is not None else None for t in leaves]
     if name in jvps:
         tangent = torch.tensor(values(specs[0][0], "any"), dtype=torch.float64)
         rest = [t.detach() for t in leaves[1:]]
@@ -256,12 +281,38 @@ def value_case(name):
     return {"name": name, "inputs": xs, "output": float(out), "grads": [float(t.grad) for t in leaves]}
 
 
-def write(group, cases):
+# The first steps of the chapter's order (Tests/Grading/Reference/dfdx/order.txt): small
+# programs that need only the ids before them. Forward-only programs (no input requires
+# grad) need nothing but the strided walk (dfdx.4); backprop_views needs the walk and the
+# autodiff core (dfdx.1, dfdx.2) and no primitive VJP of an exercise (reshape, pad and
+# their VJPs are given code). Their own random stream, so ops.json stays as it is.
+STEPS = {
+    "walk_slice_exp": (lambda x: x[:, 1:4].exp(), [([3, 5], "any", False)]),
+    "walk_expand_mul": (lambda a, b: a.expand(3, 4) * b, [([3, 1], "any", False), ([3, 4], "any", False)]),
+    "walk_sum_sliced": (lambda x: x[:, :, 1:3].sum(1), [([2, 3, 4], "any", False)]),
+    "walk_contiguous_block": (lambda x: x[1:3, 2:5].contiguous(), [([4, 5], "any", False)]),
+    "backprop_views": (lambda x: pad_torch(x.reshape(3, 2), [(1, 0), (0, 2)]).reshape(-1), [([2, 3], "any", True)]),
+}
+
+# broadcastShapes(a, b) against torch.broadcast_shapes (None where torch raises).
+BROADCAST = [([2, 1, 3], [4, 1]), ([3, 4], [4]), ([], [2, 3]), ([5, 1, 4], [1, 3, 1]), ([3], [4]),
+             ([2, 3], [3, 2]), ([1], [0]), ([3, 1, 1], [1, 1, 2, 1]), ([2, 3], [2, 3]), ([4, 1], [2, 1, 3, 5])]
+
+
+def broadcast_case(a, b):
+    try:
+        shape = list(torch.broadcast_shapes(tuple(a), tuple(b)))
+    except RuntimeError:
+        shape = None
+    return {"a": a, "b": b, "shape": shape}
+
+
+def write(group, cases, **extra):
     os.makedirs(OUT, exist_ok=True)
     path = os.path.join(OUT, group + ".json")
     with open(path, "w") as f:
         json.dump({"generator": "scripts/reference/dfdx.py", "torch": torch.__version__, "dtype": "float64",
-                   "cases": cases}, f, indent=None, separators=(",", ":"))
+                   "cases": cases, **extra}, f, indent=None, separators=(",", ":"))
         f.write("\n")
     print(f"{path}: {len(cases)} cases")
 
@@ -271,6 +322,9 @@ if __name__ == "__main__":
     write("grad2", [grad2_case(n) for n in GRAD2])
     write("value", [value_case(n) for n in VALUE])
     rng = np.random.default_rng(20261201)
+    write("steps", [make_case(n, STEPS) for n in STEPS], broadcast=[broadcast_case(a, b) for a, b in BROADCAST])
+    rng = np.random.default_rng(20261201)
     write("seam", [make_case(n, SEAM, SEAM_JVP) for n in SEAM])
+    write("numerics", [numerics_case(n) for n in NUMERICS])
     rng = np.random.default_rng(20261202)
     write("quantized", [quantized_case(f) for f in ("q8_0", "q4_0", "q4_1")])

@@ -19,14 +19,21 @@ public struct GradingCase: Sendable, CustomStringConvertible {
     public let name: String
     /// The TODO ids this case exercises (a scoreboard row passes when all its cases pass).
     public let todos: [String]
+    /// Seconds `grade` lets this case run before stopping it (a stub's infinite loop must not
+    /// hang the scoreboard); `grade --timeout S` overrides it for every case.
+    public let timeout: Double
     /// Runs the check; throws `GradingFailure` on a wrong answer, `GradingSkip` when it cannot run here.
     public let body: @Sendable (GradingContext) throws -> Void
 
-    public init(chapter: String, name: String, todos: [String],
+    /// The time budget of a case that declares none.
+    public static let defaultTimeout: Double = 10
+
+    public init(chapter: String, name: String, todos: [String], timeout: Double = GradingCase.defaultTimeout,
                 body: @escaping @Sendable (GradingContext) throws -> Void) {
         self.chapter = chapter
         self.name = name
         self.todos = todos
+        self.timeout = timeout
         self.body = body
     }
 
@@ -49,16 +56,14 @@ public struct GradingSkip: Error, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// What a case may use: where the references are, and which device to run on.
+/// What a case may use: where the references are. (The device a case runs on is the default
+/// device, which `grade --device` sets before any case runs.)
 public struct GradingContext: Sendable {
     /// The folder that holds `<chapter>/*.json`.
     public let referenceRoot: String
-    /// "cpu", "reference" or "cuda"; chapters that only run on the CPU ignore it.
-    public let deviceName: String
 
-    public init(referenceRoot: String, deviceName: String = "cpu") {
+    public init(referenceRoot: String) {
         self.referenceRoot = referenceRoot
-        self.deviceName = deviceName
     }
 
     /// The bytes of `<referenceRoot>/<chapter>/<file>`; throws a failure naming the path if absent.
@@ -98,6 +103,21 @@ public enum Catalog {
         case "", "all": return chapters.flatMap { cases(chapter: $0) }
         default: return []
         }
+    }
+
+    /// The chapter's order manifest, `<referenceRoot>/<chapter>/order.txt`: the order to work
+    /// in, one TODO id per line (text after the id is its label; `#` starts a comment).
+    /// Empty when the file is missing.
+    public static func order(chapter: String, referenceRoot: String) -> [(id: String, label: String)] {
+        guard let data = FileManager.default.contents(atPath: referenceRoot + "/" + chapter + "/order.txt") else { return [] }
+        var entries: [(id: String, label: String)] = []
+        for raw in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false) {
+            let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+            let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            guard let id = words.first else { continue }
+            entries.append((String(id), words.dropFirst().joined(separator: " ")))
+        }
+        return entries
     }
 
     /// Every TODO id a chapter's cases cover, sorted by their numeric suffix.

@@ -84,6 +84,9 @@ enum LegoGrading {
         var all: [GradingCase] = layers.keys.sorted().map { name in
             GradingCase(chapter: "lego", name: name, todos: layers[name]!.todos) { ctx in try checkLayer(name, ctx) }
         }
+        all.append(GradingCase(chapter: "lego", name: "gelu_tanh_extreme", todos: ["lego.6"]) { ctx in
+            try DfdxGrading.checkProgram("gelu_tanh_extreme", file: "numerics.json", { gelu($0[0]) }, ctx)
+        })
         all.append(GradingCase(chapter: "lego", name: "llama_kv_cache", todos: ["lego.1", "lego.2", "lego.4", "lego.9", "lego.58"]) { ctx in
             try checkCachedLlama(ctx)
         })
@@ -94,6 +97,7 @@ enum LegoGrading {
         for name in ["clip_active", "clip_inactive"] {
             all.append(GradingCase(chapter: "lego", name: name, todos: ["lego.16"]) { ctx in try checkClip(name, ctx) })
         }
+        all.append(GradingCase(chapter: "lego", name: "train_step", todos: ["lego.18"], body: checkTrainStep))
         all.append(GradingCase(chapter: "lego", name: "cosine_schedule", todos: ["lego.15"], body: checkSchedule))
         all.append(GradingCase(chapter: "lego", name: "sampling_filters", todos: ["lego.11"], body: checkSampling))
         all.append(GradingCase(chapter: "lego", name: "dropout", todos: ["lego.5"], body: checkDropout))
@@ -197,6 +201,40 @@ enum LegoGrading {
             optimizer.step()
             for (key, value) in model.namedParameters() {
                 try Compare.forward("\(name) step \(i + 1) \(key)", value, expected[key]!)
+            }
+        }
+    }
+
+    /// Plain gradient descent, p -= lr * grad, written here so that the training step can be
+    /// graded before the exercise optimizers (it is torch.optim.SGD with only lr set).
+    final class PlainDescent: Optimizer {
+        let params: [Tensor]
+        var lr: Float
+        init(_ params: [Tensor], lr: Float) { self.params = params; self.lr = lr }
+        func step() { withNoGrad { for p in params { if let g = p.grad { p.assign(p - lr * g) } } } }
+        func stateDict() -> [String: Tensor] { [:] }
+        func loadStateDict(_ state: [String: Tensor]) throws {}
+    }
+
+    /// trainStep with plain descent must follow torch's zero_grad / loss / backward / step
+    /// loop of optim.json's "sgd" case (lr 0.1, 5 steps), and return each step's loss as it
+    /// was before the update.
+    static func checkTrainStep(_ ctx: GradingContext) throws {
+        let ref = try Reference.load(chapter: "lego", file: "optim.json", ctx).decode(Optim.self)
+        guard let c = ref.cases.first(where: { $0.name == "sgd" }), c.options.momentum == nil, c.options.weightDecay == nil else {
+            throw GradingFailure("optim.json: no plain sgd case")
+        }
+        let model = Linear(5, 3)
+        try model.loadStateDict(stateDict(c.initial))
+        let optimizer = PlainDescent(model.parameters(), lr: c.options.lr)
+        let (x, y) = (tensor(c.x), tensor(c.y))
+        for (i, expected) in c.steps.enumerated() {
+            let before = withNoGrad { mseLoss(model(x), y).item() }
+            let loss = trainStep(optimizer) { mseLoss(model(x), y) }
+            try Compare.scalars("train_step step \(i + 1): the returned loss (the loss before the update)", [Double(loss)], [Double(before)],
+                                rtol: 1e-6, atol: 1e-7)
+            for (key, value) in model.namedParameters() {
+                try Compare.forward("train_step step \(i + 1) \(key) after the update", value, expected[key]!)
             }
         }
     }

@@ -298,8 +298,8 @@ enum LlamaGrading {
         GradingCase(chapter: "lego", name: "llama_unpermute_qk", todos: ["lego.56"], body: unpermute),
         GradingCase(chapter: "lego", name: "llama_from_tiny_gguf", todos: ["lego.50", "lego.56"], body: tinyLlama),
         GradingCase(chapter: "lego", name: "chat_template", todos: ["lego.57"], body: chatTemplate),
-        GradingCase(chapter: "lego", name: "smollm2_tokenizer", todos: ["lego.53", "lego.54"], body: tokenizerIDs),
-        GradingCase(chapter: "lego", name: "smollm2_logits", todos: ["lego.50", "lego.51", "lego.52", "lego.56"], body: logits),
-        GradingCase(chapter: "lego", name: "smollm2_greedy", todos: ["lego.56"], body: greedy),
+        GradingCase(chapter: "lego", name: "smollm2_tokenizer", todos: ["lego.53", "lego.54"], timeout: 120, body: tokenizerIDs),
+        GradingCase(chapter: "lego", name: "smollm2_logits", todos: ["lego.50", "lego.51", "lego.52", "lego.56"], timeout: 600, body: logits),
+        GradingCase(chapter: "lego", name: "smollm2_greedy", todos: ["lego.56"], timeout: 600, body: greedy),
     ]
 }

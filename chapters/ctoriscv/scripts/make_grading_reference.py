@@ -3,7 +3,8 @@
 
 programs.json   C programs with the exit code and stdout of gcc -O0 -march=rv32im -mabi=ilp32,
                 linked with ctoriscv's runtime (for printf), run on qemu-riscv32.
-gcc_elfs.json   gcc -O2 executables linked with the runtime (base64) with qemu-riscv32's exit code, for the emulator alone.
+gcc_elfs.json   gcc -O2 executables linked with the runtime (base64) with qemu-riscv32's exit code, for the emulator alone;
+                gcc -O0 executables of the algo_ programs, whose instruction counts the optimizing back end must beat.
 encodings.json  instruction words from riscv64-unknown-elf-as, read back with objdump.
 Needs: riscv64-unknown-elf-gcc, qemu-riscv32, and a built ctoriscv (for --runtime-asm).
 """
@@ -63,6 +64,8 @@ def main():
             subprocess.run(GCC + ['-O2', c, rt, '-lgcc', '-o', exe2], check=True)
             r2 = run(['qemu-riscv32', exe2])
             elfs.append({'name': name + '-O2', 'exit': r2.returncode, 'elf_base64': base64.b64encode(open(exe2, 'rb').read()).decode()})
+        if name.startswith('algo_'):
+            elfs.append({'name': name + '-O0', 'exit': r.returncode, 'elf_base64': base64.b64encode(open(exe, 'rb').read()).decode()})
     asm = os.path.join(tmp, 'enc.s')
     lines = ENCODINGS + ['L:'] + ['nop'] * 7 + BRANCHES
     open(asm, 'w').write('\n'.join(lines) + '\n')

@@ -13,6 +13,20 @@
 //   below            locals and parameters in memory, at negative offsets from s0,
 //                    then the saved s1-s11 that hold register variables
 // sp stays 16-byte aligned at every call, as the psABI requires; `depth` tracks the pushes.
+//
+// By default a function goes through the optimizing back end instead (IR.swift: IR, passes,
+// liveness, linear-scan allocation); the stack machine compiles what the IR does not cover.
+
+/// Which code generator compiles the functions.
+public enum BackEnd: Sendable {
+    /// The stack machine with every variable in memory (the teaching baseline, `--stack-only`).
+    case stackMachine
+    /// The stack machine with int-sized locals in s1-s11 (RegisterAllocation.swift).
+    case stackRegisters
+    /// IR, constant folding, copy propagation, DCE, liveness and linear scan; functions the IR
+    /// does not cover (long long, va_arg, variadic definitions) fall back to `stackRegisters`.
+    case optimizing
+}
 
 final class CodeGenerator {
     var out: [String] = []
@@ -22,6 +36,7 @@ final class CodeGenerator {
     var function: Function?
     /// Keep int-sized locals in s1-s11 (RegisterAllocation.swift); false gives the pure stack machine.
     var allocatesRegisters = true
+    var backEnd = BackEnd.optimizing
     /// The callee-saved registers the current function uses, and where the prologue saves them.
     var savedRegisters: [(register: String, offset: Int)] = []
 
@@ -43,7 +58,12 @@ final class CodeGenerator {
     /// Generates a whole translation unit.
     func generate(_ program: Program) throws -> String {
         for g in program.globals { emitGlobal(g) }
-        for f in program.functions { try emitFunction(f) }
+        for f in program.functions {
+            if backEnd == .optimizing {
+                do { out += try emitIRFunction(f); continue } catch is Unsupported {}
+            }
+            try emitFunction(f)
+        }
         return out.joined(separator: "\n") + "\n"
     }
 

@@ -93,6 +93,8 @@ extension CodeGenerator {
         case .comma:
             try emitExpression(n.lhs!)
             try emitExpression(n.rhs!)
+        case .block:                                     // a compound literal's initialization
+            try emitStatement(n)
         case .cast:
             try emitExpression(n.lhs!)
             convert(from: n.lhs!.type, to: n.type)

@@ -33,9 +33,9 @@ struct Decoded {
 func decode(_ w: UInt32) -> Decoded {
     var d = Decoded()
     d.rd = UInt8(w >> 7 & 31); d.rs1 = UInt8(w >> 15 & 31); d.rs2 = UInt8(w >> 20 & 31)
+    // BEGIN SOLUTION ctoriscv.14: decode the opcode, funct3 and funct7 fields and unscramble the immediates into d (op, imm)
     let f3 = w >> 12 & 7, f7 = w >> 25
     let iImm = Int32(bitPattern: w) >> 20
-    // BEGIN SOLUTION ctoriscv.14: decode the opcode, funct3 and funct7 fields and unscramble the immediates
     let sImm = (Int32(bitPattern: w) >> 25) << 5 | Int32(w >> 7 & 31)
     let bImm = (Int32(bitPattern: w) >> 31) << 12 | Int32(w >> 7 & 1) << 11 | Int32(w >> 25 & 0x3F) << 5 | Int32(w >> 8 & 0xF) << 1
     let jImm = (Int32(bitPattern: w) >> 31) << 20 | Int32(w >> 12 & 0xFF) << 12 | Int32(w >> 20 & 1) << 11 | Int32(w >> 21 & 0x3FF) << 1

@@ -37,6 +37,12 @@ public struct SourceLocation: Sendable {
     let file: SourceFile
     let line: Int
     let column: Int
+    /// After `#line N "name"`: the line and file name that `__LINE__`, `__FILE__` and
+    /// diagnostics report (the source line printed is still the physical one).
+    var presumedLineDelta = 0
+    var presumedName: String?
+    var presumedLine: Int { line + presumedLineDelta }
+    var presumedFileName: String { presumedName ?? file.name }
 }
 
 /// A compile-time error: `file:line:column: error: message`, the source line, a caret.
@@ -50,7 +56,7 @@ public struct CompileError: Error, CustomStringConvertible, Sendable {
         self.message = message
         let line = loc.file.lineText(loc.line)
         let pad = String(repeating: " ", count: max(0, loc.column - 1))
-        description = "\(loc.file.name):\(loc.line):\(loc.column): error: \(message)\n\(line)\n\(pad)^"
+        description = "\(loc.presumedFileName):\(loc.presumedLine):\(loc.column): error: \(message)\n\(line)\n\(pad)^"
     }
 
     /// An error with no source position (assembler, linker, driver).

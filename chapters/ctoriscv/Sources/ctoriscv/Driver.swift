@@ -10,16 +10,39 @@ public func compile(source: String, fileName: String = "<input>", includePaths: 
     return try CodeGenerator().generate(program)
 }
 
-/// `compile`, choosing whether int-sized locals live in registers (the default) or every
-/// variable lives in memory (the pure stack machine, for comparison).
+/// `compile`, choosing whether locals live in registers (the optimizing back end, the default)
+/// or every variable lives in memory (the pure stack machine, for comparison).
 public func compile(source: String, fileName: String = "<input>", includePaths: [String] = [],
                     registerAllocation: Bool) throws -> String {
+    try compile(source: source, fileName: fileName, includePaths: includePaths, backEnd: registerAllocation ? .optimizing : .stackMachine)
+}
+
+/// `compile` with the code generator chosen: see `BackEnd`.
+public func compile(source: String, fileName: String = "<input>", includePaths: [String] = [],
+                    backEnd: BackEnd) throws -> String {
     var preprocessor = Preprocessor(includePaths: includePaths)
     let tokens = try preprocessor.run(try tokenize(SourceFile(name: fileName, text: source)))
     let program = try Parser(tokens: tokens).parseProgram()
     let generator = CodeGenerator()
-    generator.allocatesRegisters = registerAllocation
+    generator.allocatesRegisters = backEnd != .stackMachine
+    generator.backEnd = backEnd
     return try generator.generate(program)
+}
+
+/// The IR of each function after the passes, as the optimizing back end sees it before
+/// register allocation (`ctoriscv --ir`); a function the IR does not cover says so.
+public func intermediateRepresentation(source: String, fileName: String = "<input>", includePaths: [String] = []) throws -> String {
+    var preprocessor = Preprocessor(includePaths: includePaths)
+    let tokens = try preprocessor.run(try tokenize(SourceFile(name: fileName, text: source)))
+    var text = ""
+    for f in try Parser(tokens: tokens).parseProgram().functions {
+        do {
+            let ir = try IRBuilder(f).lower()
+            ir.optimize()
+            text += ir.description
+        } catch is Unsupported { text += "function \(f.name): compiled by the stack machine\n" }
+    }
+    return text
 }
 
 /// Assembles and links `asm` into an ELF32 executable. Unless `asm` defines `_start` itself,

@@ -25,18 +25,24 @@ extension Parser {
 
     func fill(_ ini: Initializer) throws {
         let t = ini.type
-        if t.kind == .array && t.base!.kind == .char && (current.kind == .string || (current.is("{") && peek(1).kind == .string)) {
+        let string = current.kind == .string ? current : current.is("{") && peek(1).kind == .string ? peek(1) : nil
+        if t.kind == .array, let s = string, s.isWide ? t.base!.isInteger && t.base!.size == 4 : t.base!.kind == .char {
             let braced = accept("{")
-            var bytes = current.bytes
-            pos += 1
-            while current.kind == .string { bytes += current.bytes; pos += 1 }
+            let (bytes, wide) = stringBytes()
             if braced { _ = accept(","); try expect("}") }
-            let count = t.count < 0 ? bytes.count + 1 : t.count
+            let width = wide ? 4 : 1
+            var values: [Int64] = []
+            for k in stride(from: 0, to: bytes.count, by: width) {
+                var v: Int64 = 0
+                for j in 0..<width { v |= Int64(bytes[k + j]) << Int64(8 * j) }
+                values.append(v)
+            }
+            let count = t.count < 0 ? values.count + 1 : t.count
             let at = current.loc
             ini.type = .array(of: t.base!, count: count)
             ini.children = (0..<count).map { i in
                 let c = Initializer(t.base!)
-                c.expr = number(i < bytes.count ? Int64(bytes[i]) : 0, at: at)
+                c.expr = number(i < values.count ? Int64(Int32(truncatingIfNeeded: values[i])) : 0, at: at)
                 return c
             }
             return
@@ -45,10 +51,12 @@ extension Parser {
             let open = current
             guard accept("{") else { throw CompileError("array must be initialized with a brace-enclosed list", at: current.loc) }
             let limit = t.kind == .array ? t.count : (t.kind == .union ? min(1, t.members.count) : t.members.count)
-            var i = 0
+            var i = 0, first = true
             while !current.is("}") {
                 if current.kind == .eof { throw CompileError("expected '}' at end of input", at: open.loc) }
-                if i > 0 { try expect(","); if current.is("}") { break } }
+                if !first { try expect(","); if current.is("}") { break } }
+                first = false
+                if current.is("[") || current.is(".") { i = try designation(ini) + 1; continue }
                 if limit >= 0 && i >= limit {
                     if t.kind != .array { throw CompileError("excess elements in \(t.kind == .union ? "union" : "struct") initializer", at: current.loc) }
                     _ = try initializer(t.base!)            // excess array elements are checked, then dropped
@@ -91,6 +99,49 @@ extension Parser {
         }
     }
 
+    // designation = ("[" const-expr "]" | "." identifier)+ "=" initializer   (C99)
+    /// A designated element of the braced list `ini`: returns the index it names at this level.
+    /// The last designator's subobject is initialized afresh (a later designator overrides an
+    /// earlier one, as in gcc); after a nested one, positional elements continue inside it.
+    func designation(_ ini: Initializer) throws -> Int {
+        try enter(); defer { leave() }
+        let t = ini.type, at = current.loc
+        let k: Int
+        if accept("[") {
+            guard t.kind == .array else { throw CompileError("array index in non-array initializer", at: at) }
+            let v = try constExpr()
+            try expect("]")
+            if v < 0 || (t.count >= 0 && v >= t.count) || v > 0xffff_ffff { throw CompileError("array index in initializer exceeds array bounds", at: at) }
+            k = Int(v)
+            if t.count < 0 { while ini.children.count <= k { ini.children.append(Initializer(t.base!)) } }
+        } else {
+            try expect(".")
+            let name = try identifier()
+            guard t.kind == .structure || t.kind == .union else { throw CompileError("field name not in record or union initializer", at: at) }
+            guard let m = t.members.firstIndex(where: { $0.name == name.text }) else {
+                throw CompileError("unknown field '\(name.text)' specified in initializer", at: name.loc)
+            }
+            k = m
+            if t.kind == .union { for j in ini.children.indices where j != k { ini.children[j] = Initializer(t.members[j].type) } }
+        }
+        let child = ini.children[k]
+        if current.is("[") || current.is(".") {
+            guard child.type.isAggregate else { throw CompileError("designator into a non-aggregate '\(child.type)'", at: current.loc) }
+            var next = try designation(child) + 1
+            while child.type.kind != .union && next < child.children.count && current.is(",")
+                    && !peek(1).is("}") && !peek(1).is("[") && !peek(1).is(".") {
+                pos += 1
+                try fillElided(child.children[next])
+                next += 1
+            }
+            return k
+        }
+        try expect("=")
+        ini.children[k] = Initializer(child.type)
+        try fillElided(ini.children[k])
+        return k
+    }
+
     /// `T x = init;` inside a function: zero the object, then assign each initialized leaf.
     func localInitializer(_ v: Variable, at loc: SourceLocation) throws -> Node {
         let ini = try initializer(v.type)
@@ -98,9 +149,18 @@ extension Parser {
         let block = Node(.block, at: loc)
         let zero = Node(.memZero, at: loc)
         zero.variable = v
-        if v.type.isAggregate { block.body.append(zero) }
+        if v.type.isAggregate && !coversEveryByte(ini) { block.body.append(zero) }
         try assignLeaves(ini, target: variableNode(v, at: loc), into: block)
         return block
+    }
+
+    /// Every byte of the object gets its value from the initializer (then the zeroing can go):
+    /// every element or member initialized, and no padding in a struct.
+    func coversEveryByte(_ ini: Initializer) -> Bool {
+        if ini.expr != nil { return true }
+        let padded = ini.type.kind == .structure && ini.type.members.reduce(0) { $0 + $1.type.size } != ini.type.size
+        let complete = ini.type.kind == .array ? ini.children.count == ini.type.count : ini.type.kind == .structure && !padded
+        return complete && !ini.children.isEmpty && ini.children.allSatisfy(coversEveryByte)
     }
 
     func assignLeaves(_ ini: Initializer, target: Node, into block: Node) throws {

@@ -80,6 +80,12 @@ struct Lexer {
         if (c >= 48 && c <= 57) || (c == 46 && peek(1) >= 48 && peek(1) <= 57) { return try number() }
         if c == 34 { return try stringLiteral() }
         if c == 39 { return try charLiteral() }
+        if c == 76 && (peek(1) == 34 || peek(1) == 39) {                          // L"..." and L'x'
+            i += 1
+            var tok = try (peek() == 34 ? stringLiteral(wide: true) : charLiteral(wide: true))
+            tok.text = "L" + tok.text; tok.loc = here
+            return tok
+        }
         if Lexer.isIdentStart(c) {
             while Lexer.isIdentChar(peek()) { i += 1 }
             return Token(kind: .identifier, text: String(decoding: b[start..<i], as: UTF8.self), loc: here)
@@ -122,8 +128,8 @@ struct Lexer {
         // END SOLUTION ctoriscv.1
     }
 
-    /// One escape after a backslash: \n \t \0 \x41 \101 \\ \' \" ...
-    mutating func escape() throws -> UInt8 {
+    /// One escape after a backslash: \n \t \0 \x41 \101 \\ \' \" ...; a wide literal keeps 32 bits.
+    mutating func escape(wide: Bool = false) throws -> UInt32 {
         let here = loc(i)
         let c = peek(); i += 1
         switch c {
@@ -138,14 +144,14 @@ struct Lexer {
         case 48...55:
             var v = Int(c - 48)
             for _ in 0..<2 where peek() >= 48 && peek() <= 55 { v = v * 8 + Int(peek() - 48); i += 1 }
-            return UInt8(truncatingIfNeeded: v)
+            return wide ? UInt32(v) : UInt32(UInt8(truncatingIfNeeded: v))
         case 120:
-            var v = 0, n = 0
-            while let d = hexValue(peek()) { v = (v * 16 + d) & 0xFFFF; i += 1; n += 1 }
+            var v: UInt32 = 0, n = 0
+            while let d = hexValue(peek()) { v = v &* 16 &+ UInt32(d); i += 1; n += 1 }
             if n == 0 { throw CompileError("invalid hex escape", at: here) }
-            return UInt8(truncatingIfNeeded: v)
+            return wide ? v : UInt32(UInt8(truncatingIfNeeded: v))
         case 0: throw CompileError("unterminated escape", at: here)
-        default: return c
+        default: return UInt32(c)
         }
     }
 
@@ -158,30 +164,46 @@ struct Lexer {
         }
     }
 
-    mutating func stringLiteral() throws -> Token {
+    /// One character of a literal: an escape, or (wide literals) a UTF-8 sequence decoded.
+    mutating func literalCharacter(wide: Bool) throws -> UInt32 {
+        if peek() == 92 { i += 1; return try escape(wide: wide) }
+        let c = peek(); i += 1
+        guard wide, c >= 0xC0 else { return UInt32(c) }
+        let extra = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : 1
+        var v = UInt32(c) & (0x3F >> UInt32(extra))
+        for _ in 0..<extra where peek() & 0xC0 == 0x80 { v = v << 6 | UInt32(peek() & 0x3F); i += 1 }
+        return v
+    }
+
+    // string = "L"? '"' character* '"'  (a wide string holds 4-byte wchar_t, little-endian)
+    mutating func stringLiteral(wide: Bool = false) throws -> Token {
         let start = i, here = loc(i)
         i += 1
         var bytes: [UInt8] = []
         while peek() != 34 {
             if i >= b.count || peek() == 10 { throw CompileError("unterminated string literal", at: here) }
-            if peek() == 92 { i += 1; bytes.append(try escape()) } else { bytes.append(peek()); i += 1 }
+            let v = try literalCharacter(wide: wide)
+            if wide { for k in 0..<4 { bytes.append(UInt8(truncatingIfNeeded: v >> UInt32(8 * k))) } }
+            else { bytes.append(UInt8(truncatingIfNeeded: v)) }
         }
         i += 1
         var tok = Token(kind: .string, text: String(decoding: b[start..<i], as: UTF8.self), loc: here)
         tok.bytes = bytes
+        tok.isWide = wide
         return tok
     }
 
-    mutating func charLiteral() throws -> Token {
+    // character = "L"? "'" character "'"  (L'x' is a wchar_t, an int on ILP32)
+    mutating func charLiteral(wide: Bool = false) throws -> Token {
         let start = i, here = loc(i)
         i += 1
         if peek() == 39 || peek() == 10 || i >= b.count { throw CompileError("empty character constant", at: here) }
-        let v: UInt8
-        if peek() == 92 { i += 1; v = try escape() } else { v = peek(); i += 1 }
+        let v = try literalCharacter(wide: wide)
         if peek() != 39 { throw CompileError("unterminated character constant", at: here) }
         i += 1
         var tok = Token(kind: .character, text: String(decoding: b[start..<i], as: UTF8.self), loc: here)
         tok.value = UInt64(v)
+        tok.isWide = wide
         return tok
     }
 }

@@ -79,7 +79,7 @@ extension Parser {
         var t = base
         while accept("*") {
             t = .pointer(to: t)
-            while current.is("const") || current.is("volatile") {
+            while current.is("const") || current.is("volatile") || current.is("restrict") {
                 if current.is("const") { t = t.copy(); t.isConst = true }
                 pos += 1
             }
@@ -111,6 +111,10 @@ extension Parser {
             let at = current.loc
             pos += 1
             var count = -1
+            while ["static", "const", "volatile", "restrict"].contains(where: { current.is($0) }) {   // C99: int x[const 5]
+                if !inParameter { throw CompileError("static or type qualifiers in non-parameter array declarator", at: current.loc) }
+                pos += 1
+            }
             if !current.is("]") {
                 let v = try constExpr()
                 if v < 0 || v > 0x7fff_ffff { throw CompileError("size of array is negative or too large", at: at) }
@@ -146,7 +150,9 @@ extension Parser {
             if accept("...") { f.isVariadic = true; break }
             var attr = DeclAttributes()
             let base = try declspec(&attr)
+            inParameter = true
             let (t, name) = try declarator(base)
+            inParameter = false
             if t.kind == .void { throw CompileError("parameter has void type", at: current.loc) }
             f.params.append(promotedParameter(t)); f.paramNames.append(name)
         } while accept(",")
@@ -197,7 +203,12 @@ extension Parser {
             let base = try declspec(&attr)
             repeat {
                 let (mt, name) = try declarator(base)
-                guard let name else { throw CompileError("expected member name", at: current.loc) }
+                guard let name else {
+                    if current.is(";") && (base.kind == .structure || base.kind == .union) {
+                        throw CompileError("anonymous structs and unions (C11) are not supported", at: current.loc)
+                    }
+                    throw CompileError("expected member name", at: current.loc)
+                }
                 if current.is(":") { throw CompileError("bit-fields are not supported", at: current.loc) }
                 if !mt.isComplete || mt.kind == .void || mt.kind == .function || (mt.kind == .array && mt.count < 0) {
                     throw CompileError("member '\(name.text)' has incomplete type", at: name.loc)

@@ -73,13 +73,15 @@ extension Parser {
         // END SOLUTION ctoriscv.4
     }
 
-    // cast = "(" type-name ")" cast | unary
+    // cast = "(" type-name ")" (cast | "{" initializer-list "}" postfix-tail) | unary
     func castExpr() throws -> Node {
         if current.is("(") && isTypeName(peek(1)) {
+            let at = current.loc
             pos += 1
             let t = try typeName()
             try expect(")")
             try enter(); defer { leave() }
+            if current.is("{") { return try postfix(try compoundLiteral(t, at: at)) }
             let operand = try castExpr()
             return try cast(operand, to: t)
         }
@@ -141,8 +143,8 @@ extension Parser {
     }
 
     // postfix = primary ("[" expr "]" | "(" (assign ("," assign)*)? ")" | "." ident | "->" ident | "++" | "--")*
-    func postfix() throws -> Node {
-        var n = try primary()
+    func postfix(_ start: Node? = nil) throws -> Node {
+        var n = try start ?? primary()
         while true {
             let tok = current
             if accept("[") {
@@ -176,6 +178,7 @@ extension Parser {
     func primary() throws -> Node {
         let tok = current
         if accept("(") {
+            if current.is("{") { throw CompileError("statement expressions (a GNU extension) are not supported", at: current.loc) }
             let n = try expr()
             try expect(")")
             return n
@@ -186,7 +189,7 @@ extension Parser {
             return number(Int64(bitPattern: tok.value), literalType(tok), at: tok.loc)
         case .character:
             pos += 1
-            return number(Int64(tok.value), at: tok.loc)
+            return number(tok.isWide ? Int64(Int32(truncatingIfNeeded: tok.value)) : Int64(tok.value), at: tok.loc)
         case .string:
             pos += 1
             return stringLiteral(tok)

@@ -43,6 +43,8 @@ final class Parser {
     // The function being parsed.
     var locals: [Variable] = []
     var currentReturnType: CType?
+    /// Parsing a parameter's declarator (where `[static 5]` and `[const]` are allowed).
+    var inParameter = false
     var currentFunctionName = ""
     var currentIsVariadic = false
     /// A function returning a large aggregate: the hidden pointer to the caller's buffer.
@@ -140,17 +142,25 @@ final class Parser {
 
     /// An anonymous global for a string literal; the node names it.
     func stringLiteral(_ tok: Token) -> Node {
-        var bytes = tok.bytes
-        while peekIsString() { bytes += current.bytes; pos += 1 }  // adjacent literals concatenate
-        let v = Variable(name: uniqueLabel("str"), type: .array(of: .char, count: bytes.count + 1), isLocal: false)
+        pos -= 1
+        let (bytes, wide) = stringBytes()
+        let v = Variable(name: uniqueLabel("str"), type: .array(of: wide ? .int : .char, count: bytes.count / (wide ? 4 : 1) + 1), isLocal: false)
         v.isStatic = true; v.isDefinition = true
-        v.initData = bytes + [0]
+        v.initData = bytes + [UInt8](repeating: 0, count: wide ? 4 : 1)
         program.globals.append(v)
         let n = Node(.variable, at: tok.loc)
         n.variable = v; n.type = v.type
         return n
     }
     func peekIsString() -> Bool { current.kind == .string }
+
+    /// Adjacent string literals, concatenated: their bytes, 4 per character if any is wide.
+    func stringBytes() -> (bytes: [UInt8], wide: Bool) {
+        var parts: [Token] = []
+        while peekIsString() { parts.append(current); pos += 1 }
+        let wide = parts.contains { $0.isWide }
+        return (parts.flatMap { p in wide && !p.isWide ? p.bytes.flatMap { [$0, 0, 0, 0] } : p.bytes }, wide)
+    }
 
     // program = (typedef | function-definition | global-declaration)*
     func parseProgram() throws -> Program {

@@ -97,8 +97,33 @@ struct Preprocessor {
         case "error":
             line.removeAll()
             throw CompileError("#error", at: name.loc)
-        case "pragma", "line", "ident": break
+        case "line": try lineDirective(line, at: name)
+        case "pragma", "ident": break
         default: throw CompileError("invalid preprocessing directive #\(name.text)", at: name.loc)
+        }
+    }
+
+    // line-directive = "#" "line" digit-sequence string? (after macro expansion)
+    /// Renumbers the rest of this file: the next line is line N (of file "name").
+    mutating func lineDirective(_ line: [Token], at directive: Token) throws {
+        var sub = Preprocessor(includePaths: [])
+        sub.macros = macros
+        var toks = try sub.run(line + [Token(kind: .eof, text: "", loc: directive.loc)])
+        toks.removeLast()
+        guard let n = toks.first, n.kind == .number, n.isDecimal, n.longCount == 0, !n.isUnsignedSuffix,
+              n.value >= 1, n.value <= 2_147_483_647 else {
+            throw CompileError("#line directive requires a positive integer argument", at: toks.first?.loc ?? directive.loc)
+        }
+        if toks.count > 1 && toks[1].kind != .string { throw CompileError("invalid filename in #line directive", at: toks[1].loc) }
+        if toks.count > 2 { throw CompileError("extra tokens at end of #line directive", at: toks[2].loc) }
+        let file = directive.loc.file
+        let delta = Int(n.value) - (directive.loc.line + 1)
+        let name = toks.count > 1 ? String(decoding: toks[1].bytes, as: UTF8.self) : directive.loc.presumedName
+        // every later token of this file (the pending stack holds them, last first)
+        for k in pending.indices.reversed() where pending[k].loc.file === file {
+            if pending[k].loc.line <= directive.loc.line { continue }
+            pending[k].loc.presumedLineDelta = delta
+            pending[k].loc.presumedName = name
         }
     }
 
@@ -182,8 +207,8 @@ struct Preprocessor {
         guard tok.kind == .identifier, !tok.hideSet.contains(tok.text) else { return false }
         if tok.text == "__LINE__" || tok.text == "__FILE__" {
             var t = tok
-            if tok.text == "__LINE__" { t.kind = .number; t.value = UInt64(tok.loc.line); t.text = String(tok.loc.line) }
-            else { t.kind = .string; t.bytes = Array(tok.loc.file.name.utf8); t.text = "\"\(tok.loc.file.name)\"" }
+            if tok.text == "__LINE__" { t.kind = .number; t.value = UInt64(max(0, tok.loc.presumedLine)); t.text = String(t.value) }
+            else { t.kind = .string; t.bytes = Array(tok.loc.presumedFileName.utf8); t.text = "\"\(tok.loc.presumedFileName)\"" }
             push([t])
             return true
         }

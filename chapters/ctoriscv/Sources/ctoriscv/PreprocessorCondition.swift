@@ -32,11 +32,21 @@ extension Preprocessor {
     }
 }
 
-/// Precedence climbing over preprocessor tokens, in 64-bit signed arithmetic.
+/// Precedence climbing over preprocessor tokens, in 64-bit signed arithmetic. An operand that
+/// `&&`, `||` or `?:` never evaluates is still parsed, but with `dead` above zero: there a
+/// division by zero is no error (`#if 0 && (1 / 0)` is valid C).
 struct ConditionEvaluator {
     let tokens: [Token]
     let end: Token
     var pos = 0
+    var dead = 0
+
+    /// Parses an operand that is not evaluated when `live` is false.
+    mutating func operand(live: Bool, _ parse: (inout ConditionEvaluator) throws -> Int64) rethrows -> Int64 {
+        if !live { dead += 1 }
+        defer { if !live { dead -= 1 } }
+        return try parse(&self)
+    }
 
     var current: Token { pos < tokens.count ? tokens[pos] : end }
     mutating func accept(_ s: String) -> Bool { if current.is(s) && pos < tokens.count { pos += 1; return true }; return false }
@@ -47,9 +57,9 @@ struct ConditionEvaluator {
     mutating func conditional() throws -> Int64 {
         let c = try binary(0)
         guard accept("?") else { return c }
-        let a = try conditional()
+        let a = try operand(live: c != 0) { try $0.conditional() }
         guard accept(":") else { throw CompileError("expected ':' in #if expression", at: current.loc) }
-        let b = try conditional()
+        let b = try operand(live: c == 0) { try $0.conditional() }
         return c != 0 ? a : b
     }
 
@@ -60,7 +70,8 @@ struct ConditionEvaluator {
         while let op = ConditionEvaluator.levels[level].first(where: { current.is($0) }), pos < tokens.count {
             let at = current.loc
             pos += 1
-            let r = try binary(level + 1)
+            let live = op == "||" ? l == 0 : op == "&&" ? l != 0 : true
+            let r = try operand(live: live) { try $0.binary(level + 1) }
             switch op {
             case "||": l = (l != 0 || r != 0) ? 1 : 0
             case "&&": l = (l != 0 && r != 0) ? 1 : 0
@@ -79,7 +90,7 @@ struct ConditionEvaluator {
             case "-": l = l &- r
             case "*": l = l &* r
             default:
-                if r == 0 { throw CompileError("division by zero in #if", at: at) }
+                if r == 0 { if dead > 0 { l = 0; continue }; throw CompileError("division by zero in #if", at: at) }
                 if l == Int64.min && r == -1 { l = op == "/" ? l : 0 } else { l = op == "/" ? l / r : l % r }
             }
         }

@@ -133,7 +133,9 @@ __syscall:
   ret
 """
 
-private let compiledRuntime: Result<String, any Error> = Result { try compile(source: runtimeSource, fileName: "<runtime>") }
+/// Compiled by the stack machine with register variables, so that the runtime (and every program
+/// linked with it) works before the optimizing back end's TODOs are done.
+private let compiledRuntime: Result<String, any Error> = Result { try compile(source: runtimeSource, fileName: "<runtime>", backEnd: .stackRegisters) }
 
 /// The runtime library as assembly: start-up code plus the compiled C runtime (cached).
 public func runtimeAssembly() throws -> String {

@@ -111,6 +111,7 @@ extension Parser {
         switch n.kind {
         case .variable, .deref: return true
         case .member: return true
+        case .comma: return n.lhs?.kind == .block && isLvalue(n.rhs!)     // a compound literal
         default: return false
         }
     }
@@ -127,6 +128,25 @@ extension Parser {
         if !l.type.isScalar { throw CompileError("cannot assign to '\(l.type)'", at: loc) }
         if !r.type.isScalar && !r.type.isPointerLike { throw CompileError("incompatible types when assigning to type '\(l.type)' from type '\(r.type)'", at: loc) }
         return binary(.assign, l, try cast(r, to: l.type), type: l.type, at: loc)
+    }
+
+    /// `(T){ ... }` (C99): an unnamed object, in the frame inside a function (initialized where
+    /// the literal stands), static at file scope; the expression is that object, an lvalue.
+    func compoundLiteral(_ t: CType, at loc: SourceLocation) throws -> Node {
+        if t.kind == .function || t.kind == .void || (!t.isComplete && t.kind != .array) {
+            throw CompileError("compound literal has incomplete type '\(t)'", at: loc)
+        }
+        if currentReturnType == nil {
+            let v = Variable(name: uniqueLabel("compound"), type: t, isLocal: false)
+            v.isStatic = true; v.isDefinition = true
+            program.globals.append(v)
+            try globalInitializer(v)
+            return variableNode(v, at: loc)
+        }
+        let v = temporary(t)
+        v.addressTaken = true
+        let initialize = try localInitializer(v, at: loc)
+        return binary(.comma, initialize, variableNode(v, at: loc), type: v.type, at: loc)
     }
 
     /// A hidden local, for lowering `a op= b` and `a++`.

@@ -23,6 +23,8 @@ struct Token: Sendable {
     var isDecimal = true
     /// Strings: the bytes after escape processing, without the terminating zero.
     var bytes: [UInt8] = []
+    /// Strings and characters: `L"..."` / `L'x'` (wchar_t, a 4-byte int).
+    var isWide = false
     /// Macros already expanded to produce this token (the "hide set" of Prosser's algorithm).
     var hideSet: Set<String> = []
 

@@ -3,6 +3,7 @@
 //   ctoriscv file.c -o file.elf       ELF32 executable (our assembler + linker + runtime)
 //   ctoriscv file.c --run [--stats]   compile and run on our emulator; exit with main's value
 //   ctoriscv --emulate prog.elf [--stats]   run any RV32IM ELF on our emulator
+//   ctoriscv file.c --ir              the optimized IR of each function
 //   -I dir adds an include directory.
 import ctoriscv
 #if canImport(FoundationEssentials)
@@ -18,7 +19,9 @@ import Darwin
 
 let usage = """
 usage: ctoriscv file.c [-S] [-o out] [-I dir]...   compile (assembly with -S, else an ELF executable)
-       (add --stack-only to keep every variable in memory: no register allocation)
+       (add --stack-only for the stack machine with every variable in memory, no IR,
+        or --stack-registers for the stack machine with register variables in s1-s11)
+       ctoriscv file.c --ir                        print the IR after the passes
        ctoriscv file.c --run [--stats]             compile and run on the emulator
        ctoriscv --emulate prog.elf [--stats]       run an RV32IM ELF executable
        ctoriscv --runtime-asm out.s                write the runtime library's assembly
@@ -41,7 +44,7 @@ func now() -> Double {
 }
 
 var input: String?, output: String?, emulate: String?
-var assemblyOnly = false, runIt = false, stats = false, stackOnly = false
+var assemblyOnly = false, runIt = false, stats = false, stackOnly = false, stackRegisters = false, printIR = false
 var includes: [String] = []
 var args = Array(CommandLine.arguments.dropFirst())
 if args.isEmpty { fail(usage) }
@@ -51,7 +54,9 @@ while !args.isEmpty {
     case "-S": assemblyOnly = true
     case "--run": runIt = true
     case "--stats": stats = true
-    case "--stack-only": stackOnly = true     // no register allocation: the pure stack machine
+    case "--stack-only": stackOnly = true     // no IR, no register allocation: the pure stack machine
+    case "--stack-registers": stackRegisters = true   // the stack machine with register variables in s1-s11
+    case "--ir": printIR = true
     case "-o":
         guard !args.isEmpty else { fail("ctoriscv: -o needs a file name\n" + usage) }
         output = args.removeFirst()
@@ -102,11 +107,17 @@ if let elfPath = emulate {
     runELF([UInt8](readFile(elfPath)), stats: stats)
 }
 guard let path = input else { fail("ctoriscv: no input file\n" + usage) }
+if printIR {
+    do { print(try intermediateRepresentation(source: String(decoding: readFile(path), as: UTF8.self), fileName: path, includePaths: includes), terminator: "") }
+    catch { fail("\(error)") }
+    exit(0)
+}
 if runIt && (assemblyOnly || output != nil) { fail("ctoriscv: --run does not write a file; drop -S/-o\n" + usage) }
 if !runIt && output == nil { fail("ctoriscv: say -o FILE, or --run\n" + usage) }
 let source = String(decoding: readFile(path), as: UTF8.self)
 do {
-    let asm = try compile(source: source, fileName: path, includePaths: includes, registerAllocation: !stackOnly)
+    let asm = try compile(source: source, fileName: path, includePaths: includes,
+                          backEnd: stackOnly ? .stackMachine : stackRegisters ? .stackRegisters : .optimizing)
     if assemblyOnly {
         guard FileManager.default.createFile(atPath: output!, contents: Data(asm.utf8)) else { fail("ctoriscv: cannot write '\(output!)'") }
         exit(0)

@@ -52,7 +52,7 @@ struct CrossCheckTests {
         #expect(ours == 0)
     }
 
-    @Test("gcc's code runs the same on our emulator as on qemu-riscv32", arguments: Corpus.programs.filter { $0.hasPrefix("algo_") || $0.hasPrefix("longlong_") || $0.hasPrefix("func_") || $0.hasPrefix("switch_") })
+    @Test("gcc's code runs the same on our emulator as on qemu-riscv32", arguments: Corpus.programs.filter { ["algo_", "longlong_", "func_", "switch_", "c89_", "c99_"].contains(where: $0.hasPrefix) })
     func gccCodeOnOurEmulator(_ name: String) throws {
         guard CrossCheckTests.available, let gcc = CrossCheckTests.gcc, let qemu = CrossCheckTests.qemu else { return }
         let dir = try scratch("gcc")

@@ -41,6 +41,29 @@ struct ErrorTests {
         ("#endif\n", "#endif without #if"),
         ("#define F(a, b) a\nint main() { return F(1); }", "macro 'F' expects 2 arguments, got 1"),
         ("#foo\n", "invalid preprocessing directive #foo"),
+        ("#line 0\n", "#line directive requires a positive integer argument"),
+        ("#line x\n", "#line directive requires a positive integer argument"),
+        ("#line 5 6\n", "invalid filename in #line directive"),
+        ("#line 5 \"a.c\" 7\n", "extra tokens at end of #line directive"),
+        ("#if 1 && (1 / 0)\n#endif\n", "division by zero in #if"),
+        ("#if 0 || 2 % 0\n#endif\n", "division by zero in #if"),
+        ("int main() { return L''; }", "empty character constant"),
+        ("int a[3] = { [3] = 1 };", "array index in initializer exceeds array bounds"),
+        ("int main() { int a[3] = { [-1] = 1 }; return 0; }", "array index in initializer exceeds array bounds"),
+        ("struct P { int a; }; struct P p = { .z = 1 };", "unknown field 'z' specified in initializer"),
+        ("int main() { struct P { int a; } p = { .a = 1, .b = 2 }; return 0; }", "unknown field 'b' specified in initializer"),
+        ("struct P { int a; }; struct P p = { [0] = 1 };", "array index in non-array initializer"),
+        ("int a[2] = { .x = 1 };", "field name not in record or union initializer"),
+        ("struct P { int a; }; struct P p = { .a.b = 1 };", "designator into a non-aggregate 'int'"),
+        ("int a[2] = { [1] 2 };", "expected '=' before '2'"),
+        ("int main() { int n = 2; int a[3] = { [n] = 1 }; return 0; }", "expression is not a constant"),
+        ("int main() { int x[const 3]; return 0; }", "static or type qualifiers in non-parameter array declarator"),
+        ("int main() { return (void){ 1 }; }", "compound literal has incomplete type 'void'"),
+        ("struct S { int a; struct { int b; }; };", "anonymous structs and unions (C11) are not supported"),
+        ("struct S { int a; union { int b; char c; }; };", "anonymous structs and unions (C11) are not supported"),
+        ("int main() { return ({ 1; }); }", "statement expressions (a GNU extension) are not supported"),
+        ("int main() { switch (1) { case 1 ... 3: return 0; } return 1; }", "expected ':' before '...'"),
+        ("int main() { return L\"ab; }", "unterminated string literal"),
         ("#error stop here\n", "#error"),
         ("int x; int x(void);", "conflicting types for 'x'"),
         ("int f(void) { return 0; } int f(void) { return 1; }", "redefinition of 'f'"),
@@ -84,6 +107,16 @@ struct ErrorTests {
             Issue.record("expected an error")
         } catch let e as CompileError {
             #expect(e.description == "prog.c:3:14: error: 'b' undeclared\n  return a + b;\n             ^")
+        } catch { Issue.record("\(error)") }
+    }
+
+    @Test("after #line, a diagnostic names the presumed file and line but shows the real source line")
+    func lineDirective() {
+        do {
+            _ = try compile(source: "int a;\n#line 40 \"other.c\"\nint main() { return x; }\n", fileName: "prog.c")
+            Issue.record("expected an error")
+        } catch let e as CompileError {
+            #expect(e.description == "other.c:40:21: error: 'x' undeclared\nint main() { return x; }\n                    ^")
         } catch { Issue.record("\(error)") }
     }
 

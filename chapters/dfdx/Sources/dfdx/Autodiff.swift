@@ -5,17 +5,35 @@
 // tangent). Reverse mode stores a `Node` on the output and `backward` walks the nodes in
 // reverse topological order; forward mode pushes tangents along as the ops run.
 
-/// How a tensor was made: the primitive, its inputs and the rule that sends a gradient back to them.
+/// How a tensor was made: the primitive, its inputs and the rule that sends a gradient back to
+/// them, with the versions of the tensors that rule reads (torch's saved tensors): if one was
+/// overwritten in place since, the gradient would be silently wrong, so backward stops instead.
 final class Node {
     let primitive: Primitive
     let inputs: [Tensor]
-    let vjp: (Tensor) -> [Tensor?]
+    let rule: (Tensor) -> [Tensor?]
+    let saved: [(what: String, shape: [Int], counter: VersionCounter, version: Int)]
 
-    init(primitive: Primitive, inputs: [Tensor], vjp: @escaping (Tensor) -> [Tensor?]) {
+    init(primitive: Primitive, inputs: [Tensor], saved: [(String, Tensor)], vjp: @escaping (Tensor) -> [Tensor?]) {
         self.primitive = primitive
         self.inputs = inputs
-        self.vjp = vjp
+        self.rule = vjp
+        self.saved = saved.map { ($0.0, $0.1.shape, $0.1.version, $0.1.version.value) }
     }
+
+    /// The VJP, after checking that nothing it reads was modified in place.
+    func vjp(_ g: Tensor) -> [Tensor?] {
+        for s in saved where s.counter.value != s.version {
+            fail("backward: one of the tensors needed for gradient computation has been modified by an inplace operation: \(s.what) of \(primitive.name) (shape \(s.shape)) is at version \(s.counter.value), expected version \(s.version)")
+        }
+        return rule(g)
+    }
+}
+
+/// Which tensors an op's VJP reads, so an in-place write to one of them is caught at backward.
+enum Saves {
+    case nothing, inputs, output, inputsAndOutput
+    case only([Int])
 }
 
 /// Task-local autodiff switches (work on plain threads too; never a global var).
@@ -39,12 +57,21 @@ public var isGradEnabled: Bool { AutodiffMode.gradEnabled }
 /// - jvp: one tangent per input (nil: zero) -> output tangent; called only in forward mode.
 /// With no input requiring grad (or inside `withNoGrad`) and no tangent, neither closure is
 /// ever called, so backward-only work belongs inside them.
+/// - saves: what the VJP reads (default: every input); `.output` adds the output itself.
 @discardableResult
-func record(_ out: Tensor, _ primitive: Primitive, _ inputs: [Tensor],
+func record(_ out: Tensor, _ primitive: Primitive, _ inputs: [Tensor], saves: Saves = .inputs,
             vjp: @escaping (Tensor) -> [Tensor?], jvp: ([Tensor?]) -> Tensor?) -> Tensor {
     if AutodiffMode.gradEnabled && inputs.contains(where: \.requiresGrad) {
         out.requiresGrad = true
-        out.node = Node(primitive: primitive, inputs: inputs, vjp: vjp)
+        var saved: [(String, Tensor)] = []
+        switch saves {
+        case .nothing: break
+        case .inputs: saved = inputs.enumerated().map { ("input \($0.offset)", $0.element) }
+        case .only(let which): saved = which.map { ("input \($0)", inputs[$0]) }
+        case .output: saved = [("the output", out)]
+        case .inputsAndOutput: saved = inputs.enumerated().map { ("input \($0.offset)", $0.element) } + [("the output", out)]
+        }
+        out.node = Node(primitive: primitive, inputs: inputs, saved: saved, vjp: vjp)
     }
     if !AutodiffMode.computingTangent && inputs.contains(where: { $0.tangent != nil }) {
         out.tangent = AutodiffMode.$computingTangent.withValue(true) { jvp(inputs.map(\.tangent)) }
@@ -75,7 +102,7 @@ func sumTangents(_ parts: Tensor?...) -> Tensor? {
 /// The graph behind `root` in topological order (inputs before the tensors made from them),
 /// not descending below `stops`.
 func topologicalOrder(from root: Tensor, stoppingAt stops: Set<ObjectIdentifier> = []) -> [Tensor] {
-    // BEGIN SOLUTION dfdx.1: order the graph depth-first so every tensor comes after its inputs
+    // BEGIN SOLUTION dfdx.1: depth-first with an explicit stack from root: each tensor once, appended after its inputs that require grad; nothing below a tensor in stops
     var order: [Tensor] = []
     var visited = Set<ObjectIdentifier>()
     // an explicit stack instead of recursion: deep graphs (long RNNs, 100-layer nets) must not overflow
@@ -97,10 +124,10 @@ func topologicalOrder(from root: Tensor, stoppingAt stops: Set<ObjectIdentifier>
 /// accumulation. With `createGraph` the VJPs are recorded too, so the result can be differentiated.
 func backpropagate(_ output: Tensor, seed: Tensor, stoppingAt stops: Set<ObjectIdentifier> = [],
                    createGraph: Bool = false, visitLeaf: (Tensor, Tensor) -> Void) -> [ObjectIdentifier: Tensor] {
+    // BEGIN SOLUTION dfdx.2: grads = [output: seed]; walk topologicalOrder(from: output, stoppingAt: stops) output-first with AutodiffMode.$gradEnabled set to createGraph: visitLeaf(t, g) at leaves and stops, else add each of node.vjp(g) into its input's entry; return grads
     var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(output): seed]
     let order = topologicalOrder(from: output, stoppingAt: stops)
     AutodiffMode.$gradEnabled.withValue(createGraph) {
-        // BEGIN SOLUTION dfdx.2: walk the graph output-first, send each gradient through its node's VJP and sum what arrives at each input
         for t in order.reversed() {
             let id = ObjectIdentifier(t)
             guard let g = grads[id] else { continue }
@@ -116,9 +143,9 @@ func backpropagate(_ output: Tensor, seed: Tensor, stoppingAt stops: Set<ObjectI
             }
             grads[id] = nil   // this node's gradient has been passed on: free it early
         }
-        // END SOLUTION dfdx.2
     }
     return grads
+    // END SOLUTION dfdx.2
 }
 
 extension Tensor {
@@ -199,6 +226,6 @@ public func jvp(_ f: (Tensor) -> Tensor, at x: Tensor, tangent v: Tensor) -> (va
 extension Tensor {
     /// The same values as a new node whose gradient passes straight through (used by `grad`).
     func alias() -> Tensor {
-        return record(detach(), .custom("alias"), [self], vjp: { g in [g] }, jvp: { t in t[0] })
+        return record(detach(), .custom("alias"), [self], saves: .nothing, vjp: { g in [g] }, jvp: { t in t[0] })
     }
 }

@@ -47,7 +47,7 @@ public struct StridedView: @unchecked Sendable {
 }
 
 /// Elementwise functions of one float32 input.
-public enum UnaryOp: String, Sendable, CaseIterable { case neg, exp, log, sqrt, sin, reciprocal }
+public enum UnaryOp: String, Sendable, CaseIterable { case neg, exp, log, sqrt, sin, reciprocal, erf }
 /// Elementwise functions of two inputs of the same shape and dtype. cmplt/cmpeq give 1 or 0
 /// as float32 (whatever the inputs' dtype); add keeps the dtype; the rest are float32 only.
 public enum BinaryOp: String, Sendable, CaseIterable { case add, mul, maximum, pow, cmplt, cmpeq }

@@ -6,7 +6,7 @@
 
 /// The broadcast shape of `a` and `b`, or nil when they do not broadcast.
 public func broadcastShapes(_ a: [Int], _ b: [Int]) -> [Int]? {
-    // BEGIN SOLUTION dfdx.3: align the shapes from the right; each pair of dims must be equal or contain a 1
+    // BEGIN SOLUTION dfdx.3: align a and b from the right (a missing dim counts as 1); each pair must be equal or contain a 1, else return nil; take the larger of each pair
     let rank = max(a.count, b.count)
     var out = [Int](repeating: 1, count: rank)
     for i in 0..<rank {

@@ -8,10 +8,38 @@ extension Tensor {
     public func reciprocal() -> Tensor { unary(.reciprocal) }
     /// cos x = sin(x + pi/2).
     public func cos() -> Tensor { (self + Float.pi / 2).sin() }
-    /// 1 / (1 + e^-x).
-    public func sigmoid() -> Tensor { 1 / (1 + (-self).exp()) }
-    /// tanh x = 2 sigmoid(2x) - 1.
-    public func tanh() -> Tensor { 2 * (2 * self).sigmoid() - 1 }
+    /// 1 / (1 + e^-x), computed so that no step overflows: with e = e^-|x| (at most 1),
+    /// sigmoid is 1 / (1 + e) for x >= 0 and e / (1 + e) below. (The textbook 1 / (1 + e^-x)
+    /// overflows e^-x below x = -88.7, and exp's VJP then multiplies 0 by inf: a NaN gradient.)
+    public func sigmoid() -> Tensor {
+        let (positive, sign) = signMask()
+        let e = (-(self * sign)).exp()
+        return Tensor.where(positive, 1 / (1 + e), e / (1 + e))
+    }
+    /// tanh x = sign(x) (1 - e) / (1 + e) with e = e^(-2|x|) (at most 1, so nothing overflows).
+    public func tanh() -> Tensor {
+        let (_, sign) = signMask()
+        let e = (-2 * (self * sign)).exp()
+        return (1 - e) / (1 + e) * sign
+    }
+    /// log(1 + e^x) (torch.nn.functional.softplus), as max(x, 0) + log(1 + e^-|x|).
+    public func softplus() -> Tensor {
+        let (positive, sign) = signMask()
+        return self * positive + (1 + (-(self * sign)).exp()).log()
+    }
+    /// The Gauss error function (a primitive: libm's erff; its VJP is 2/sqrt(pi) e^(-x^2)).
+    public func erf() -> Tensor { unary(.erf) }
+    /// GELU, exactly: x Phi(x) = 0.5 x (1 + erf(x / sqrt 2)) (torch.nn.functional.gelu).
+    public func gelu() -> Tensor { 0.5 * self * (1 + (self * (1 / Float(2).squareRoot())).erf()) }
+
+    /// (1 where x >= 0 else 0, +1 where x >= 0 else -1), as constants (no gradient): they pick
+    /// the branch of a stable formula and make -x * sign = -|x| with the right slope at 0.
+    func signMask() -> (Tensor, Tensor) {
+        withNoGrad {
+            let positive = 1 - lt(0)
+            return (positive, 2 * positive - 1)
+        }
+    }
     /// max(x, 0); the gradient at 0 is 0, as in torch.
     public func relu() -> Tensor { Tensor.where(gt(0), self, Tensor.zeros([], device: device)) }
     /// |x| = max(x, -x); the gradient at 0 is 0.
@@ -32,7 +60,7 @@ extension Tensor {
 
 /// log(sum(exp(x))) over `dim`, computed stably by subtracting the max first.
 public func logsumexp(_ x: Tensor, dim: Int, keepdim: Bool = false) -> Tensor {
-    // BEGIN SOLUTION dfdx.23: subtract the (detached) max along dim before exp, add it back after log
+    // BEGIN SOLUTION dfdx.23: m = x.max(dim:keepdim: true) inside withNoGrad; (x - m).exp().sum(dim:keepdim: true).log() + m; squeeze(dim:) unless keepdim
     let m = withNoGrad { x.max(dim: dim, keepdim: true) }
     let r = (x - m).exp().sum(dim: dim, keepdim: true).log() + m
     return keepdim ? r : r.squeeze(dim: dim)
@@ -60,7 +88,7 @@ public func crossEntropy(_ logits: Tensor, targets: [Int], ignoreIndex: Int? = n
     for t in targets where t != ignoreIndex {
         check(t >= 0 && t < c, "crossEntropy: target \(t) is out of range for \(c) classes (logits shape \(logits.shape))")
     }
-    // BEGIN SOLUTION dfdx.24: pick each row's log-probability of its target, average the negatives over the counted rows
+    // BEGIN SOLUTION dfdx.24: logSoftmax(logits, dim: 1), gather each row's target (rows equal to ignoreIndex: index 0, weight 0), then minus the weighted sum over the number of counted rows
     let kept = targets.map { $0 == ignoreIndex ? Float(0) : 1 }
     let safe = targets.map { $0 == ignoreIndex ? 0 : $0 }
     let picked = logSoftmax(logits, dim: 1).gather(dim: 1, index: safe, indexShape: [n, 1]).reshape([n])

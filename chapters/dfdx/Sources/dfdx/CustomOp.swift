@@ -64,9 +64,9 @@ public struct CustomOp: Sendable {
 
     /// One output: a node like any primitive's, whose VJP is the custom one.
     private func attachOne(_ output: Tensor, _ inputs: [Tensor], _ context: Context) {
-        let vjp = self.vjp, name = self.name
         // BEGIN SOLUTION dfdx.29: record `output` as made by .custom(name) from `inputs`, with a VJP that calls the custom `vjp(context, [g])` and checks it returned one gradient per input (the JVP is handled by the caller: pass { _ in nil })
-        record(output, .custom(name), inputs, vjp: { g in
+        let vjp = self.vjp, name = self.name
+        record(output, .custom(name), inputs, saves: .inputsAndOutput, vjp: { g in
             let grads = vjp(context, [g])
             check(grads.count == inputs.count, "\(name): VJP returned \(grads.count) gradients for \(inputs.count) inputs")
             return grads
@@ -87,7 +87,7 @@ public struct CustomOp: Sendable {
             return grads
         }, jvp: { _ in nil })
         for (i, o) in outputs.enumerated() {
-            record(o, .custom("\(name).output\(i)"), [token], vjp: { g in
+            record(o, .custom("\(name).output\(i)"), [token], saves: .nothing, vjp: { g in
                 slots.add(g, at: i)
                 return [Tensor.zeros([], device: g.device)]
             }, jvp: { _ in nil })

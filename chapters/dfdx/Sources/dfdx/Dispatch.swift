@@ -174,13 +174,15 @@ public enum Dispatch {
         }
         let h = handler
         _ = h?.willDispatch(primitive, inputs: [input])
-        let out = Tensor(buffer: input.buffer, device: input.device, dtype: input.dtype, shape: shape, strides: strides, offset: offset)
+        let out = Tensor(buffer: input.buffer, device: input.device, dtype: input.dtype, shape: shape, strides: strides,
+                         offset: offset, version: input.version)
         h?.didDispatch(primitive, inputs: [input], output: out)
         return out
     }
 
     /// An in-place write into `inputs[0]` (assign, indexCopy), unless the handler skips it.
     static func write(_ primitive: Primitive, _ inputs: [Tensor], _ compute: (any Backend) -> Void) {
+        inputs[0].version.value += 1
         let h = handler
         if h?.willDispatch(primitive, inputs: inputs) ?? .run == .run {
             compute(inputs[0].backend)

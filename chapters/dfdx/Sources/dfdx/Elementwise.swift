@@ -14,14 +14,14 @@ extension Tensor {
         let y = OutputRef(out)   // y() is the output, for VJPs written in terms of it
         switch op {
         case .neg:
-            return record(out, .unary(.neg), [x], vjp: { g in
+            return record(out, .unary(.neg), [x], saves: .nothing, vjp: { g in
                 // BEGIN SOLUTION dfdx.5: VJP of neg: d(-x)/dx = -1
                 return [-g]
                 // END SOLUTION dfdx.5
             }, jvp: { t in -t[0]! })
         case .exp:
-            return record(out, .unary(.exp), [x], vjp: { g in
-                // BEGIN SOLUTION dfdx.6: VJP of exp: d(e^x)/dx = e^x, which is the output y
+            return record(out, .unary(.exp), [x], saves: .output, vjp: { g in
+                // BEGIN SOLUTION dfdx.6: VJP of exp: d(e^x)/dx = e^x, which is the output y()
                 return [g * y()]
                 // END SOLUTION dfdx.6
             }, jvp: { t in t[0]! * y() })
@@ -32,8 +32,8 @@ extension Tensor {
                 // END SOLUTION dfdx.7
             }, jvp: { t in t[0]! / x })
         case .sqrt:
-            return record(out, .unary(.sqrt), [x], vjp: { g in
-                // BEGIN SOLUTION dfdx.8: VJP of sqrt: d(sqrt x)/dx = 1 / (2 sqrt x)
+            return record(out, .unary(.sqrt), [x], saves: .output, vjp: { g in
+                // BEGIN SOLUTION dfdx.8: VJP of sqrt: d(sqrt x)/dx = 1 / (2 sqrt x), and sqrt x is the output y()
                 return [g * 0.5 / y()]
                 // END SOLUTION dfdx.8
             }, jvp: { t in t[0]! * 0.5 / y() })
@@ -44,11 +44,15 @@ extension Tensor {
                 // END SOLUTION dfdx.9
             }, jvp: { t in t[0]! * x.cos() })
         case .reciprocal:
-            return record(out, .unary(.reciprocal), [x], vjp: { g in
-                // BEGIN SOLUTION dfdx.10: VJP of 1/x: d(1/x)/dx = -1/x^2 = -y^2
+            return record(out, .unary(.reciprocal), [x], saves: .output, vjp: { g in
+                // BEGIN SOLUTION dfdx.10: VJP of 1/x: d(1/x)/dx = -1/x^2 = -y^2, with y() the output
                 return [-g * y() * y()]
                 // END SOLUTION dfdx.10
             }, jvp: { t in -t[0]! * y() * y() })
+        case .erf:
+            // d(erf x)/dx = 2/sqrt(pi) e^(-x^2)
+            let slope = { 2 / Float.pi.squareRoot() * (-(x * x)).exp() }
+            return record(out, .unary(.erf), [x], vjp: { g in [g * slope()] }, jvp: { t in t[0]! * slope() })
         }
     }
 
@@ -67,7 +71,7 @@ extension Tensor {
         let y = OutputRef(out)
         switch op {
         case .add:
-            return record(out, .binary(.add), [a, b], vjp: { g in
+            return record(out, .binary(.add), [a, b], saves: .nothing, vjp: { g in
                 // BEGIN SOLUTION dfdx.11: VJP of a + b: the gradient passes unchanged to both
                 return [g, g]
                 // END SOLUTION dfdx.11
@@ -87,20 +91,20 @@ extension Tensor {
             // goes to a is made only when a gradient or tangent needs it.
             let share = { withNoGrad { b.binary(.cmplt, a) + 0.5 * a.binary(.cmpeq, b) } }
             return record(out, .binary(.maximum), [a, b], vjp: { g in
-                // BEGIN SOLUTION dfdx.13: VJP of maximum: the gradient goes to the larger input (split on ties)
+                // BEGIN SOLUTION dfdx.13: VJP of maximum: with toA = share() (1, 0, or 0.5 on ties), g * toA goes to a and g * (1 - toA) to b
                 let toA = share()   // 1 where a won, 0.5 on ties, 0 where b won
                 return [g * toA, g * (1 - toA)]
                 // END SOLUTION dfdx.13
             }, jvp: { t in let toA = share(); return sumTangents(t[0].map { $0 * toA }, t[1].map { $0 * (1 - toA) }) })
         case .pow:
-            return record(out, .binary(.pow), [a, b], vjp: { g in
-                // BEGIN SOLUTION dfdx.14: VJP of a^b: b a^(b-1) for a, a^b log(a) for b (only when b needs it)
+            return record(out, .binary(.pow), [a, b], saves: .inputsAndOutput, vjp: { g in
+                // BEGIN SOLUTION dfdx.14: VJP of a^b: g * b * a.binary(.pow, b - 1) for a; g * y() * a.log() for b, only when b.requiresGrad (else nil)
                 return [g * b * a.binary(.pow, b - 1), b.requiresGrad ? g * y() * a.log() : nil]
                 // END SOLUTION dfdx.14
             }, jvp: { t in sumTangents(t[0].map { $0 * b * a.binary(.pow, b - 1) }, t[1].map { $0 * y() * a.log() }) })
         case .cmplt, .cmpeq:
             // comparisons are flat almost everywhere: no gradient, no tangent
-            return record(out, .binary(op), [a, b], vjp: { _ in [nil, nil] }, jvp: { _ in nil })
+            return record(out, .binary(op), [a, b], saves: .nothing, vjp: { _ in [nil, nil] }, jvp: { _ in nil })
         }
     }
 
@@ -112,8 +116,8 @@ extension Tensor {
         let out = Dispatch.run(.select, [cond, a, b], shape: a.shape) { backend, buffer in
             backend.select(cond.stridedView, a.stridedView, b.stridedView, out: buffer)
         }
-        return record(out, .select, [cond, a, b], vjp: { g in
-            // BEGIN SOLUTION dfdx.15: VJP of where: the gradient flows to a where cond holds and to b elsewhere
+        return record(out, .select, [cond, a, b], saves: .only([0]), vjp: { g in
+            // BEGIN SOLUTION dfdx.15: VJP of where: Tensor.select(cond, g, zeros) to a, Tensor.select(cond, zeros, g) to b, nil to cond
             let zero = Tensor.zeros(g.shape, device: g.device)
             return [nil, Tensor.select(cond, g, zero), Tensor.select(cond, zero, g)]
             // END SOLUTION dfdx.15

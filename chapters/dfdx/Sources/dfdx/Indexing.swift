@@ -19,10 +19,9 @@ extension Tensor {
         let out = Dispatch.run(.gather(dim: d), [x, index], shape: index.shape, dtype: dtype) { backend, buffer in
             backend.gather(x.stridedView, dim: d, index: index.stridedView, out: buffer)
         }
-        let inputShape = shape
-        return record(out, .gather(dim: d), [x, index], vjp: { g in
-            // BEGIN SOLUTION dfdx.22: VJP of gather: scatter-add the gradient back to the positions that were read (scatterAdd with the same index); the index gets no gradient
-            return [g.scatterAdd(dim: d, index: index, outShape: inputShape), nil]
+        return record(out, .gather(dim: d), [x, index], saves: .only([1]), vjp: { g in
+            // BEGIN SOLUTION dfdx.22: VJP of gather: g.scatterAdd(dim: d, index: index, outShape: x.shape) adds the gradient back where it was read; the index gets no gradient (nil)
+            return [g.scatterAdd(dim: d, index: index, outShape: x.shape), nil]
             // END SOLUTION dfdx.22
         }, jvp: { t in t[0]?.gather(dim: d, index: index) })
     }
@@ -40,7 +39,7 @@ extension Tensor {
             backend.fill(buffer, dtype: .float32, value: 0)
             backend.scatterAdd(src.stridedView, dim: d, index: index.stridedView, into: buffer, outShape: outShape)
         }
-        return record(out, .scatterAdd(dim: d, outShape: outShape), [src, index], vjp: { g in [g.gather(dim: d, index: index), nil] },
+        return record(out, .scatterAdd(dim: d, outShape: outShape), [src, index], saves: .only([1]), vjp: { g in [g.gather(dim: d, index: index), nil] },
                       jvp: { t in t[0]?.scatterAdd(dim: d, index: index, outShape: outShape) })
     }
 
@@ -56,7 +55,7 @@ extension Tensor {
         let out = Dispatch.run(.embedding, [table, ids], shape: outShape, dtype: dtype.isQuantized ? .float32 : dtype) { backend, buffer in
             backend.embedding(table.stridedView, ids: ids.stridedView, out: buffer)
         }
-        return record(out, .embedding, [table, ids], vjp: { g in
+        return record(out, .embedding, [table, ids], saves: .only([1]), vjp: { g in
             // each id's row of g goes back to row `id`: a scatter-add over dim 0 with the id repeated along the row
             let n = ids.count
             let rows = ids.reshape([n, 1]).expand([n, dim])

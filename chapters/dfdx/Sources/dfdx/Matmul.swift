@@ -10,7 +10,7 @@ extension Tensor {
             backend.matmul(a.stridedView, b.stridedView, out: buffer)
         }
         return record(out, .matmul, [a, b], vjp: { g in
-            // BEGIN SOLUTION dfdx.21: VJP of matmul: dA = G B^T, dB = A^T G (transposing the last two dims)
+            // BEGIN SOLUTION dfdx.21: VJP of matmul: dA = G B^T, dB = A^T G, with matmulPrimitive and transpose(-1, -2)
             return [g.matmulPrimitive(b.transpose(-1, -2)), a.transpose(-1, -2).matmulPrimitive(g)]
             // END SOLUTION dfdx.21
         }, jvp: { t in sumTangents(t[0].map { $0.matmulPrimitive(b) }, t[1].map { a.matmulPrimitive($0) }) })
@@ -49,6 +49,6 @@ public func linear(_ x: Tensor, _ weight: Tensor) -> Tensor {
     let out = Dispatch.run(.linear, [x, weight], shape: outShape) { backend, buffer in
         backend.linear(x.stridedView, weight.stridedView, out: buffer)
     }
-    return record(out, .linear, [x, weight], vjp: { g in [g.matmul(weight.to(.float32)), nil] },
+    return record(out, .linear, [x, weight], saves: .only([1]), vjp: { g in [g.matmul(weight.to(.float32)), nil] },
                   jvp: { t in t[0].map { linear($0, weight) } })
 }

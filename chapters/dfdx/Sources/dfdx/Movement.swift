@@ -3,23 +3,41 @@
 // gradient back the opposite way.
 
 extension Tensor {
-    /// The same elements in a new shape; one entry may be -1 (inferred). A view when contiguous.
+    /// The same elements in a new shape; one entry may be -1 (inferred). A view whenever the
+    /// strides allow it (always for a contiguous tensor; e.g. unsqueeze or [i] of a transposed
+    /// one too), a contiguous copy otherwise (flattening a transposed matrix).
     public func reshape(_ newShape: [Int]) -> Tensor {
+        let target = resolvedShape(newShape, op: "reshape")
+        if target == shape { return self }
+        // a view whenever the strides allow it (torch's rule); otherwise a contiguous copy first
+        let x = viewStrides(shape, strides, target) == nil ? contiguous() : self
+        let out = Dispatch.view(.reshape(target), x, shape: target, strides: viewStrides(x.shape, x.strides, target)!, offset: x.offset)
+        let original = shape
+        return record(out, .reshape(target), [x], saves: .nothing, vjp: { g in [g.reshape(original)] }, jvp: { t in t[0]!.reshape(target) })
+    }
+
+    /// `newShape` with its -1 (if any) filled in; stops unless it holds exactly `count` elements.
+    func resolvedShape(_ newShape: [Int], op: String) -> [Int] {
         var target = newShape
         let known = newShape.filter { $0 != -1 }.reduce(1, *)
         let inferred = newShape.indices.filter { newShape[$0] == -1 }
         check(inferred.count <= 1 && newShape.allSatisfy { $0 >= -1 },
-              "reshape: invalid shape \(newShape) for a tensor of shape \(shape)")
+              "\(op): invalid shape \(newShape) for a tensor of shape \(shape)")
         if let i = inferred.first {
-            check(known > 0 && count % known == 0, "reshape: shape \(newShape) is invalid for input of size \(count) (shape \(shape))")
+            check(known > 0 && count % known == 0, "\(op): shape \(newShape) is invalid for input of size \(count) (shape \(shape))")
             target[i] = count / known
         }
-        check(target.reduce(1, *) == count, "reshape: shape \(newShape) is invalid for input of size \(count) (shape \(shape))")
-        if target == shape { return self }
-        let x = isContiguous ? self : contiguous()
-        let out = Dispatch.view(.reshape(target), x, shape: target, strides: contiguousStrides(target), offset: x.offset)
-        let original = shape
-        return record(out, .reshape(target), [x], vjp: { g in [g.reshape(original)] }, jvp: { t in t[0]!.reshape(target) })
+        check(target.reduce(1, *) == count, "\(op): shape \(newShape) is invalid for input of size \(count) (shape \(shape))")
+        return target
+    }
+
+    /// torch's view: reshape that never copies; stops when the strides do not allow the shape.
+    public func view(_ newShape: [Int]) -> Tensor {
+        let target = resolvedShape(newShape, op: "view")
+        if viewStrides(shape, strides, target) == nil {
+            fail("view: shape \(newShape) is not compatible with the strides \(strides) of a tensor of shape \(shape) (use reshape, which copies)")
+        }
+        return reshape(newShape)
     }
 
     /// Reorders the dims: result dim i is input dim `dims[i]` (a view).
@@ -27,12 +45,12 @@ extension Tensor {
         check(dims.count == rank, "permute: \(dims) does not list the \(rank) dims of shape \(shape)")
         let order = dims.map { normalizeDim($0, rank: rank, op: "permute", shape: shape) }
         check(Set(order).count == rank, "permute: \(dims) repeats a dim (shape \(shape))")
-        // BEGIN SOLUTION dfdx.16: a permuted view takes shape and strides in the new order; its VJP applies the inverse permutation
+        // BEGIN SOLUTION dfdx.16: Dispatch.view(.permute(order), self, ...) with shape and strides taken in the new order; record it with a VJP that permutes g by the inverse order
         let out = Dispatch.view(.permute(order), self, shape: order.map { shape[$0] },
                                 strides: order.map { strides[$0] }, offset: offset)
         var inverse = [Int](repeating: 0, count: rank)
         for (i, d) in order.enumerated() { inverse[d] = i }
-        return record(out, .permute(order), [self], vjp: { g in [g.permute(inverse)] }, jvp: { t in t[0]!.permute(order) })
+        return record(out, .permute(order), [self], saves: .nothing, vjp: { g in [g.permute(inverse)] }, jvp: { t in t[0]!.permute(order) })
         // END SOLUTION dfdx.16
     }
 
@@ -52,9 +70,9 @@ extension Tensor {
         check(target.allSatisfy { $0 >= 0 }, "expand: invalid shape \(newShape) for shape \(shape)")
         if target == shape { return self }
         let out = Dispatch.view(.expand(target), self, shape: target, strides: newStrides, offset: offset)
-        let original = shape
-        return record(out, .expand(target), [self], vjp: { g in
-            // BEGIN SOLUTION dfdx.17: VJP of expand: sum the gradient over every dim that was broadcast, then restore the input's shape
+        return record(out, .expand(target), [self], saves: .nothing, vjp: { g in
+            // BEGIN SOLUTION dfdx.17: VJP of expand: g.sum(dims:keepdim: true) over every dim that was broadcast (the first `lead` dims and those of size 1 in self.shape), then reshape to self.shape
+            let original = self.shape
             let broadcastDims = (0..<target.count).filter { $0 < lead || original[$0 - lead] != target[$0] }
             return [g.sum(dims: broadcastDims, keepdim: true).reshape(original)]
             // END SOLUTION dfdx.17
@@ -71,9 +89,9 @@ extension Tensor {
         let start = zip(ranges, strides).reduce(offset) { $0 + $1.0.0 * $1.1 }
         let out = Dispatch.view(.shrink(ranges.flatMap { [$0.0, $0.1] }), self,
                                 shape: ranges.map { $0.1 - $0.0 }, strides: strides, offset: start)
-        let pads = zip(ranges, shape).map { ($0.0, $1 - $0.1) }
-        return record(out, .shrink(ranges.flatMap { [$0.0, $0.1] }), [self], vjp: { g in
-            // BEGIN SOLUTION dfdx.18: VJP of shrink: put the gradient back in place, zeros around it
+        return record(out, .shrink(ranges.flatMap { [$0.0, $0.1] }), [self], saves: .nothing, vjp: { g in
+            // BEGIN SOLUTION dfdx.18: VJP of shrink: g.pad with (start, size - end) per dim of self.shape puts the gradient back in place, zeros around it
+            let pads = zip(ranges, self.shape).map { ($0.0, $1 - $0.1) }
             return [g.pad(pads)]
             // END SOLUTION dfdx.18
         }, jvp: { t in t[0]!.shrink(ranges) })
@@ -93,7 +111,7 @@ extension Tensor {
             backend.copy(x.stridedView, to: StridedView(buffer: buffer, dtype: x.dtype, shape: x.shape, strides: s, offset: inner))
         }
         let ranges = zip(pads, shape).map { ($0.0, $0.0 + $1) }
-        return record(out, .pad(pads.flatMap { [$0.0, $0.1] }), [x], vjp: { g in [g.shrink(ranges)] }, jvp: { t in t[0]!.pad(pads) })
+        return record(out, .pad(pads.flatMap { [$0.0, $0.1] }), [x], saves: .nothing, vjp: { g in [g.shrink(ranges)] }, jvp: { t in t[0]!.pad(pads) })
     }
 
     /// The same values in a fresh row-major buffer (self when already contiguous).
@@ -103,7 +121,7 @@ extension Tensor {
         let out = Dispatch.run(.contiguous, [x], shape: shape, dtype: dtype) { backend, buffer in
             backend.copy(x.stridedView, to: StridedView(contiguous: buffer, dtype: x.dtype, shape: x.shape))
         }
-        return record(out, .contiguous, [x], vjp: { g in [g] }, jvp: { t in t[0] })
+        return record(out, .contiguous, [x], saves: .nothing, vjp: { g in [g] }, jvp: { t in t[0] })
     }
 
     // MARK: composed movement
@@ -189,4 +207,29 @@ public func stack(_ ts: [Tensor], dim: Int) -> Tensor {
     for t in ts { check(t.shape == first.shape, "stack: shapes \(ts.map(\.shape)) are not all equal") }
     let d = normalizeDim(dim, rank: first.rank + 1, op: "stack", shape: first.shape)
     return cat(ts.map { $0.unsqueeze(dim: d) }, dim: d)
+}
+
+/// The strides that give `newShape` over the same memory as (`shape`, `strides`), or nil when
+/// there are none. Old dims are taken in runs that are contiguous with each other (a dim's
+/// stride is the next one's size times its stride); the new dims must split or merge each run
+/// exactly, taking their strides from inside it. Size-1 dims fit anywhere.
+func viewStrides(_ shape: [Int], _ strides: [Int], _ newShape: [Int]) -> [Int]? {
+    if shape.isEmpty || shape.contains(0) { return contiguousStrides(newShape) }
+    var result = [Int](repeating: 0, count: newShape.count)
+    var n = newShape.count - 1                   // next new dim to place, from the right
+    var base = strides[shape.count - 1]          // stride of the innermost dim of the run
+    var runCount = 1, placed = 1
+    for d in stride(from: shape.count - 1, through: 0, by: -1) {
+        runCount *= shape[d]
+        let runEnds = d == 0 || (shape[d - 1] != 1 && strides[d - 1] != runCount * base)
+        guard runEnds else { continue }
+        while n >= 0 && (placed < runCount || newShape[n] == 1) {
+            result[n] = placed * base
+            placed *= newShape[n]
+            n -= 1
+        }
+        if placed != runCount { return nil }
+        if d > 0 { base = strides[d - 1]; runCount = 1; placed = 1 }
+    }
+    return n == -1 ? result : nil
 }

@@ -15,8 +15,8 @@ extension Tensor {
         let inputShape = shape
         switch op {
         case .sum:
-            return record(out, .reduce(.sum, axes: axes), [x], vjp: { g in
-                // BEGIN SOLUTION dfdx.19: VJP of sum: every summed element gets the output's gradient
+            return record(out, .reduce(.sum, axes: axes), [x], saves: .nothing, vjp: { g in
+                // BEGIN SOLUTION dfdx.19: VJP of sum: g.expand(inputShape) gives every summed element the output's gradient
                 return [g.expand(inputShape)]
                 // END SOLUTION dfdx.19
             }, jvp: { t in t[0]!.reduce(.sum, axes: axes) })
@@ -30,8 +30,8 @@ extension Tensor {
                     return winners / winners.reduce(.sum, axes: axes).expand(inputShape)
                 }
             }
-            return record(out, .reduce(.max, axes: axes), [x], vjp: { g in
-                // BEGIN SOLUTION dfdx.20: VJP of max: the gradient goes to the elements that were the max (shared on ties: shares())
+            return record(out, .reduce(.max, axes: axes), [x], saves: .inputsAndOutput, vjp: { g in
+                // BEGIN SOLUTION dfdx.20: VJP of max: g.expand(inputShape) * shares() (shares() splits the gradient among the maxima)
                 return [g.expand(inputShape) * shares()]
                 // END SOLUTION dfdx.20
             }, jvp: { t in (t[0]! * shares()).reduce(.sum, axes: axes) })

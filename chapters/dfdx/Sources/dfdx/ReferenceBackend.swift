@@ -30,7 +30,7 @@ private func host(_ buffer: any Buffer) -> HostBuffer {
 func walk(_ shape: [Int], _ sa: [Int], _ oa: Int, _ sb: [Int] = [], _ ob: Int = 0,
           _ sc: [Int] = [], _ oc: Int = 0,
           _ body: (_ i: Int, _ a: Int, _ b: Int, _ c: Int) -> Void) {
-    // BEGIN SOLUTION dfdx.4: visit every element in row-major order, stepping each operand's offset by its strides
+    // BEGIN SOLUTION dfdx.4: call body(i, a, b, c) for every element i of shape in row-major order, each operand's offset starting at oa, ob, oc and stepped by its strides (empty strides: 0)
     let rank = shape.count
     let total = shape.reduce(1, *)
     if total == 0 { return }
@@ -128,6 +128,7 @@ public final class ReferenceBackend: Backend, @unchecked Sendable {
         case .sqrt: walk(x.shape, x.strides, x.offset) { i, a, _, _ in o[i] = sqrtf(p[a]) }
         case .sin: walk(x.shape, x.strides, x.offset) { i, a, _, _ in o[i] = sinf(p[a]) }
         case .reciprocal: walk(x.shape, x.strides, x.offset) { i, a, _, _ in o[i] = 1 / p[a] }
+        case .erf: walk(x.shape, x.strides, x.offset) { i, a, _, _ in o[i] = erff(p[a]) }
         }
     }
 
@@ -320,13 +321,20 @@ public final class ReferenceBackend: Backend, @unchecked Sendable {
         let packed = x.isContiguous ? nil : allocate(byteCount: x.count * 4)
         if let packed { copy(x, to: StridedView(contiguous: packed, shape: x.shape)) }
         let xs = packed.map { floats($0) } ?? floats(x.buffer) + x.offset
-        let q = host(w.buffer).pointer, o = floats(out)
         let row = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(k, 1))
         defer { row.deallocate() }
-        // BEGIN SOLUTION dfdx.30: for each weight row j: de-quantize it (dequantizeRow(w.dtype, q + j * rowBytes, k: k, into: row)), then for each of x's rows r write its dot product with that row to o[r * n + j] (use dot)
+        quantizedRows(w.dtype, host(w.buffer).pointer, rowBytes: rowBytes, n: n, x: xs, rows: rows, k: k, out: floats(out), scratch: row)
+    }
+
+    /// The quantized linear's loop: out[r, j] = x[r, :] . w[j, :] for x's `rows` rows of k floats
+    /// and the n rows of w (each `rowBytes` of blocks), with `scratch` room for one row of k floats.
+    private func quantizedRows(_ format: DType, _ w: UnsafeMutableRawPointer, rowBytes: Int, n: Int,
+                               x: UnsafeMutablePointer<Float>, rows: Int, k: Int,
+                               out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+        // BEGIN SOLUTION dfdx.30: for each weight row j: de-quantize it (dequantizeRow(format, w + j * rowBytes, k: k, into: scratch)), then for each of x's rows r write its dot product with that row to out[r * n + j] (use dot)
         for j in 0..<n {
-            dequantizeRow(w.dtype, q + j * rowBytes, k: k, into: row)
-            for r in 0..<rows { o[r * n + j] = dot(xs + r * k, row, k) }
+            dequantizeRow(format, w + j * rowBytes, k: k, into: scratch)
+            for r in 0..<rows { out[r * n + j] = dot(x + r * k, scratch, k) }
         }
         // END SOLUTION dfdx.30
     }

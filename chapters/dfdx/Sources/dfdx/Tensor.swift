@@ -43,10 +43,14 @@ public final class Tensor: @unchecked Sendable {
     var node: Node?
     /// The directional derivative carried through `jvp` (nil when not in forward mode).
     var tangent: Tensor?
+    /// Counts the in-place writes to this tensor's memory; shared by every view of it, so a
+    /// backward can tell that a tensor it saved was overwritten (see `Node`).
+    public let version: VersionCounter
 
     /// Wraps an existing buffer; every other initializer ends here.
     public init(buffer: any Buffer, device: Device, dtype: DType = .float32, shape: [Int], strides: [Int]? = nil,
-                offset: Int = 0, requiresGrad: Bool = false) {
+                offset: Int = 0, requiresGrad: Bool = false, version: VersionCounter? = nil) {
+        self.version = version ?? VersionCounter()
         self.buffer = buffer
         self.device = device
         self.dtype = dtype
@@ -197,7 +201,7 @@ public final class Tensor: @unchecked Sendable {
             backend.copy(x.buffer, of: x.backend, byteOffset: x.dtype.byteCount(of: x.offset), to: buffer, byteOffset: 0, byteCount: bytes)
         }
         let source = device
-        return record(moved, .to(target), [x], vjp: { g in [g.to(source)] }, jvp: { t in t[0]?.to(target) })
+        return record(moved, .to(target), [x], saves: .nothing, vjp: { g in [g.to(source)] }, jvp: { t in t[0]?.to(target) })
     }
 
     /// This tensor's values as `dtype` (like tensor.to(torch.int32)); float -> int32 rounds toward
@@ -222,8 +226,8 @@ public final class Tensor: @unchecked Sendable {
         Dispatch.write(.assign, [self, s]) { backend in backend.copy(s.stridedView, to: stridedView) }
     }
 
-    /// A new leaf sharing this tensor's data (an alias of the same memory, not a copy), cut off
-    /// from the graph.
+    /// A new leaf sharing this tensor's data (an alias of the same memory, not a copy: writing
+    /// one in place changes the other, and counts as a write to both), cut off from the graph.
     public func detach() -> Tensor {
         Dispatch.view(.detach, self, shape: shape, strides: strides, offset: offset)
     }
@@ -231,7 +235,7 @@ public final class Tensor: @unchecked Sendable {
     /// detach without telling the dispatch point, for autodiff's own bookkeeping (an op's
     /// saved output), which no traced computation reads.
     func bookkeepingAlias() -> Tensor {
-        Tensor(buffer: buffer, device: device, dtype: dtype, shape: shape, strides: strides, offset: offset)
+        Tensor(buffer: buffer, device: device, dtype: dtype, shape: shape, strides: strides, offset: offset, version: version)
     }
 }
 
@@ -242,4 +246,11 @@ extension Tensor: CustomStringConvertible {
         let shown = values.prefix(8).map { "\($0)" }.joined(separator: ", ")
         return "tensor([\(shown)\(values.count > 8 ? ", ..." : "")], shape: \(shape)\(requiresGrad ? ", requiresGrad" : ""))"
     }
+}
+
+/// How many times a tensor's memory was written in place (assign, indexCopy), like torch's
+/// `_version`. A tensor and its views share one.
+public final class VersionCounter: @unchecked Sendable {
+    public internal(set) var value = 0
+    init() {}
 }

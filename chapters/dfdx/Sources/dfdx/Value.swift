@@ -75,7 +75,7 @@ public final class Value: @unchecked Sendable, CustomStringConvertible {
 
     /// Sets every grad in the graph: d(self)/d(node), by the chain rule in reverse topological order.
     public func backward() {
-        // BEGIN SOLUTION dfdx.25: sort the graph topologically, seed self.grad = 1, then propagate from the output back
+        // BEGIN SOLUTION dfdx.25: sort the Values topologically (depth-first over parents), seed self.grad = 1, then call each one's propagate from the output back
         var order: [Value] = []
         var seen = Set<ObjectIdentifier>()
         func visit(_ v: Value) {

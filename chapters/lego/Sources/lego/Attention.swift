@@ -10,8 +10,8 @@ public func causalAttention(_ q: Tensor, _ k: Tensor, _ v: Tensor) -> Tensor {
     check(q.rank == 4 && k.rank == 4 && v.rank == 4 && k.shape == v.shape && q.shape[3] == k.shape[3]
           && q.shape[0] == k.shape[0] && q.shape[1] == k.shape[1] && k.shape[2] >= q.shape[2],
           "causalAttention: q \(q.shape), k \(k.shape), v \(v.shape) must be [B, H, T, D], [B, H, S, D] with S >= T")
+    // BEGIN SOLUTION lego.7: scores = q.matmul(k^T) / sqrt(D); set scores of future keys (j > S-T+i) to -inf (a mask tensor added); softmax(_:dim:) over keys; matmul v
     let (t, s, d) = (q.shape[2], k.shape[2], q.shape[3])
-    // BEGIN SOLUTION lego.7: scores = q k^T / sqrt(D); set scores of future keys (j > S-T+i) to -inf; softmax over keys; weight v
     var mask = [Float](repeating: 0, count: t * s)
     for i in 0..<t {
         for j in (s - t + i + 1)..<s { mask[i * s + j] = -Float.infinity }

@@ -14,7 +14,7 @@ public final class Dropout: Module {
     /// x: any shape -> same shape.
     public override func forward(_ x: Tensor) -> Tensor {
         if !training || p == 0 { return x }
-        // BEGIN SOLUTION lego.5: draw a keep-mask (uniform >= p) from the default generator and multiply x by mask / (1 - p)
+        // BEGIN SOLUTION lego.5: a keep-mask from Tensor.rand(x.shape, device: x.device) (keep where u >= p: 1 - u.lt(p)); x * mask / (1 - p)
         let keep = 1 - Tensor.rand(x.shape, device: x.device).lt(p)   // u in [0, 1): keep when u >= p
         return x * (keep / (1 - p))
         // END SOLUTION lego.5

@@ -41,7 +41,7 @@ public final class Linear: Module {
             let y = linear(x, weight)
             return bias.map { y + $0 } ?? y
         }
-        // BEGIN SOLUTION lego.2: multiply by the transposed weight, then add the bias if there is one
+        // BEGIN SOLUTION lego.2: x.matmul(weight.transpose(0, 1)), then + bias if there is one
         let y = x.matmul(weight.transpose(0, 1))
         guard let bias else { return y }
         return y + bias

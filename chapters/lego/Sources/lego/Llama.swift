@@ -36,8 +36,8 @@ public struct LlamaConfig: Sendable, Equatable {
 /// Each key/value head serves nHeads/nKVHeads query heads: [B, KV, S, D] -> [B, KV*rep, S, D].
 public func repeatKV(_ x: Tensor, _ rep: Int) -> Tensor {
     if rep == 1 { return x }
+    // BEGIN SOLUTION lego.10: unsqueeze(dim: 2) after the heads, expand it to rep copies, reshape to merge it into the head dim
     let (b, kv, s, d) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-    // BEGIN SOLUTION lego.10: insert a dim after the heads, expand it to rep copies, merge it into the head dim
     return x.unsqueeze(dim: 2).expand([b, kv, rep, s, d]).reshape([b, kv * rep, s, d])
     // END SOLUTION lego.10
 }

@@ -35,7 +35,7 @@ public final class SwiGLU: Module {
 
     /// x: [..., dim] -> [..., dim]
     public override func forward(_ x: Tensor) -> Tensor {
-        // BEGIN SOLUTION lego.9: gate with silu(gate_proj(x)) times up_proj(x), then project down
+        // BEGIN SOLUTION lego.9: gateProj(x).silu() times upProj(x), then downProj
         return downProj(gateProj(x).silu() * upProj(x))
         // END SOLUTION lego.9
     }

@@ -77,7 +77,7 @@ open class Module {
     /// Every parameter with its full dotted name, like torch's `named_parameters()`:
     /// this module's own tensors first, then each child's, depth first.
     public func namedParameters() -> [(String, Tensor)] {
-        // BEGIN SOLUTION lego.1: reflect over the stored properties: tensors that require grad are parameters; recurse into children (arrays by index) with a "name." prefix
+        // BEGIN SOLUTION lego.1: for each (name, value) of storedProperties(): a Tensor that requires grad is a parameter; a Module, or [Module] by index, adds its namedParameters() under a "name." prefix
         var out: [(String, Tensor)] = []
         for (name, value) in storedProperties() {
             if let t = value as? Tensor {

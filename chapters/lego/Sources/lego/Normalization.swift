@@ -21,7 +21,7 @@ public final class LayerNorm: Module {
     public override func forward(_ x: Tensor) -> Tensor {
         check(x.rank >= 1 && x.shape[x.rank - 1] == weight.shape[0],
               "LayerNorm: input of shape \(x.shape) does not end in \(weight.shape[0])")
-        // BEGIN SOLUTION lego.3: subtract the mean over the last dim, divide by sqrt(population variance + eps), then scale by weight and shift by bias
+        // BEGIN SOLUTION lego.3: subtract x.mean(dim: -1, keepdim: true), divide by (population variance + eps).sqrt(), then * weight + bias
         let mean = x.mean(dim: -1, keepdim: true)
         let centered = x - mean
         let variance = (centered * centered).mean(dim: -1, keepdim: true)
@@ -53,7 +53,7 @@ public final class RMSNorm: Module {
     public override func forward(_ x: Tensor) -> Tensor {
         check(x.rank >= 1 && x.shape[x.rank - 1] == weight.shape[0],
               "RMSNorm: input of shape \(x.shape) does not end in \(weight.shape[0])")
-        // BEGIN SOLUTION lego.4: divide by the root of the mean square over the last dim (plus eps), then scale by weight
+        // BEGIN SOLUTION lego.4: divide by the root of the mean square over the last dim (mean(dim: -1, keepdim: true), plus eps), then * weight
         let meanSquare = (x * x).mean(dim: -1, keepdim: true)
         return x / (meanSquare + eps).sqrt() * weight
         // END SOLUTION lego.4

@@ -49,10 +49,10 @@ public final class SGD: Optimizer {
 
     /// One update of every parameter that has a gradient.
     public func step() {
+        // BEGIN SOLUTION lego.13: withNoGrad, for each params[i] with a grad: g = grad + wd*p; with momentum: buffers[i] = g on the first step, else momentum*buf + g; nesterov uses g + momentum*buf, else buf; then p.assign(p - lr*g)
         withNoGrad {
             for (i, p) in params.enumerated() {
                 guard let grad = p.grad else { continue }
-                // BEGIN SOLUTION lego.13: g = grad + wd*p; with momentum: buf = g on the first step, else momentum*buf + g; nesterov uses g + momentum*buf, else buf; then p -= lr*g
                 var g = weightDecay != 0 ? grad + weightDecay * p : grad
                 if momentum != 0 {
                     let buf = buffers[i].map { momentum * $0 + g } ?? g.contiguous()
@@ -60,9 +60,9 @@ public final class SGD: Optimizer {
                     g = nesterov ? g + momentum * buf : buf
                 }
                 p.assign(p - lr * g)
-                // END SOLUTION lego.13
             }
         }
+        // END SOLUTION lego.13
     }
 
     /// Buffers by torch's names (`state.i.momentum_buffer`, `state.i.exp_avg`, ...).
@@ -103,12 +103,12 @@ public final class AdamW: Optimizer {
 
     /// One update of every parameter that has a gradient.
     public func step() {
+        // BEGIN SOLUTION lego.14: withNoGrad, for each params[i] with a grad g: steps[i] += 1; decay p by (1 - lr*wd); update m[i] and v[i]; bias-correct with t = steps[i]; p.assign(p - lr/bc1 * m / (sqrt(v)/sqrt(bc2) + eps))
         withNoGrad {
             let (b1, b2) = betas
             for (i, p) in params.enumerated() {
                 guard let g = p.grad else { continue }
                 steps[i] += 1
-                // BEGIN SOLUTION lego.14: decay p by (1 - lr*wd); update m and v; bias-correct with t = steps[i]; p -= lr/bc1 * m / (sqrt(v)/sqrt(bc2) + eps)
                 let t = Float(steps[i])
                 let mi = b1 * (m[i] ?? Tensor.zeros(p.shape, device: p.device)) + (1 - b1) * g
                 let vi = b2 * (v[i] ?? Tensor.zeros(p.shape, device: p.device)) + (1 - b2) * g * g
@@ -117,9 +117,9 @@ public final class AdamW: Optimizer {
                 let bc1 = 1 - pow(b1, t), bc2 = 1 - pow(b2, t)
                 let decayed = p * (1 - lr * weightDecay)
                 p.assign(decayed - (lr / bc1) * mi / (vi.sqrt() / bc2.squareRoot() + eps))
-                // END SOLUTION lego.14
             }
         }
+        // END SOLUTION lego.14
     }
 
     /// Buffers by torch's names (`state.i.momentum_buffer`, `state.i.exp_avg`, ...).

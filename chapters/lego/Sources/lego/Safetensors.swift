@@ -62,7 +62,10 @@ func jsonString(_ s: String) -> String {
     return out + "\""
 }
 
-/// Writes `tensors` as F32 safetensors at `path`, atomically (a temporary file renamed over it).
+/// Writes `tensors` as F32 safetensors at `path`, atomically and durably: a temporary file,
+/// flushed to the disk (fsync) before it is renamed over `path`, then the folder flushed so
+/// the rename itself survives a power cut (without the first fsync, a crash after the rename
+/// can leave an empty file under the final name).
 public func saveSafetensors(_ tensors: [String: Tensor], to path: String, metadata: [String: String] = [:]) throws {
     let names = tensors.keys.sorted()
     let header = safetensorsHeader(names.map { ($0, tensors[$0]!.shape) }, metadata: metadata)
@@ -84,11 +87,22 @@ public func saveSafetensors(_ tensors: [String: Tensor], to path: String, metada
         throw SafetensorsError(path: path, reason: "cannot create \(temporary)")
     }
     let written = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
+    let synced = fflush(file) == 0 && fsync(fileno(file)) == 0
     let closed = fclose(file)
-    guard written == bytes.count, closed == 0, rename(temporary, path) == 0 else {
+    guard written == bytes.count, synced, closed == 0, rename(temporary, path) == 0 else {
         unlink(temporary)
         throw SafetensorsError(path: path, reason: "write failed")
     }
+    syncFolder(of: path)
+}
+
+/// fsync of the folder that holds `path`, so a rename into it is on the disk too.
+func syncFolder(of path: String) {
+    let folder = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
+    let fd = open(folder.isEmpty ? "/" : folder, O_RDONLY)
+    guard fd >= 0 else { return }
+    _ = fsync(fd)
+    close(fd)
 }
 
 /// Reads every tensor of a safetensors file (F32, F16 and BF16 become float32).

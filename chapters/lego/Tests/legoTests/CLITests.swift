@@ -60,7 +60,7 @@ func trainingFolder() throws -> String {
             (["generate", "hi", "--model", "/nonexistent.gguf"], "cannot read /nonexistent.gguf"),
             (["generate", "hi", "--tokens", "-3"], "--tokens takes an integer >= 0"),
             (["generate", "hi", "there", "--model", gguf], "one prompt only"),
-            (["generate", String(repeating: "hi ", count: 40), "--model", gguf, "--context", "16"], "more than the context of 16"),
+            (["generate", String(repeating: "hi ", count: 40), "--model", gguf, "--context", "16"], "a context of 16 leaves no position"),
             (["train", "names", "--out", ""], "--out takes a folder"),
             (["train", "names", "--out", gguf + "/runs"], "cannot create the output folder"),   // under a file: refused up front
             (["train", "names", "--steps", "0"], "--steps takes an integer >= 1"),

@@ -125,8 +125,8 @@ public struct BPETokenizer: Sendable {
     /// Applies the merges to one piece's byte tokens: repeatedly merge the adjacent pair
     /// with the lowest rank (leftmost on ties) until no adjacent pair has a merge.
     public func merge(_ parts: [Int]) -> [Int] {
+        // BEGIN SOLUTION lego.54: while some adjacent pair has an entry in mergeTable (key left << 32 | right), replace the pair with the lowest rank (leftmost first) by its merged id
         var parts = parts
-        // BEGIN SOLUTION lego.54: while some adjacent pair has a merge, replace the pair with the lowest rank (leftmost first) by its merged token
         while parts.count > 1 {
             var best: (rank: Int, at: Int, id: Int)? = nil
             for i in 0..<(parts.count - 1) {
