@@ -42,20 +42,19 @@ enum Bench {
     }
 
     static func run(_ args: [String]) {
-        let json = args.contains("--json")
-        let suites = args.filter { !$0.hasPrefix("--") }
-        var device = Device.cpu
-        if let i = args.firstIndex(of: "--device"), i + 1 < args.count, let d = Device(parsing: args[i + 1]) { device = d }
-        var results: [Result] = []
-        for suite in suites.isEmpty ? ["ops"] : suites {
-            switch suite {
-            case "ops": results += ops(device: device)
-            case let d where Device(parsing: d) != nil: continue
-            default:
-                print("picograd bench: unknown suite '\(suite)' (have: ops)")
-                exit(2)
+        var json = false, device = Device.cpu, suites: [String] = []
+        var a = ArgumentList("bench", args)
+        while let arg = a.next() {
+            switch arg {
+            case "--json": json = true
+            case "--device": device = parseDevice("bench", a.value(arg))
+            case "ops": suites.append(arg)
+            default: userError("bench", arg.hasPrefix("--") ? "unknown option \(arg) (usage: picograd bench [ops] [--json] [--device D])"
+                                                           : "unknown suite '\(arg)' (have: ops)")
             }
         }
+        var results: [Result] = []
+        for _ in suites.isEmpty ? ["ops"] : suites { results += ops(device: device) }
         if json {
             let rows = results.map { "{\"suite\":\"\($0.suite)\",\"name\":\"\($0.name)\",\"value\":\($0.value),\"unit\":\"\($0.unit)\"}" }
             print("[" + rows.joined(separator: ",") + "]")

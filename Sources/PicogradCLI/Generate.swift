@@ -33,47 +33,55 @@ enum Generate {
         var tokenTimes = false
     }
 
+    static let usageLine = "usage: picograd generate \"prompt\" [--model PATH] [--tokens N] [--temperature T] [--top-k K] [--top-p P] [--seed S] [--chat] [--context N] [--device cpu|cuda] [--profile] [--token-times]"
+
     static func usage(_ message: String) -> Never {
-        print("picograd generate: \(message)")
-        print("usage: picograd generate \"prompt\" [--model PATH] [--tokens N] [--temperature T] [--top-k K] [--top-p P] [--seed S] [--chat] [--context N] [--device cpu|cuda] [--profile] [--token-times]")
-        exit(2)
+        userError("generate", "\(message) (\(usageLine))")
     }
 
+    /// The options, every value checked here (before the model is looked for or read).
     static func parse(_ args: [String]) -> Options {
         var o = Options()
-        var i = 0
-        func value() -> String {
-            i += 1
-            guard i < args.count else { usage("\(args[i - 1]) needs a value") }
-            return args[i]
+        var a = ArgumentList("generate", args)
+        func number(_ flag: String, _ ok: (Float) -> Bool, _ expected: String) -> Float {
+            let text = a.value(flag)
+            guard let x = Float(text), x.isFinite, ok(x) else { usage("\(flag) takes \(expected), got '\(text)'") }
+            return x
         }
-        while i < args.count {
-            switch args[i] {
-            case "--model": o.model = value()
-            case "--tokens": guard let n = Int(value()), n >= 0 else { usage("--tokens takes a count") }; o.tokens = n
-            case "--temperature": guard let t = Float(value()), t >= 0 else { usage("--temperature takes a number >= 0") }; o.temperature = t
-            case "--top-k": guard let k = Int(value()), k > 0 else { usage("--top-k takes a count > 0") }; o.topK = k
-            case "--top-p": guard let p = Float(value()), p > 0, p <= 1 else { usage("--top-p takes a number in (0, 1]") }; o.topP = p
-            case "--seed": guard let s = UInt64(value()) else { usage("--seed takes an integer") }; o.seed = s
+        while let arg = a.next() {
+            switch arg {
+            case "--model":
+                let path = a.value(arg)
+                guard !path.isEmpty else { usage("--model takes a file path, got ''") }
+                o.model = path
+            case "--tokens": o.tokens = a.int(arg, atLeast: 0)
+            case "--temperature": o.temperature = number(arg, { $0 >= 0 }, "a number >= 0")
+            case "--top-k": o.topK = a.int(arg, atLeast: 1)
+            case "--top-p": o.topP = number(arg, { $0 > 0 && $0 <= 1 }, "a number in (0, 1]")
+            case "--seed":
+                let text = a.value(arg)
+                guard let s = UInt64(text) else { usage("--seed takes an unsigned integer, got '\(text)'") }
+                o.seed = s
             case "--chat": o.chat = true
             case "--profile": o.profile = true
             case "--token-times": o.tokenTimes = true
-            case "--context": guard let n = Int(value()), n >= 1 else { usage("--context takes a count >= 1") }; o.context = n
-            case "--device": guard let d = Device(parsing: value()) else { usage("--device takes cpu or cuda") }; o.device = d
-            case let a where a.hasPrefix("--"): usage("unknown option \(a)")
+            case "--context": o.context = a.int(arg, atLeast: 2)
+            case "--device": o.device = parseDevice("generate", a.value(arg))
+            case let x where x.hasPrefix("--"): usage("unknown option \(x)")
             default:
-                guard o.prompt == nil else { usage("one prompt only (quote it)") }
-                o.prompt = args[i]
+                guard o.prompt == nil else { usage("one prompt only (quote it); also got '\(arg)'") }
+                o.prompt = arg
             }
-            i += 1
         }
+        guard let prompt = o.prompt else { usage("no prompt given") }
+        guard !prompt.isEmpty else { usage("the prompt is empty") }
         return o
     }
 
     /// The model file: --model, $PICOGRAD_MODEL or models/; when missing, runs scripts/fetch-model.
     static func locateModel(_ explicit: String?) -> String {
         if let path = explicit {
-            guard access(path, R_OK) == 0 else { print("picograd generate: cannot read \(path)"); exit(1) }
+            guard access(path, R_OK) == 0 else { userError("generate", "cannot read \(path): \(String(cString: strerror(errno)))") }
             return path
         }
         if let path = findModel() { return path }
@@ -111,27 +119,33 @@ enum Generate {
 
     static func run(_ args: [String]) {
         let o = parse(args)
-        guard let prompt = o.prompt else { usage("no prompt given") }
+        let prompt = o.prompt!   // parse refused a missing or empty one
         let path = locateModel(o.model)
         let t0 = monotonicSeconds()
         let gguf: GGUFFile, tokenizer: BPETokenizer, config: LlamaConfig
         do {
             gguf = try loadGGUF(path)      // the header and metadata; tensor data is only mapped
             tokenizer = try BPETokenizer(gguf: gguf)
-            config = try LlamaConfig(gguf: gguf)
+            config = try LlamaConfig(gguf: gguf)   // checks the metadata against the tensor infos
         } catch {
-            print("picograd generate: \(path): \(error)")
-            exit(1)
+            userError("generate", "\(path): \(error)")
+        }
+        guard tokenizer.tokens.count <= config.vocabSize else {
+            userError("generate", "\(path): tokenizer.ggml.tokens has \(tokenizer.tokens.count) tokens; expected at most the model's vocabulary of \(config.vocabSize)")
         }
         let text = o.chat ? ChatTemplate.render([ChatMessage(role: "user", content: prompt)]) : prompt
         let ids = tokenizer.encode(text)
-        guard !ids.isEmpty else { usage("the prompt encodes to no tokens") }
+        guard !ids.isEmpty else { userError("generate", "the prompt encodes to no tokens") }
         let context = min(o.context, config.maxSeqLen)
-        guard ids.count < context else { usage("the prompt is \(ids.count) tokens; a context of \(context) leaves no position to generate (--context N, at most \(config.maxSeqLen))") }
+        guard ids.count < context else { userError("generate", "the prompt is \(ids.count) tokens; a context of \(context) leaves no position to generate (--context N, at most \(config.maxSeqLen))") }
+        var maxNew = o.tokens
+        if maxNew > context - ids.count {
+            maxNew = context - ids.count
+            note("generate", "--tokens \(o.tokens) capped to \(maxNew): the context of \(context) holds the prompt's \(ids.count) tokens and \(maxNew) more (--context N, at most \(config.maxSeqLen))")
+        }
         let model: Llama
         do { model = try Llama(gguf: gguf, device: o.device, context: context) } catch {
-            print("picograd generate: \(path): \(error)")
-            exit(1)
+            userError("generate", "\(path): \(error)")
         }
         let c = model.config
         print("loaded \(path) (\(c.nLayers) layers, d=\(c.dim), vocab \(c.vocabSize), context \(context)) in \(fixed(monotonicSeconds() - t0, 2))s on \(o.device)")
@@ -149,7 +163,7 @@ enum Generate {
         var tFirst = tStart, tLast = tStart
         var stamps: [Double] = []
         let run = {
-            model.generate(ids, maxNewTokens: o.tokens, temperature: o.temperature, topK: o.topK, topP: o.topP,
+            model.generate(ids, maxNewTokens: maxNew, temperature: o.temperature, topK: o.topK, topP: o.topP,
                            seed: o.seed, stopTokens: stops) { next in
                 tLast = monotonicSeconds()
                 stamps.append(tLast)

@@ -11,59 +11,144 @@ import Darwin
 import picograd
 
 enum Train {
-    static func usage() -> Never {
-        print("usage: picograd train names|shakespeare [--steps N] [--resume PATH] [--device cpu|reference|cuda] [--out DIR]")
-        exit(2)
+    static let usageLine = "usage: picograd train names|shakespeare [--steps N] [--resume PATH] [--out DIR] [--save-every N|Ts] [--device cpu|reference|cuda]"
+
+    static func usage(_ message: String) -> Never { userError("train", "\(message) (\(usageLine))") }
+
+    /// How often the run writes its checkpoint between evaluations: every N steps or T seconds.
+    enum SaveEvery: Equatable {
+        case steps(Int), seconds(Double)
+
+        /// "500" (steps) or "60s" (seconds); nil for anything else.
+        init?(parsing text: String) {
+            if text.hasSuffix("s"), let t = Double(text.dropLast()), t.isFinite, t > 0 { self = .seconds(t) }
+            else if let n = Int(text), n > 0 { self = .steps(n) }
+            else { return nil }
+        }
+
+        var description: String {
+            switch self {
+            case .steps(let n): return "every \(n) steps"
+            case .seconds(let t): return "every \(fixed(t, 0)) s"
+            }
+        }
+    }
+
+    /// The command line, every value checked before any data is read.
+    struct Options {
+        var task = ""
+        var steps: Int? = nil
+        var resume: String? = nil
+        var out: String? = nil
+        var saveEvery = SaveEvery.seconds(60)
+    }
+
+    static func parse(_ args: [String]) -> Options {
+        var o = Options()
+        var a = ArgumentList("train", args)
+        guard let task = a.next() else { usage("say which task: names or shakespeare") }
+        guard task == "names" || task == "shakespeare" else { usage("unknown task '\(task)' (names or shakespeare)") }
+        o.task = task
+        while let arg = a.next() {
+            switch arg {
+            case "--steps": o.steps = a.int(arg, atLeast: 1)
+            case "--resume":
+                let path = a.value(arg)
+                guard !path.isEmpty else { usage("--resume takes a checkpoint path, got ''") }
+                o.resume = path
+            case "--out":
+                let dir = a.value(arg)
+                guard !dir.isEmpty else { usage("--out takes a folder, got ''") }
+                o.out = dir
+            case "--save-every":
+                let text = a.value(arg)
+                guard let every = SaveEvery(parsing: text) else { usage("--save-every takes a step count (500) or seconds (60s), got '\(text)'") }
+                o.saveEvery = every
+            case "--device": Device.default = parseDevice("train", a.value(arg))
+            default: usage(arg.hasPrefix("--") ? "unknown option \(arg)" : "unexpected argument '\(arg)'")
+            }
+        }
+        if let steps = o.steps, steps > CharTrainingRun.maxRunSteps { usage("--steps \(steps) is more than \(CharTrainingRun.maxRunSteps)") }
+        return o
+    }
+
+    /// Makes `dir` (and its parents) or refuses it: it must end up a folder this process can write.
+    static func prepareFolder(_ dir: String) {
+        var path = dir.hasPrefix("/") ? "/" : ""
+        for part in dir.split(separator: "/") {
+            path += part
+            if mkdir(path, 0o755) != 0 && errno != EEXIST {
+                userError("train", "cannot create the output folder \(path): \(String(cString: strerror(errno)))")
+            }
+            path += "/"
+        }
+        var info = stat()
+        guard stat(dir, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else { userError("train", "--out \(dir) is not a folder") }
+        guard access(dir, W_OK) == 0 else { userError("train", "cannot write to the output folder \(dir)") }
+    }
+
+    /// Holds `dir`'s lock for the rest of the process, or refuses: a second run on one folder
+    /// would overwrite the first's checkpoint. flock is released by the kernel when the process
+    /// ends, however it ends, so a killed run leaves no stale lock behind.
+    static func lockFolder(_ dir: String) {
+        let path = dir + "/.picograd-train.lock"
+        let fd = open(path, O_RDWR | O_CREAT, 0o644)
+        guard fd >= 0 else { userError("train", "cannot create the lock \(path): \(String(cString: strerror(errno)))") }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            userError("train", "\(dir) is in use by another picograd train (it holds \(path)); wait for it to finish or choose another --out")
+        }
+        // fd stays open (and the lock held) until exit
     }
 
     static func run(_ args: [String]) {
-        guard let task = args.first, task == "names" || task == "shakespeare" else { usage() }
-        var steps: Int? = nil, resume: String? = nil, out = "checkpoints"
-        var i = 1
-        while i < args.count {
-            guard i + 1 < args.count else { usage() }
-            switch args[i] {
-            case "--steps": guard let n = Int(args[i + 1]), n > 0 else { usage() }; steps = n
-            case "--resume": resume = args[i + 1]
-            case "--out": out = args[i + 1]
-            case "--device":
-                guard let d = Device(parsing: args[i + 1]) else { print("picograd train: unknown device \(args[i + 1])"); exit(2) }
-                Device.default = d
-            default: usage()
-            }
-            i += 2
+        let o = parse(args)
+        let task = o.task
+        if let resume = o.resume, access(resume, R_OK) != 0 {
+            userError("train", "cannot read --resume \(resume): \(String(cString: strerror(errno)))")
         }
+        // where the checkpoint goes: --out DIR, else back where --resume came from, else checkpoints/
+        let checkpoint: String
+        if let out = o.out { checkpoint = out + "/" + task + ".safetensors" }
+        else if let resume = o.resume { checkpoint = resume }
+        else { checkpoint = "checkpoints/" + task + ".safetensors" }
+        let folder = checkpoint.contains("/") ? String(checkpoint[..<checkpoint.lastIndex(of: "/")!]) : "."
+        prepareFolder(folder.isEmpty ? "/" : folder)
+        lockFolder(folder.isEmpty ? "/" : folder)
+
         let file = task == "names" ? "names.txt" : "tinyshakespeare.txt"
         let text: String
-        do { text = try loadDataset(file) } catch { print("picograd train: \(error)"); exit(1) }
+        do { text = try loadDataset(file) } catch { printError("picograd train: \(error)"); exit(1) }
 
         let run: CharTrainingRun
-        if let resume {
-            do { run = try CharTrainingRun.load(resume, text: text, steps: steps) } catch { print("picograd train: \(error)"); exit(1) }
+        if let resume = o.resume {
+            do { run = try CharTrainingRun.load(resume, text: text, steps: o.steps) } catch { userError("train", "\(error)") }
+            guard run.task == task else { userError("train", "\(resume) is a \(run.task) checkpoint, not \(task)") }
+            if let steps = o.steps, steps <= run.step {
+                userError("train", "\(resume) is at step \(run.step) already; --steps \(steps) leaves nothing to train (--steps is the total)")
+            }
             print("resuming \(task) from \(resume) at step \(run.step)")
         } else {
             var options = RunOptions.defaults(for: task)
-            if let steps { options.steps = steps }
+            if let steps = o.steps { options.steps = steps }
             run = CharTrainingRun(task: task, text: text, options: options)
         }
-        mkdir(out, 0o755)
-        let checkpoint = out + "/" + task + ".safetensors"
         let total = run.options.steps
         print("\(task): \(run.model.parameterCount) parameters, vocabulary \(run.tokenizer.vocabSize), \(total) steps, batch \(run.options.batchSize)")
+        print("checkpoint \(checkpoint), written \(o.saveEvery.description) and at each evaluation")
         var curve = LossCurve()
-        let bar = ProgressBar(total: total - run.step)
         let first = run.step
+        let bar = ProgressBar(total: total, from: first)   // absolute steps: a resumed run continues the count
         let start = monotonicSeconds()
+        var lastSave = start
         var evalSeconds = 0.0   // validation and checkpoints inside the loop, reported apart
         var smoothed: Float? = nil
         while run.step < total {
             let loss = run.takeStep()
             smoothed = smoothed.map { 0.98 * $0 + 0.02 * loss } ?? loss
             curve.train.append((run.step, Double(loss)))
-            let done = run.step - first
             if run.step % 10 == 0 || run.step == total {
-                let rate = Double(done * run.tokensPerStep) / Swift.max(monotonicSeconds() - start, 1e-9)
-                bar.update(done, "step \(run.step) loss \(fixed(smoothed ?? loss, 4)) \(fixed(rate, 0)) tok/s")
+                let rate = Double((run.step - first) * run.tokensPerStep) / Swift.max(monotonicSeconds() - start, 1e-9)
+                bar.update(run.step, "loss \(fixed(smoothed ?? loss, 4)) \(fixed(rate, 0)) tok/s")
             }
             if run.step % run.options.evalEvery == 0 && run.step < total {
                 let t0 = monotonicSeconds()
@@ -71,7 +156,20 @@ enum Train {
                 let val = run.validationLoss()
                 curve.validation.append((run.step, Double(val)))
                 save(run, checkpoint, curve)
+                lastSave = monotonicSeconds()
                 print("\nstep \(run.step): val loss \(fixed(val, 4)), checkpoint \(checkpoint)")
+            } else if run.step < total {
+                let due: Bool
+                switch o.saveEvery {
+                case .steps(let n): due = run.step % n == 0
+                case .seconds(let t): due = monotonicSeconds() - lastSave >= t
+                }
+                if due {
+                    let t0 = monotonicSeconds()
+                    save(run, checkpoint, curve)
+                    lastSave = monotonicSeconds()
+                    evalSeconds += lastSave - t0
+                }
             }
         }
         let elapsed = monotonicSeconds() - start
@@ -89,7 +187,7 @@ enum Train {
     static func done(_ run: CharTrainingRun, _ first: Int) -> Int { run.step - first }
 
     static func curvePath(_ checkpoint: String, _ ext: String = "svg") -> String {
-        String(checkpoint.dropLast(".safetensors".count)) + "-loss." + ext
+        (checkpoint.hasSuffix(".safetensors") ? String(checkpoint.dropLast(".safetensors".count)) : checkpoint) + "-loss." + ext
     }
 
     static func save(_ run: CharTrainingRun, _ checkpoint: String, _ curve: LossCurve) {
@@ -97,20 +195,19 @@ enum Train {
             try run.save(checkpoint)
             try curve.write(to: curvePath(checkpoint))
             try curve.writeTSV(to: curvePath(checkpoint, "tsv"))
-        } catch { print("\npicograd train: \(error)"); exit(1) }
+        } catch { printError("\npicograd train: \(error)"); exit(1) }
     }
 }
 
 enum Sample {
     static func run(_ args: [String]) {
-        guard let path = args.first else { print("usage: picograd sample CHECKPOINT"); exit(2) }
-        do {
-            let run = try CharTrainingRun.load(path, text: nil)
-            for s in run.samples(count: run.task == "names" ? 20 : 1, seed: UInt64(monotonicSeconds() * 1000)) { print(s) }
-        } catch {
-            print("picograd sample: \(error)")
-            exit(1)
+        guard args.count == 1, let path = args.first, !path.isEmpty, !path.hasPrefix("--") else {
+            userError("sample", args.isEmpty ? "say which checkpoint (usage: picograd sample CHECKPOINT)"
+                                             : "takes one checkpoint path, got \(args.map { "'\($0)'" }.joined(separator: " ")) (usage: picograd sample CHECKPOINT)")
         }
+        let run: CharTrainingRun
+        do { run = try CharTrainingRun.load(path, text: nil) } catch { userError("sample", "\(error)") }
+        for s in run.samples(count: run.task == "names" ? 20 : 1, seed: UInt64(monotonicSeconds() * 1000)) { print(s) }
     }
 }
 

@@ -7,16 +7,18 @@ import Darwin
 import picograd
 
 let arguments = Array(CommandLine.arguments.dropFirst())
+let rest = Array(arguments.dropFirst())
 switch arguments.first {
-case nil, "demo": Demo.run()
-case "bench": Bench.run(Array(arguments.dropFirst()))
-case "train": Train.run(Array(arguments.dropFirst()))
-case "sample": Sample.run(Array(arguments.dropFirst()))
-case "generate": Generate.run(Array(arguments.dropFirst()))
+case nil, "demo":
+    if !rest.isEmpty { userError("demo", "takes no arguments, got \(rest.map { "'\($0)'" }.joined(separator: " "))") }
+    Demo.run()
+case "bench": Bench.run(rest)
+case "train": Train.run(rest)
+case "sample": Sample.run(rest)
+case "generate": Generate.run(rest)
 case "-h", "--help", "help": printUsage()
 default:
-    print("picograd: unknown command '\(arguments[0])'")
-    printUsage()
+    printError("picograd: unknown command '\(arguments[0])' (commands: demo, bench, train, sample, generate; picograd --help lists them)")
     exit(2)
 }
 
@@ -25,7 +27,7 @@ func printUsage() {
     usage: picograd [command]
       (none) | demo          train a tiny MLP with dfdx and print its loss falling
       bench [ops] [--json]   small-op overhead and elementwise/reduction throughput
-      train names|shakespeare [--steps N] [--resume PATH]   train a model from scratch
+      train names|shakespeare [--steps N] [--resume PATH] [--out DIR] [--save-every N|Ts]   train (or resume) a model
       sample CHECKPOINT      print samples from a trained checkpoint
       generate "prompt" [--model PATH] [--tokens N] [--chat] ...   run SmolLM2-135M
     """)

@@ -11,14 +11,17 @@ public struct ProgressBar {
     let start = monotonicSeconds()
     let width = 24
 
-    public init(total: Int) { self.total = total }
+    /// Steps already done when the bar starts (a resumed run): they count as done, not in the eta.
+    public let first: Int
+
+    public init(total: Int, from first: Int = 0) { (self.total, self.first) = (total, first) }
 
     /// Redraws the bar at step `done` with extra text (e.g. the loss).
     public func update(_ done: Int, _ text: String = "") {
         let fraction = total > 0 ? Double(done) / Double(total) : 1
         let filled = Int(fraction * Double(width))
         let elapsed = monotonicSeconds() - start
-        let eta = done > 0 ? elapsed / Double(done) * Double(total - done) : 0
+        let eta = done > first ? elapsed / Double(done - first) * Double(total - done) : 0
         let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
         print("\r[\(bar)] \(done)/\(total) \(text) eta \(fixed(eta, 0))s   ", terminator: done == total ? "\n" : "")
         fflush(nil)   // flush stdout (nil flushes every stream; stdout itself is not concurrency-safe to name)

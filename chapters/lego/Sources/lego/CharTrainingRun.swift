@@ -139,27 +139,61 @@ public final class CharTrainingRun {
     }
 
     /// Continues a run from `save`'s checkpoint: `text` is the data set (nil to only sample);
-    /// `steps` overrides the total step count. Throws if the checkpoint is not a run's.
+    /// `steps` overrides the total step count. Throws if the checkpoint is not a run's, or if
+    /// any value in it is out of range (each error names the field, its value and the range).
     public static func load(_ path: String, text: String?, steps: Int? = nil) throws -> CharTrainingRun {
         let c = try loadCheckpoint(path)
         let m = c.metadata
-        func value<T: LosslessStringConvertible>(_ key: String) throws -> T {
-            guard let s = m[key], let v = T(s) else { throw CheckpointError(path: path, reason: "metadata \(key) is missing or invalid") }
+        func bad(_ key: String, _ expected: String) -> CheckpointError {
+            CheckpointError(path: path, reason: "metadata \(key) is \(m[key].map { String(reflecting: $0) } ?? "missing"); expected \(expected)")
+        }
+        func int(_ key: String, _ range: ClosedRange<Int>) throws -> Int {
+            guard let s = m[key], let v = Int(s), range.contains(v) else { throw bad(key, "an integer from \(range.lowerBound) to \(range.upperBound)") }
+            return v
+        }
+        func rate(_ key: String, _ ok: (Float) -> Bool, _ expected: String) throws -> Float {
+            guard let s = m[key], let v = Float(s), v.isFinite, ok(v) else { throw bad(key, expected) }
             return v
         }
         guard let task = m["task"], let vocab = m["vocab"] else { throw CheckpointError(path: path, reason: "not a picograd training checkpoint (no task/vocab metadata)") }
-        let options = RunOptions(steps: try steps ?? value("steps"), batchSize: try value("batch_size"), maxLR: try value("max_lr"),
-                                 minLR: try value("min_lr"), warmup: try value("warmup"), weightDecay: try value("weight_decay"),
-                                 clip: try value("clip"), evalEvery: try value("eval_every"), seed: try value("seed"))
-        guard task == "names" || task == "shakespeare" else { throw CheckpointError(path: path, reason: "unknown task \(task)") }
-        let run = CharTrainingRun(task: task, text: text, options: options, vocabulary: Array(vocab), draws: try value("draws"))
+        guard task == "names" || task == "shakespeare" else { throw bad("task", "names or shakespeare") }
+        let chars = Array(vocab)
+        guard !chars.isEmpty, Set(chars).count == chars.count, chars.contains("\n") else {
+            throw bad("vocab", "a string of distinct characters with the boundary \"\\n\" among them")
+        }
+        let total = try int("steps", 1...maxRunSteps)
+        let options = RunOptions(steps: total, batchSize: try int("batch_size", 1...maxBatchSize),
+                                 maxLR: try rate("max_lr", { $0 > 0 }, "a finite number > 0"),
+                                 minLR: try rate("min_lr", { $0 >= 0 }, "a finite number >= 0"),
+                                 warmup: try int("warmup", 0...maxRunSteps),
+                                 weightDecay: try rate("weight_decay", { $0 >= 0 }, "a finite number >= 0"),
+                                 clip: try rate("clip", { $0 > 0 }, "a finite number > 0"),
+                                 evalEvery: try int("eval_every", 1...maxRunSteps),
+                                 seed: try { guard let s = m["seed"], let v = UInt64(s) else { throw bad("seed", "an unsigned 64-bit integer") }; return v }())
+        let step = try int("step", 0...total)
+        // the sampler draws batch_size numbers a step: a resumed run replays exactly that many
+        let draws = try int("draws", 0...Int.max)
+        guard draws == step * options.batchSize, draws <= 1 << 31 else {
+            throw bad("draws", "step \(step) x batch_size \(options.batchSize) = \(step * options.batchSize), at most 2^31")
+        }
+        if let text, let missing = Set(text).subtracting(chars).sorted().first {
+            throw CheckpointError(path: path, reason: "the data set has the character \(String(reflecting: String(missing))), which metadata vocab lacks")
+        }
+        var resumed = options
+        if let steps { resumed.steps = steps }
+        let run = CharTrainingRun(task: task, text: text, options: resumed, vocabulary: chars, draws: draws)
         do {
             try run.model.loadStateDict(c.model)
             try run.optimizer.loadStateDict(c.optimizer)
         } catch { throw CheckpointError(path: path, reason: "\(error)") }
-        run.step = try value("step")
+        run.step = step
         return run
     }
+
+    /// The most steps a run may have (the sampler replays step x batch_size draws to resume).
+    public static let maxRunSteps = 10_000_000
+    /// The largest batch a run may take.
+    public static let maxBatchSize = 1 << 16
 
     /// `count` samples: names (one per line) or one passage of shakespeare of `length` characters.
     public func samples(count: Int, length: Int = 400, temperature: Float = 1, seed: UInt64 = 0) -> [String] {

@@ -30,27 +30,83 @@ public func unpermuteQK(_ w: Tensor, heads: Int) -> Tensor {
 
 extension LlamaConfig {
     /// The config a GGUF file's llama.* metadata describes; maxSeqLen is capped at `maxSeqLen`.
+    /// Nothing the file says is trusted: every size must be positive and fit the others and the
+    /// shapes of the file's tensors (which the reader bounded by the file's bytes), every float
+    /// finite and in range. A value that does not fit throws, naming the key, its value and
+    /// what was expected; only metadata and tensor infos are read, no tensor data.
     public init(gguf: GGUFFile, maxSeqLen cap: Int = 8192) throws {
         let arch = try gguf.string("general.architecture")
         guard arch == "llama" else { throw GGUFError("general.architecture is \(arch), not llama") }
-        let dim = try gguf.int("llama.embedding_length"), heads = try gguf.int("llama.attention.head_count")
-        let kvHeads = gguf["llama.attention.head_count_kv"]?.int ?? heads
+        func size(_ key: String, _ value: Int, atLeast least: Int = 1) throws -> Int {
+            guard value >= least, value <= 1 << 31 else { throw GGUFError("\(key) is \(value); expected an integer from \(least) to 2^31") }
+            return value
+        }
+        let dim = try size("llama.embedding_length", gguf.int("llama.embedding_length"))
+        let heads = try size("llama.attention.head_count", gguf.int("llama.attention.head_count"))
+        let kvHeads = try size("llama.attention.head_count_kv", gguf["llama.attention.head_count_kv"]?.int ?? heads)
+        let layers = try size("llama.block_count", gguf.int("llama.block_count"))
+        guard layers * 9 <= gguf.tensorInfos.count else {   // 9 tensors a block: the file must hold them
+            throw GGUFError("llama.block_count is \(layers); expected at most the \(gguf.tensorInfos.count / 9) blocks the file's \(gguf.tensorInfos.count) tensors can hold")
+        }
+        let hidden = try size("llama.feed_forward_length", gguf.int("llama.feed_forward_length"))
+        guard dim % heads == 0, (dim / heads) % 2 == 0 else {
+            throw GGUFError("llama.attention.head_count is \(heads); expected a divisor of llama.embedding_length \(dim) that leaves an even head dim")
+        }
+        guard heads % kvHeads == 0 else {
+            throw GGUFError("llama.attention.head_count_kv is \(kvHeads); expected a divisor of llama.attention.head_count \(heads)")
+        }
         guard let embed = gguf.info("token_embd.weight"), embed.dims.count == 2 else {
             throw GGUFError("token_embd.weight is missing or not a matrix")
         }
-        let vocab = gguf["llama.vocab_size"]?.int ?? embed.shape[0]
-        guard dim > 0, heads > 0, kvHeads > 0, dim % heads == 0, heads % kvHeads == 0, embed.shape == [vocab, dim] else {
-            throw GGUFError("llama metadata does not fit: dim \(dim), heads \(heads), kv heads \(kvHeads), token_embd \(embed.shape)")
+        let vocab = try size("llama.vocab_size", gguf["llama.vocab_size"]?.int ?? embed.shape[0])
+        guard embed.shape == [vocab, dim] else {
+            throw GGUFError("token_embd.weight is \(embed.shape); expected [vocab \(vocab), llama.embedding_length \(dim)]")
         }
         if let rope = gguf["llama.rope.dimension_count"]?.int, rope != dim / heads {
             throw GGUFError("llama.rope.dimension_count \(rope) != head dim \(dim / heads): partial RoPE is not supported")
         }
-        self.init(dim: dim, nLayers: try gguf.int("llama.block_count"), nHeads: heads, nKVHeads: kvHeads,
-                  hiddenDim: try gguf.int("llama.feed_forward_length"), vocabSize: vocab,
-                  maxSeqLen: min(gguf["llama.context_length"]?.int ?? 2048, cap),
-                  normEps: gguf["llama.attention.layer_norm_rms_epsilon"]?.float ?? 1e-5,
-                  ropeTheta: gguf["llama.rope.freq_base"]?.float ?? 10000,
+        let context = try size("llama.context_length", gguf["llama.context_length"]?.int ?? 2048, atLeast: 2)
+        func float(_ key: String, default value: Float, _ ok: (Float) -> Bool, _ expected: String) throws -> Float {
+            guard let v = gguf[key] else { return value }
+            guard let f = v.float, f.isFinite, ok(f) else { throw GGUFError("\(key) is \(v); expected \(expected)") }
+            return f
+        }
+        let eps = try float("llama.attention.layer_norm_rms_epsilon", default: 1e-5, { $0 > 0 && $0 < 1 }, "a finite number in (0, 1)")
+        let theta = try float("llama.rope.freq_base", default: 10000, { $0 > 1 }, "a finite number > 1")
+        self.init(dim: dim, nLayers: layers, nHeads: heads, nKVHeads: kvHeads, hiddenDim: hidden, vocabSize: vocab,
+                  maxSeqLen: min(context, cap), normEps: eps, ropeTheta: theta,
                   tieEmbeddings: gguf.info("output.weight") == nil)
+        try checkTensors(in: gguf)
+    }
+
+    /// Throws unless the file has every tensor a llama of this config needs, each of the
+    /// shape the config says (a block count or a size the tensors do not back is refused
+    /// here, before anything is allocated).
+    func checkTensors(in gguf: GGUFFile) throws {
+        var bad: [String] = []
+        for (hf, shape) in Llama.expectedShapes(self).sorted(by: { $0.key < $1.key }) {
+            let name = ggufName(ofHF: hf)
+            guard let info = gguf.info(name) else { bad.append("\(name) is missing"); continue }
+            if info.shape != shape { bad.append("\(name) is \(info.shape), expected \(shape)") }
+        }
+        guard bad.isEmpty else {
+            let more = bad.count > 3 ? " (and \(bad.count - 3) more)" : ""
+            throw GGUFError("tensors do not fit the llama metadata (\(nLayers) blocks, dim \(dim), ffn \(hiddenDim), vocab \(vocabSize)): "
+                            + bad.prefix(3).joined(separator: "; ") + more)
+        }
+    }
+}
+
+/// The GGUF tensor name of an HF state-dict key (model.layers.N.mlp.up_proj.weight -> blk.N.ffn_up.weight).
+func ggufName(ofHF key: String) -> String {
+    switch key {
+    case "model.embed_tokens.weight": return "token_embd.weight"
+    case "model.norm.weight": return "output_norm.weight"
+    case "lm_head.weight": return "output.weight"
+    default:
+        let parts = key.split(separator: ".", maxSplits: 3)   // model, layers, N, rest
+        guard parts.count == 4, let hf = ggufLayerKeys.first(where: { parts[3] == $0.hf + ".weight" }) else { return key }
+        return "blk.\(parts[2]).\(hf.gguf).weight"
     }
 }
 
@@ -145,6 +201,7 @@ extension GGUFFile {
         guard k % 32 == 0, src.count == dtype.byteCount(of: rows * k) else {
             throw GGUFError("tensor \(name): \(src.count) bytes do not hold [\(rows), \(k)] \(info.type.name) values")
         }
+        try checkScales(info, src)
         guard let heads else { return Tensor(bytes: src, dtype: dtype, shape: info.shape, device: device) }
         guard heads > 0, rows % (2 * heads) == 0 else { throw GGUFError("tensor \(name): \(rows) rows do not split into \(heads) heads") }
         // the source row of each output row: the same permutation applied to a column of row numbers

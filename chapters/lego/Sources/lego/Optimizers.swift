@@ -142,7 +142,11 @@ public final class AdamW: Optimizer {
                   mi.shape == p.shape, vi.shape == p.shape else {
                 throw OptimizerStateError(description: "AdamW.loadStateDict: state of parameter \(i) is incomplete or does not match shape \(p.shape)")
             }
-            (m[i], v[i], steps[i]) = (mi, vi, Int(s.item()))
+            let t = s.count == 1 ? s.item() : -1
+            guard t.isFinite, t >= 0, t <= 1e9, t == t.rounded() else {
+                throw OptimizerStateError(description: "AdamW.loadStateDict: state.\(i).step is \(s.count == 1 ? "\(t)" : "of shape \(s.shape)"); expected a whole number from 0 to 1e9")
+            }
+            (m[i], v[i], steps[i]) = (mi, vi, Int(t))
         }
     }
 }

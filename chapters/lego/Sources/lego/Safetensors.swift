@@ -123,21 +123,46 @@ public func loadSafetensorsWithMetadata(_ path: String) throws -> (tensors: [Str
     do { header = try JSONDecoder().decode(SafetensorsHeader.self, from: Data(bytes[8..<headerEnd])) }
     catch { throw bad("header is not valid safetensors JSON") }
     let dataCount = bytes.count - headerEnd
-    var tensors: [String: Tensor] = [:]
+    // every tensor's bytes, checked before any is read: a known dtype, a shape whose size does
+    // not overflow, offsets that hold exactly that many bytes; together they tile the data part
+    var ranges: [(begin: Int, end: Int, name: String)] = []
     for (name, e) in header.entries {
-        let size: Int
-        switch e.dtype {
-        case "F32": size = 4
-        case "F16", "BF16": size = 2
-        default: throw bad("tensor \(name) has unsupported dtype \(e.dtype) (F32, F16, BF16 are read)")
+        guard ["F32", "F16", "BF16"].contains(e.dtype) else {
+            throw bad("tensor \(name) has unsupported dtype \(e.dtype) (F32, F16, BF16 are read)")
         }
-        guard e.shape.allSatisfy({ $0 >= 0 && $0 < 1 << 40 }), e.dataOffsets.count == 2 else { throw bad("tensor \(name) has a bad shape or offsets") }
+        guard e.shape.count <= 8 else { throw bad("tensor \(name): shape \(e.shape) has \(e.shape.count) dims; expected at most 8") }
+        var count = 1
+        for d in e.shape {
+            let (p, overflow) = count.multipliedReportingOverflow(by: d)
+            guard d >= 0, !overflow, p <= dataCount else {
+                throw bad("tensor \(name): shape \(e.shape) holds more values than the \(dataCount) data bytes")
+            }
+            count = p
+        }
+        guard e.dataOffsets.count == 2 else { throw bad("tensor \(name): data_offsets \(e.dataOffsets); expected [begin, end]") }
         let (begin, end) = (e.dataOffsets[0], e.dataOffsets[1])
-        let count = e.shape.reduce(1, *)
-        guard begin >= 0, begin <= end, end <= dataCount, end - begin == count * size else {
+        guard begin >= 0, begin <= end, end <= dataCount, end - begin == count * (e.dtype == "F32" ? 4 : 2) else {
             throw bad("tensor \(name): offsets [\(begin), \(end)] do not fit shape \(e.shape) of \(e.dtype) in \(dataCount) data bytes")
         }
-        let start = headerEnd + begin
+        ranges.append((begin, end, name))
+    }
+    ranges.sort { ($0.begin, $0.end) < ($1.begin, $1.end) }
+    var covered = 0
+    for r in ranges {
+        guard r.begin == covered else {
+            throw bad(r.begin < covered ? "tensor \(r.name): bytes [\(r.begin), \(r.end)] overlap another tensor's"
+                                        : "data bytes [\(covered), \(r.begin)) belong to no tensor (before \(r.name))")
+        }
+        covered = r.end
+    }
+    guard covered == dataCount else {
+        throw bad("the tensors cover \(covered) of the \(dataCount) data bytes; expected all of them (is the header length \(n) right?)")
+    }
+    var tensors: [String: Tensor] = [:]
+    for (name, e) in header.entries {
+        let size = e.dtype == "F32" ? 4 : 2
+        let count = e.shape.reduce(1, *)
+        let start = headerEnd + e.dataOffsets[0]
         var values = [Float](repeating: 0, count: count)
         bytes.withUnsafeBufferPointer { raw in
             values.withUnsafeMutableBufferPointer { out in

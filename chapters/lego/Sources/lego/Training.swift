@@ -38,10 +38,14 @@ public func saveCheckpoint(_ path: String, model: Module, optimizer: (any Optimi
 }
 
 /// Reads a checkpoint written by `saveCheckpoint`, splitting model and optimizer tensors.
+/// A tensor holding NaN or infinity is refused (a run that diverged cannot be resumed).
 public func loadCheckpoint(_ path: String) throws -> CheckpointContents {
     let (tensors, metadata) = try loadSafetensorsWithMetadata(path)
     var model: [String: Tensor] = [:], optimizer: [String: Tensor] = [:]
-    for (k, v) in tensors {
+    for (k, v) in tensors.sorted(by: { $0.key < $1.key }) {
+        if let i = v.toArray().firstIndex(where: { !$0.isFinite }) {
+            throw CheckpointError(path: path, reason: "tensor \(k): value \(i) is not finite; expected finite weights and optimizer state")
+        }
         if k.hasPrefix("optimizer.") { optimizer[String(k.dropFirst("optimizer.".count))] = v } else { model[k] = v }
     }
     return CheckpointContents(model: model, optimizer: optimizer, metadata: metadata)

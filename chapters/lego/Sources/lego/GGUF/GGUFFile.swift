@@ -146,8 +146,12 @@ final class GGUFBytes: @unchecked Sendable {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw GGUFError("cannot open \(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
-        let size = Int(lseek(fd, 0, SEEK_END))
-        guard size > 0 else { throw GGUFError("\(path) is empty (or not a regular file)") }
+        var info = stat()
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+            throw GGUFError("\(path) is not a regular file (a directory or a device?); --model takes a .gguf file")
+        }
+        let size = Int(info.st_size)
+        guard size > 0 else { throw GGUFError("\(path) is empty") }
         guard let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED else {
             throw GGUFError("cannot map \(path): \(String(cString: strerror(errno)))")
         }
@@ -241,7 +245,27 @@ public final class GGUFFile: @unchecked Sendable {
         // parse() checked that [dataOffset + offset, + byteCount) lies inside the file
         let start = dataOffset + info.offset
         let src = UnsafeRawBufferPointer(rebasing: bytes.raw[start..<(start + info.byteCount)])
-        return try dequantize(src, type: info.type, count: info.count, name: info.name)
+        let values = try dequantize(src, type: info.type, count: info.count, name: info.name)
+        if let i = values.firstIndex(where: { !$0.isFinite }) {
+            throw GGUFError("tensor \(info.name): value \(i) is \(values[i]); weights must be finite")
+        }
+        return values
+    }
+
+    /// Throws unless every block scale (and Q4_1 minimum) of a Q8_0/Q4_0/Q4_1 tensor is a
+    /// finite half: a cheap pass over 2 or 4 bytes of each block, the only floats in it.
+    func checkScales(_ info: GGUFTensorInfo, _ src: UnsafeRawBufferPointer) throws {
+        let (_, blockBytes) = info.type.block
+        let halves = info.type == .q4_1 ? 2 : 1
+        for block in 0..<(src.count / blockBytes) {
+            for h in 0..<halves {
+                let p = block * blockBytes + 2 * h
+                let bits = UInt16(src[p]) | UInt16(src[p + 1]) << 8
+                guard bits & 0x7C00 != 0x7C00 else {   // exponent all ones: inf or NaN
+                    throw GGUFError("tensor \(info.name): block \(block) has a non-finite \(h == 0 ? "scale" : "minimum") (half bits 0x\(String(bits, radix: 16))); weights must be finite")
+                }
+            }
+        }
     }
 }
 

@@ -170,6 +170,11 @@ extension GGUFFile {
             }
             infos.append(GGUFTensorInfo(name: t.name, dims: t.dims, type: t.type, offset: t.offset, byteCount: byteCount))
         }
+        // no two tensors share a byte: a tensor pointing into another one would be read as garbage
+        let byOffset = infos.sorted { $0.offset < $1.offset }
+        for (a, b) in zip(byOffset, byOffset.dropFirst()) where a.offset + a.byteCount > b.offset {
+            throw GGUFError("tensor \(b.name): data offset \(b.offset) lies inside tensor \(a.name) (bytes \(a.offset) to \(a.offset + a.byteCount)); tensors must not overlap")
+        }
         self.init(version: Int(version), metadata: metadata, keys: keys, tensorInfos: infos,
                   alignment: alignment, dataOffset: dataOffset, bytes: bytes)
     }
