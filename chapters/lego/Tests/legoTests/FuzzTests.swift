@@ -15,17 +15,13 @@ import Darwin
 import Foundation
 import Testing
 @testable import lego
+import dfdx
 
-/// SplitMix64: the fuzzer's seeded choices, the same on every machine.
+/// The fuzzer's seeded choices, the same on every machine (dfdx's SplitMix64 Generator).
 struct FuzzRandom {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    var generator: Generator
+    init(state: UInt64) { generator = Generator(seed: state) }
+    mutating func next() -> UInt64 { generator.next() }
     mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
     mutating func pick<T>(_ xs: [T]) -> T { xs[below(xs.count)] }
 }
