@@ -48,6 +48,24 @@ public final class KVCache: @unchecked Sendable {
     }
 }
 
+/// What every layer of one cached step shares, made once per step: the positions (int32 [T]),
+/// the span of cache rows attention reads, the RoPE rows of the positions ([T, headDim] each)
+/// and the additive mask, repeated for the query heads that share a key head ([rep * T, span]).
+struct CachedStep {
+    let positions: Tensor
+    let span: Int
+    let cos: Tensor, sin: Tensor
+    let mask: Tensor
+
+    init(positions: Tensor, span: Int, rope: RotaryTables, queryRowsPerKeyHead rep: Int) {
+        let t = positions.count
+        (self.positions, self.span) = (positions, span)
+        cos = rope.cos.embedding(positions)
+        sin = rope.sin.embedding(positions)
+        mask = cachedAttentionMask(positions: positions, span: span).unsqueeze(dim: 0).expand([rep, t, span]).reshape([rep * t, span])
+    }
+}
+
 /// The additive mask of cached attention: 0 where key j may be seen by the query at
 /// positions[i] (j <= positions[i]), -inf elsewhere (the future, and rows not yet written).
 /// positions: int32 [T] -> [T, span].

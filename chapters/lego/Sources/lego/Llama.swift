@@ -81,25 +81,23 @@ public final class LlamaAttention: Module {
         return oProj(y.transpose(1, 2).reshape([b, t, h * d]))
     }
 
-    /// x: [B, T, C] at `positions` (int32 [T]) with layer `layer` of `cache`: the new keys and
-    /// values are written into the cache rows of those positions, then the queries attend to
-    /// the first `span` rows (masked past each query's own position) -> [B, T, C].
-    func forward(_ x: Tensor, rope: RotaryTables, positions: Tensor, cache: KVCache, layer: Int, span: Int) -> Tensor {
+    /// x: [B, T, C] at `step.positions` with layer `layer` of `cache`: the new keys and values
+    /// are written into the cache rows of those positions, then the queries attend to the first
+    /// `step.span` rows (masked past each query's own position) -> [B, T, C].
+    func forward(_ x: Tensor, step: CachedStep, cache: KVCache, layer: Int) -> Tensor {
         let (b, t) = (x.shape[0], x.shape[1])
         let (h, kv, d) = (config.nHeads, config.nKVHeads, config.headDim)
-        let q = applyRotary(qProj(x).reshape([b, t, h, d]).transpose(1, 2), rope, positions: positions)
-        let k = applyRotary(kProj(x).reshape([b, t, kv, d]).transpose(1, 2), rope, positions: positions)
+        let q = applyRotary(qProj(x).reshape([b, t, h, d]).transpose(1, 2), cos: step.cos, sin: step.sin)
+        let k = applyRotary(kProj(x).reshape([b, t, kv, d]).transpose(1, 2), cos: step.cos, sin: step.sin)
         let v = vProj(x).reshape([b, t, kv, d]).transpose(1, 2)
-        cache.write(layer: layer, keys: k, values: v, at: positions)
-        let keys = cache.keys[layer].slice(dim: 2, start: 0, end: span)
-        let values = cache.values[layer].slice(dim: 2, start: 0, end: span)
+        cache.write(layer: layer, keys: k, values: v, at: step.positions)
+        let keys = cache.keys[layer].slice(dim: 2, start: 0, end: step.span)
+        let values = cache.values[layer].slice(dim: 2, start: 0, end: step.span)
         // Grouped heads without repeating the cache: the h / kv query heads that share a key
         // head become h / kv times as many query rows of that head ([B, KV, rep * T, D]).
-        let rep = h / kv
-        let grouped = q.reshape([b, kv, rep * t, d])
+        let grouped = q.reshape([b, kv, h / kv * t, d])
         let scores = grouped.matmul(keys.transpose(-2, -1)) / Float(d).squareRoot()
-        let mask = cachedAttentionMask(positions: positions, span: span)          // [T, span]
-        let weights = softmax(scores + mask.unsqueeze(dim: 0).expand([rep, t, span]).reshape([rep * t, span]), dim: -1)
+        let weights = softmax(scores + step.mask, dim: -1)
         let y = weights.matmul(values).reshape([b, h, t, d])
         return oProj(y.transpose(1, 2).reshape([b, t, h * d]))
     }
@@ -131,8 +129,8 @@ public final class LlamaDecoderLayer: Module {
     }
 
     /// New positions with the cache (see LlamaAttention).
-    func forward(_ x: Tensor, rope: RotaryTables, positions: Tensor, cache: KVCache, layer: Int, span: Int) -> Tensor {
-        let h = x + selfAttn.forward(inputLayernorm(x), rope: rope, positions: positions, cache: cache, layer: layer, span: span)
+    func forward(_ x: Tensor, step: CachedStep, cache: KVCache, layer: Int) -> Tensor {
+        let h = x + selfAttn.forward(inputLayernorm(x), step: step, cache: cache, layer: layer)
         return h + mlp(postAttentionLayernorm(h))
     }
 }
@@ -214,11 +212,10 @@ public final class Llama: Module {
         check(shape[0] == c.batch, "Llama: a batch of \(shape[0]) does not fit a cache made for \(c.batch)")
         check(start + shape[1] <= c.capacity, "Llama: positions up to \(start + shape[1]) exceed the context length \(c.capacity)")
         let positions = Tensor(int32: Array(start..<(start + shape[1])), shape: [shape[1]], device: c.device)
-        let span = KVCache.span(filled: start + shape[1], capacity: c.capacity)
+        let step = CachedStep(positions: positions, span: KVCache.span(filled: start + shape[1], capacity: c.capacity),
+                              rope: rope, queryRowsPerKeyHead: config.nHeads / config.nKVHeads)
         var x = model.embedTokens(ids, shape: shape)
-        for (i, layer) in model.layers.enumerated() {
-            x = layer.forward(x, rope: rope, positions: positions, cache: c, layer: i, span: span)
-        }
+        for (i, layer) in model.layers.enumerated() { x = layer.forward(x, step: step, cache: c, layer: i) }
         c.count = start + shape[1]
         return head(model.norm(x))
     }

@@ -50,12 +50,12 @@ public func applyRotary(_ x: Tensor, _ tables: RotaryTables, start: Int) -> Tens
     // END SOLUTION lego.8
 }
 
-/// applyRotary at the positions an int32 tensor [T] holds (a KV-cache step): the cos/sin rows
-/// are selected by index, so the position is an input, not a constant of the computation.
-public func applyRotary(_ x: Tensor, _ tables: RotaryTables, positions: Tensor) -> Tensor {
+/// applyRotary with the cos/sin rows given ([T, D] each): a KV-cache step selects them by its
+/// int32 positions (`tables.cos.embedding(positions)`), once for every layer, so the position
+/// is an input, not a constant of the computation.
+public func applyRotary(_ x: Tensor, cos: Tensor, sin: Tensor) -> Tensor {
     let d = x.shape[3]
-    check(positions.count == x.shape[2], "RoPE: \(positions.count) positions for \(x.shape[2]) rows (x \(x.shape))")
-    let cos = tables.cos.embedding(positions), sin = tables.sin.embedding(positions)
+    check(cos.shape == [x.shape[2], d] && sin.shape == cos.shape, "RoPE: rows of shape \(cos.shape) for x of shape \(x.shape)")
     let x1 = x.slice(dim: 3, start: 0, end: d / 2), x2 = x.slice(dim: 3, start: d / 2, end: d)
     return x * cos + cat([-x2, x1], dim: 3) * sin
 }
