@@ -24,12 +24,6 @@ public enum DType: String, Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// Bytes per element of an element type (float32, int32); block formats have none.
-    public var byteSize: Int {
-        check(!isQuantized, "\(self) is a block format: it has no bytes per element (use byteCount(of:))")
-        return 4
-    }
-
     /// Bytes that `count` elements take (for a block format, count is a multiple of 32).
     public func byteCount(of count: Int) -> Int { count / block.values * block.bytes }
 

@@ -85,19 +85,13 @@ public final class HostBuffer: Buffer, @unchecked Sendable {
     public let byteCount: Int
     public let pointer: UnsafeMutableRawPointer
     let blockSize: Int
-    let allocator: HostAllocator?
+    let allocator: HostAllocator
 
-    init(pointer: UnsafeMutableRawPointer, byteCount: Int, blockSize: Int, allocator: HostAllocator?) {
+    init(pointer: UnsafeMutableRawPointer, byteCount: Int, blockSize: Int, allocator: HostAllocator) {
         self.pointer = pointer
         self.byteCount = byteCount
         self.blockSize = blockSize
         self.allocator = allocator
-    }
-
-    /// Memory of its own, straight from the system (not pooled).
-    public convenience init(byteCount: Int) {
-        let size = Swift.max(byteCount, 64)
-        self.init(pointer: .allocate(byteCount: size, alignment: 64), byteCount: byteCount, blockSize: size, allocator: nil)
     }
 
     /// The memory as float32 elements.
@@ -105,7 +99,5 @@ public final class HostBuffer: Buffer, @unchecked Sendable {
     /// The memory as int32 elements.
     public var int32s: UnsafeMutablePointer<Int32> { pointer.assumingMemoryBound(to: Int32.self) }
 
-    deinit {
-        if let allocator { allocator.release(pointer, blockSize: blockSize) } else { pointer.deallocate() }
-    }
+    deinit { allocator.release(pointer, blockSize: blockSize) }
 }

@@ -111,23 +111,6 @@ func ggufName(ofHF key: String) -> String {
 }
 
 extension Llama {
-    /// HF state-dict keys -> de-quantized tensors (q/k un-permuted) for the model in `gguf`.
-    public static func stateDict(gguf: GGUFFile, config c: LlamaConfig, device: Device = .default) throws -> [String: Tensor] {
-        var dict: [String: Tensor] = [:]
-        dict["model.embed_tokens.weight"] = try gguf.tensor("token_embd.weight", device: device)
-        dict["model.norm.weight"] = try gguf.tensor("output_norm.weight", device: device)
-        if !c.tieEmbeddings { dict["lm_head.weight"] = try gguf.tensor("output.weight", device: device) }
-        for i in 0..<c.nLayers {
-            for (g, hf) in ggufLayerKeys {
-                var w = try gguf.tensor("blk.\(i).\(g).weight", device: device)
-                if g == "attn_q" { w = unpermuteQK(w, heads: c.nHeads) }
-                if g == "attn_k" { w = unpermuteQK(w, heads: c.nKVHeads) }
-                dict["model.layers.\(i).\(hf).weight"] = w
-            }
-        }
-        return dict
-    }
-
     /// The llama a GGUF file holds (config from llama.* metadata), built straight on `device`
     /// from the file's tensors: Q8_0, Q4_0 and Q4_1 weights stay in their block format (the
     /// kernels de-quantize as they read), F32/F16/BF16 ones become float32; no weight is
