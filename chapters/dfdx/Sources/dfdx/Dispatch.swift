@@ -25,6 +25,15 @@ public struct HostData: Hashable, Sendable {
         case .bytes(_, let dtype): return dtype
         }
     }
+
+    /// The values' bytes, little-endian, as a backend uploads them.
+    func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        switch values {
+        case .float32(let v): return v.withUnsafeBytes(body)
+        case .int32(let v): return v.withUnsafeBytes(body)
+        case .bytes(let v, _): return v.withUnsafeBytes(body)
+        }
+    }
 }
 
 /// A primitive op with its static parameters, as the compiler sees it. Tensor inputs (the

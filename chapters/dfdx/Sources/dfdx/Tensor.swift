@@ -61,55 +61,51 @@ public final class Tensor: @unchecked Sendable {
         if requiresGrad && dtype != .float32 { fail("requiresGrad: a \(dtype) tensor of shape \(shape) cannot require grad (only float32 can)") }
     }
 
-    /// Host values into a fresh buffer on `device`: the `data` primitive (the caller wraps the
-    /// buffer and reports the tensor to the handler).
-    static func upload(_ data: HostData, shape: [Int], device: Device) -> any Buffer {
-        Dispatch.begin(.data(data, shape: shape), [], shape: shape, dtype: data.dtype, device: device) { backend, buffer in
-            switch data.values {
-            case .float32(let v): v.withUnsafeBytes { backend.upload($0, to: buffer, byteOffset: 0) }
-            case .int32(let v): v.withUnsafeBytes { backend.upload($0, to: buffer, byteOffset: 0) }
-            case .bytes(let v, _): v.withUnsafeBytes { backend.upload($0, to: buffer, byteOffset: 0) }
-            }
-        }.0
+    /// Host values as a new tensor on `device`: the `data` primitive, the one way host memory
+    /// becomes a tensor (the public initializers check their values and end here).
+    convenience init(_ data: HostData, shape: [Int], requiresGrad: Bool = false, device: Device) {
+        let primitive = Primitive.data(data, shape: shape)
+        let (buffer, _) = Dispatch.begin(primitive, [], shape: shape, dtype: data.dtype, device: device) { backend, buffer in
+            data.withUnsafeBytes { backend.upload($0, to: buffer, byteOffset: 0) }
+        }
+        self.init(buffer: buffer, device: device, dtype: data.dtype, shape: shape, requiresGrad: requiresGrad)
+        Dispatch.handler?.didDispatch(primitive, inputs: [], output: self)
+    }
+
+    /// The number of elements of `shape`; stops on a negative size.
+    static func elementCount(_ shape: [Int]) -> Int {
+        check(shape.allSatisfy { $0 >= 0 }, "Tensor: negative size in shape \(shape)")
+        return shape.reduce(1, *)
     }
 
     /// A tensor holding `data` in row-major order. data.count must equal the product of `shape`.
     public convenience init(_ data: [Float], shape: [Int], requiresGrad: Bool = false, device: Device = .default) {
-        check(shape.allSatisfy { $0 >= 0 }, "Tensor: negative size in shape \(shape)")
-        let count = shape.reduce(1, *)
+        let count = Tensor.elementCount(shape)
         check(data.count == count, "Tensor: \(data.count) values do not fill shape \(shape) (needs \(count))")
-        let data = HostData(.float32(data))
-        self.init(buffer: Tensor.upload(data, shape: shape, device: device), device: device, shape: shape, requiresGrad: requiresGrad)
-        Dispatch.handler?.didDispatch(.data(data, shape: shape), inputs: [], output: self)
+        self.init(HostData(.float32(data)), shape: shape, requiresGrad: requiresGrad, device: device)
     }
 
     /// An int32 tensor (token ids, indices) holding `data` in row-major order.
     public convenience init(int32 data: [Int], shape: [Int], device: Device = .default) {
-        check(shape.allSatisfy { $0 >= 0 }, "Tensor: negative size in shape \(shape)")
-        let count = shape.reduce(1, *)
+        let count = Tensor.elementCount(shape)
         check(data.count == count, "Tensor: \(data.count) values do not fill shape \(shape) (needs \(count))")
         let values = data.map { v -> Int32 in
             guard let x = Int32(exactly: v) else { fail("Tensor(int32:): \(v) does not fit in int32 (shape \(shape))") }
             return x
         }
-        let data = HostData(.int32(values))
-        self.init(buffer: Tensor.upload(data, shape: shape, device: device), device: device, dtype: .int32, shape: shape)
-        Dispatch.handler?.didDispatch(.data(data, shape: shape), inputs: [], output: self)
+        self.init(HostData(.int32(values)), shape: shape, device: device)
     }
 
     /// A tensor of any dtype from its raw little-endian bytes (for a block format: whole blocks
     /// along the last dim, e.g. a GGUF file's Q4_1 weight [N, K], K a multiple of 32).
     public convenience init(bytes: UnsafeRawBufferPointer, dtype: DType, shape: [Int], device: Device = .default) {
-        check(shape.allSatisfy { $0 >= 0 }, "Tensor: negative size in shape \(shape)")
-        let count = shape.reduce(1, *)
+        let count = Tensor.elementCount(shape)
         if dtype.isQuantized {
             check(shape.count == 2 && shape[1] % dtype.block.values == 0,
                   "Tensor(bytes:): a \(dtype) tensor must be [rows, k] with k a multiple of \(dtype.block.values), got \(shape)")
         }
         check(bytes.count == dtype.byteCount(of: count), "Tensor(bytes:): \(bytes.count) bytes do not hold \(count) \(dtype) values (shape \(shape), needs \(dtype.byteCount(of: count)))")
-        let data = HostData(.bytes(Array(bytes), dtype))
-        self.init(buffer: Tensor.upload(data, shape: shape, device: device), device: device, dtype: dtype, shape: shape)
-        Dispatch.handler?.didDispatch(.data(data, shape: shape), inputs: [], output: self)
+        self.init(HostData(.bytes(Array(bytes), dtype)), shape: shape, device: device)
     }
 
     /// A 0-d tensor holding one number.
