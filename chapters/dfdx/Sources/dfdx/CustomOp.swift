@@ -62,15 +62,17 @@ public struct CustomOp: Sendable {
         if outputs.count == 1 { attachOne(outputs[0], inputs, context) } else { attachMany(outputs, inputs, context) }
     }
 
+    /// The custom VJP on the outputs' gradients, checked to give one gradient per input.
+    private func gradients(_ context: Context, _ outputGradients: [Tensor]) -> [Tensor?] {
+        let grads = vjp(context, outputGradients)
+        check(grads.count == context.inputs.count, "\(name): VJP returned \(grads.count) gradients for \(context.inputs.count) inputs")
+        return grads
+    }
+
     /// One output: a node like any primitive's, whose VJP is the custom one.
     private func attachOne(_ output: Tensor, _ inputs: [Tensor], _ context: Context) {
-        // BEGIN SOLUTION dfdx.29: record `output` as made by .custom(name) from `inputs`, with a VJP that calls the custom `vjp(context, [g])` and checks it returned one gradient per input (the JVP is handled by the caller: pass { _ in nil })
-        let vjp = self.vjp, name = self.name
-        record(output, .custom(name), inputs, saves: .inputsAndOutput, vjp: { g in
-            let grads = vjp(context, [g])
-            check(grads.count == inputs.count, "\(name): VJP returned \(grads.count) gradients for \(inputs.count) inputs")
-            return grads
-        }, jvp: { _ in nil })
+        // BEGIN SOLUTION dfdx.29: record `output` as made by .custom(name) from `inputs`, with a VJP that returns gradients(context, [g]) (the custom rule, checked); the JVP is handled by the caller: pass { _ in nil }
+        record(output, .custom(name), inputs, saves: .inputsAndOutput, vjp: { g in gradients(context, [g]) }, jvp: { _ in nil })
         // END SOLUTION dfdx.29
     }
 
@@ -78,14 +80,9 @@ public struct CustomOp: Sendable {
     /// its gradient into a slot and sends a zero to the token, so backward reaches the token
     /// after every output and calls the custom VJP once, with all the gradients.
     private func attachMany(_ outputs: [Tensor], _ inputs: [Tensor], _ context: Context) {
-        let vjp = self.vjp, name = self.name
         let slots = GradientSlots(context.outputs)
         let token = Tensor.zeros([], device: outputs[0].device)
-        record(token, .custom(name), inputs, vjp: { _ in
-            let grads = vjp(context, slots.take())
-            check(grads.count == inputs.count, "\(name): VJP returned \(grads.count) gradients for \(inputs.count) inputs")
-            return grads
-        }, jvp: { _ in nil })
+        record(token, .custom(name), inputs, vjp: { _ in gradients(context, slots.take()) }, jvp: { _ in nil })
         for (i, o) in outputs.enumerated() {
             record(o, .custom("\(name).output\(i)"), [token], saves: .nothing, vjp: { g in
                 slots.add(g, at: i)
