@@ -206,3 +206,13 @@ extension Tensor {
         #expect(text == "lower")
     }
 }
+
+@Suite("brrr on import")
+struct BrrrOnImport {
+    /// This target imports only `picograd`: brrr's load-time hook must still have registered
+    /// its CPU backend (no call made anywhere).
+    @Test func cpuIsAccelerated() {
+        #expect(Backends.isAccelerated(.cpu))
+        #expect(Backends.backend(for: .cpu).name.hasPrefix("cpu-"))
+    }
+}

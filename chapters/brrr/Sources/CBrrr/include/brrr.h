@@ -1,0 +1,59 @@
+// brrr's C kernels, called from Swift (CPUBackend.swift).
+//
+// Everything here is plain C11 compiled by the toolchain's clang. Kernels that use wide vector
+// instructions come in variants, one per instruction set, each compiled for its own target
+// with `__attribute__((target(...)))`; which one runs is decided at run time from the CPU's
+// features (cpu.c), never by compiling for the build machine.
+#ifndef BRRR_H
+#define BRRR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+// ---- instruction sets (cpu.c) ----
+
+/// The kernel variants. The numbers are stable (Swift mirrors them in CPUISA).
+enum brrr_isa {
+    BRRR_ISA_PORTABLE = 0,  // no target attribute: SSE2 on x86-64, NEON on arm64 (the baselines)
+    BRRR_ISA_AVX2 = 1,      // AVX2 + FMA (x86-64)
+    BRRR_ISA_AVX512 = 2,    // AVX-512 F/VL/BW/DQ (x86-64)
+    BRRR_ISA_NEON = 3,      // AArch64 Advanced SIMD with fused multiply-add
+};
+
+/// A bit (1 << isa) for every variant compiled into this binary and runnable on this CPU
+/// (cpuid + xgetbv on x86-64, getauxval on Linux arm64, sysctl on macOS).
+unsigned brrr_supported_isas(void);
+
+/// The CPUs this process may run on (its affinity mask, else the online count), at least 1.
+int brrr_cpu_count(void);
+
+// ---- the thread pool (pool.c) ----
+
+/// A piece of parallel work: called once per thread with its index and the thread count.
+typedef void (*brrr_task)(void *context, int thread, int threads);
+
+/// Runs `task` on `threads` threads (the caller is thread 0; persistent workers are the rest)
+/// and returns when all are done. When the pool is already busy (another thread's op, or a
+/// task that calls in again) the task runs on the caller alone, as thread 0 of 1.
+void brrr_parallel(int threads, brrr_task task, void *context);
+
+/// How many threads the pool uses (PICOGRAD_THREADS, else brrr_cpu_count()).
+int brrr_pool_threads(void);
+
+/// The part [*begin, *end) of n items that thread `thread` of `threads` takes: contiguous
+/// pieces whose sizes differ by at most one, in thread order.
+void brrr_split(int64_t n, int thread, int threads, int64_t *begin, int64_t *end);
+
+/// Set when a kernel stops on bad input (an index out of range): the Swift side reads it
+/// after the call and stops with a message naming the op. 0 when there was none.
+typedef struct {
+    int failed;
+    int64_t value;     // the offending index
+    int64_t position;  // where it was found (flat element index of the index tensor)
+} brrr_status;
+
+/// What a student's stub of a C exercise calls: prints `TODO(id): instruction` and stops the
+/// process, as a Swift stub's fatalError does (grading reads the id from it).
+_Noreturn void picograd_todo(const char *id, const char *instruction);
+
+#endif
