@@ -41,7 +41,8 @@ public final class CPUBackend: Backend, @unchecked Sendable {
         reference.copy(src, of: source, byteOffset: srcOffset, to: dst, byteOffset: dstOffset, byteCount: byteCount)
     }
 
-    // primitives (kernels land one by one; until then the reference runs them)
+    // primitives (kernels land one by one; until then the reference runs them); matmul and
+    // linear are in CPUBackend+Matmul.swift
     public func fill(_ buffer: any Buffer, dtype: DType, value: Float) { reference.fill(buffer, dtype: dtype, value: value) }
     public func copy(_ src: StridedView, to dst: StridedView) { reference.copy(src, to: dst) }
     public func cast(_ x: StridedView, to dtype: DType, out: any Buffer) { reference.cast(x, to: dtype, out: out) }
@@ -49,8 +50,6 @@ public final class CPUBackend: Backend, @unchecked Sendable {
     public func binary(_ op: BinaryOp, _ a: StridedView, _ b: StridedView, out: any Buffer) { reference.binary(op, a, b, out: out) }
     public func select(_ c: StridedView, _ a: StridedView, _ b: StridedView, out: any Buffer) { reference.select(c, a, b, out: out) }
     public func reduce(_ op: Reduction, _ x: StridedView, axes: [Int], out: any Buffer) { reference.reduce(op, x, axes: axes, out: out) }
-    public func matmul(_ a: StridedView, _ b: StridedView, out: any Buffer) { reference.matmul(a, b, out: out) }
-    public func linear(_ x: StridedView, _ w: StridedView, out: any Buffer) { reference.linear(x, w, out: out) }
     public func gather(_ x: StridedView, dim: Int, index: StridedView, out: any Buffer) { reference.gather(x, dim: dim, index: index, out: out) }
     public func scatterAdd(_ src: StridedView, dim: Int, index: StridedView, into out: any Buffer, outShape: [Int]) {
         reference.scatterAdd(src, dim: dim, index: index, into: out, outShape: outShape)
