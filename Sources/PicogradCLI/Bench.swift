@@ -41,20 +41,65 @@ enum Bench {
         return results
     }
 
+    /// SGEMM GFLOP/s at n = 256 ... 2048 through the `.cpu` backend's matmul (the tensor
+    /// path), or, with `step`, one rung of the lecture's ladder on raw buffers.
+    static func gemm(device: Device, step: Int?, sizes: [Int]) -> [Result] {
+        var results: [Result] = []
+        for n in sizes {
+            let flops = 2.0 * Double(n) * Double(n) * Double(n)
+            let inner = Swift.max(1, Int(2e9 / flops))
+            if let step {
+                let a = Tensor.rand([n, n], device: .reference).toArray(), b = Tensor.rand([n, n], device: .reference).toArray()
+                var c = [Float](repeating: 0, count: n * n)
+                let isa = CPUISA.selected
+                let t = a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in c.withUnsafeMutableBufferPointer { cp in
+                    time(reps: step <= 2 && n >= 1024 ? 1 : 5, inner: step <= 3 ? 1 : inner) {
+                        GEMMLadder.run(step: step, isa: isa, threads: cpuThreads, m: n, n: n, k: n,
+                                       a: ap.baseAddress!, b: bp.baseAddress!, c: cp.baseAddress!)
+                    }
+                } } }
+                results.append(Result(suite: "gemm", name: "gemm_\(n)_gflops", value: flops / t / 1e9, unit: "GFLOP/s"))
+            } else {
+                let a = Tensor.rand([n, n], device: device), b = Tensor.rand([n, n], device: device)
+                let t = time(reps: 7, inner: inner) { _ = a.matmul(b) }
+                results.append(Result(suite: "gemm", name: "gemm_\(n)_gflops", value: flops / t / 1e9, unit: "GFLOP/s"))
+            }
+        }
+        return results
+    }
+
     static func run(_ args: [String]) {
-        var json = false, device = Device.cpu, suites: [String] = []
+        var json = false, device = Device.cpu, suites: [String] = [], step: Int? = nil, sizes = [256, 512, 1024, 2048]
         var a = ArgumentList("bench", args)
         while let arg = a.next() {
             switch arg {
             case "--json": json = true
             case "--device": device = parseDevice("bench", a.value(arg))
-            case "ops": suites.append(arg)
-            default: userError("bench", arg.hasPrefix("--") ? "unknown option \(arg) (usage: picograd bench [ops] [--json] [--device D])"
-                                                           : "unknown suite '\(arg)' (have: ops)")
+            case "--step":
+                let text = a.value(arg)
+                guard let n = Int(text), (1...GEMMLadder.steps.count).contains(n) else {
+                    userError("bench", "--step takes 1-\(GEMMLadder.steps.count) (\(GEMMLadder.steps.joined(separator: ", "))), not '\(text)'")
+                }
+                step = n
+            case "--sizes":
+                let text = a.value(arg)
+                let parsed = text.split(separator: ",").compactMap { Int($0) }
+                guard !parsed.isEmpty, parsed.count == text.split(separator: ",").count, parsed.allSatisfy({ $0 > 0 && $0 <= 8192 }) else {
+                    userError("bench", "--sizes takes sizes 1-8192 separated by commas, not '\(text)'")
+                }
+                sizes = parsed
+            case "ops", "gemm": suites.append(arg)
+            default: userError("bench", arg.hasPrefix("--") ? "unknown option \(arg) (usage: picograd bench [ops|gemm] [--step N] [--sizes 256,512] [--json] [--device D])"
+                                                           : "unknown suite '\(arg)' (have: ops, gemm)")
             }
         }
         var results: [Result] = []
-        for _ in suites.isEmpty ? ["ops"] : suites { results += ops(device: device) }
+        for suite in suites.isEmpty ? ["ops"] : suites {
+            switch suite {
+            case "gemm": results += gemm(device: device, step: step, sizes: sizes)
+            default: results += ops(device: device)
+            }
+        }
         if json {
             let rows = results.map { "{\"suite\":\"\($0.suite)\",\"name\":\"\($0.name)\",\"value\":\($0.value),\"unit\":\"\($0.unit)\"}" }
             print("[" + rows.joined(separator: ",") + "]")

@@ -97,7 +97,9 @@ void brrr_parallel(int threads, brrr_task task, void *context) {
 }
 
 void brrr_split(int64_t n, int thread, int threads, int64_t *begin, int64_t *end) {
+    // BEGIN SOLUTION brrr.5: give thread `thread` of `threads` its contiguous share [*begin, *end) of n items; shares differ by at most one, in thread order
     int64_t base = n / threads, extra = n % threads;
     *begin = thread * base + (thread < extra ? thread : extra);
     *end = *begin + base + (thread < extra ? 1 : 0);
+    // END SOLUTION brrr.5
 }

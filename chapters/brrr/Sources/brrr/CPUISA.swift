@@ -59,3 +59,13 @@ public enum CPUISA: String, Sendable, CaseIterable, CustomStringConvertible {
 
 /// The threads brrr's pool runs on (PICOGRAD_THREADS, else the CPUs this process may use).
 public var cpuThreads: Int { Int(brrr_pool_threads()) }
+
+/// The share of `n` items that thread `thread` of `threads` takes in brrr's kernels: contiguous
+/// pieces, in thread order, whose sizes differ by at most one (CBrrr's brrr_split).
+public func threadShare(_ n: Int, thread: Int, threads: Int) -> Range<Int> {
+    check(threads > 0 && thread >= 0 && thread < threads && n >= 0,
+          "threadShare: thread \(thread) of \(threads) for \(n) items")
+    var begin: Int64 = 0, end: Int64 = 0
+    brrr_split(Int64(n), Int32(thread), Int32(threads), &begin, &end)
+    return Int(begin)..<Int(end)
+}

@@ -52,6 +52,40 @@ typedef struct {
     int64_t position;  // where it was found (flat element index of the index tensor)
 } brrr_status;
 
+// ---- SGEMM (gemm.c) ----
+
+/// c[t] (m x n, row stride ldc, batch stride sbc) = a[t] (m x k) @ b[t] (k x n) for t < batch,
+/// any strides (elements), with the `isa` variant on up to `threads` threads. c is written,
+/// not accumulated into.
+void brrr_sgemm(int isa, int threads, int64_t batch, int64_t m, int64_t n, int64_t k,
+                const float *a, int64_t sba, int64_t rsa, int64_t csa,
+                const float *b, int64_t sbb, int64_t rsb, int64_t csb,
+                float *c, int64_t sbc, int64_t ldc);
+
+/// One rung of the SGEMM ladder (1 naive ... 6 threads; see gemm.c); 0 for an unknown step.
+int brrr_gemm_step(int step, int isa, int threads, int64_t m, int64_t n, int64_t k,
+                   const float *a, int64_t rsa, int64_t csa, const float *b, int64_t rsb, int64_t csb,
+                   float *c, int64_t ldc);
+
+/// The register tile and cache blocks of the `isa` variant (floats).
+void brrr_gemm_blocking(int isa, int *mr, int *nr, int *kc, int *mc, int *nc);
+
+/// The packing of rungs 4-6: A's mc x kc block into micro-panels of mr rows, B's kc x nc
+/// block into micro-panels of nr columns (zero-padded).
+void brrr_pack_a(int64_t mc, int64_t kc, int mr, const float *a, int64_t rsa, int64_t csa, float *out);
+void brrr_pack_b(int64_t kc, int64_t nc, int nr, const float *b, int64_t rsb, int64_t csb, float *out);
+
+/// The block formats (dfdx's DType): 32 values a block.
+enum brrr_block_format { BRRR_Q8_0 = 0, BRRR_Q4_0 = 1, BRRR_Q4_1 = 2 };
+
+/// De-quantizes one row of k values (k / 32 blocks of `format`) into out.
+void brrr_dequantize_row(int format, const uint8_t *row, int64_t k, float *out);
+
+/// out [rows x n] = x [rows x k, contiguous] @ w^T for a weight of n rows of `row_bytes`
+/// bytes of `format` blocks (torch.nn.functional.linear with the weight de-quantized).
+void brrr_linear_quantized(int isa, int threads, int format, int64_t rows, int64_t n, int64_t k,
+                           const float *x, const uint8_t *w, int64_t row_bytes, float *out);
+
 /// What a student's stub of a C exercise calls: prints `TODO(id): instruction` and stops the
 /// process, as a Swift stub's fatalError does (grading reads the id from it).
 _Noreturn void picograd_todo(const char *id, const char *instruction);

@@ -1,0 +1,133 @@
+// The SGEMM microkernel and the blocked loops around it, written once and compiled once per
+// instruction set: gemm.c includes this file with
+//   GEMM_ISA      the name suffix (portable, avx2, avx512, neon)
+//   GEMM_TARGET   the function attribute that compiles it for that ISA (empty for portable)
+//   VW            floats per vector register (4, 8, 16)
+//   MR, NR        the register tile: MR rows of C times NR columns (NR a multiple of VW)
+//   KC, MC, NC    the cache blocks (see the table in gemm.c)
+// The vectors are clang's vector extensions, so the one source becomes AVX-512, AVX2 or NEON
+// instructions depending on GEMM_TARGET; `acc += a * b` becomes a fused multiply-add.
+
+#define GEMM_CAT_(a, b) a##_##b
+#define GEMM_CAT(a, b) GEMM_CAT_(a, b)
+#define GEMM_FN(name) GEMM_CAT(name, GEMM_ISA)
+
+typedef float GEMM_FN(vf) __attribute__((vector_size(VW * 4), aligned(4)));
+#define VF GEMM_FN(vf)
+
+GEMM_TARGET static inline VF GEMM_FN(load)(const float *p) { VF v; __builtin_memcpy(&v, p, sizeof v); return v; }
+GEMM_TARGET static inline void GEMM_FN(store)(float *p, VF v) { __builtin_memcpy(p, &v, sizeof v); }
+
+/// C[MR x NR] (row stride ldc) = (or +=, when `accumulate`) the product of a packed A
+/// micro-panel (kc columns of MR values) and a packed B micro-panel (kc rows of NR values).
+/// The MR x NR sums live in registers for the whole k loop: each step loads NR values of B,
+/// broadcasts each of A's MR values, and does MR * NR / VW fused multiply-adds.
+/// Only the top-left mr x nr of the tile is written (the edges of C).
+GEMM_TARGET static void GEMM_FN(microkernel)(int64_t kc, const float *restrict a, const float *restrict b,
+                                            float *restrict c, int64_t ldc, int mr, int nr, int accumulate) {
+    VF acc[MR][NR / VW];
+    for (int i = 0; i < MR; i++)
+        for (int j = 0; j < NR / VW; j++) acc[i][j] = (VF){0};
+    for (int64_t p = 0; p < kc; p++) {
+        // BEGIN SOLUTION brrr.3: one step of the k loop: load the NR values of b's row p as NR/VW vectors, then for each of the MR values of a's column p add (that value) * (each vector) into acc[i][j]
+        VF bv[NR / VW];
+        for (int j = 0; j < NR / VW; j++) bv[j] = GEMM_FN(load)(b + p * NR + j * VW);
+        for (int i = 0; i < MR; i++) {
+            VF ai = (VF){0} + a[p * MR + i];
+            for (int j = 0; j < NR / VW; j++) acc[i][j] += ai * bv[j];
+        }
+        // END SOLUTION brrr.3
+    }
+    if (mr == MR && nr == NR) {
+        for (int i = 0; i < MR; i++)
+            for (int j = 0; j < NR / VW; j++) {
+                float *cij = c + i * ldc + j * VW;
+                GEMM_FN(store)(cij, accumulate ? GEMM_FN(load)(cij) + acc[i][j] : acc[i][j]);
+            }
+        return;
+    }
+    float tile[MR * NR];   // an edge: spill the registers, write the valid part
+    for (int i = 0; i < MR; i++)
+        for (int j = 0; j < NR / VW; j++) GEMM_FN(store)(tile + i * NR + j * VW, acc[i][j]);
+    for (int i = 0; i < mr; i++)
+        for (int j = 0; j < nr; j++) c[i * ldc + j] = (accumulate ? c[i * ldc + j] : 0) + tile[i * NR + j];
+}
+
+/// C (m x n, row stride ldc) = A (m x k) B (k x n), any strides, on one thread: BLIS's five
+/// loops around the microkernel. B is packed KC x NC at a time (it stays in L3), A MC x KC at
+/// a time (L2); the microkernel streams one KC x NR micro-panel of B from L1 against each
+/// MR x KC micro-panel of A.
+GEMM_TARGET static void GEMM_FN(gemm_blocked)(int64_t m, int64_t n, int64_t k,
+                                             const float *a, int64_t rsa, int64_t csa,
+                                             const float *b, int64_t rsb, int64_t csb,
+                                             float *c, int64_t ldc, float *apack, float *bpack) {
+    for (int64_t jc = 0; jc < n; jc += NC) {
+        int64_t nc = n - jc < NC ? n - jc : NC;
+        for (int64_t pc = 0; pc < k; pc += KC) {
+            int64_t kc = k - pc < KC ? k - pc : KC;
+            brrr_pack_b(kc, nc, NR, b + pc * rsb + jc * csb, rsb, csb, bpack);
+            for (int64_t ic = 0; ic < m; ic += MC) {
+                int64_t mc = m - ic < MC ? m - ic : MC;
+                brrr_pack_a(mc, kc, MR, a + ic * rsa + pc * csa, rsa, csa, apack);
+                for (int64_t jr = 0; jr < nc; jr += NR)
+                    for (int64_t ir = 0; ir < mc; ir += MR)
+                        GEMM_FN(microkernel)(kc, apack + ir * kc, bpack + jr * kc,
+                                             c + (ic + ir) * ldc + jc + jr, ldc,
+                                             (int)(mc - ir < MR ? mc - ir : MR), (int)(nc - jr < NR ? nc - jr : NR),
+                                             pc > 0);
+            }
+        }
+    }
+}
+
+/// Few rows (m < MR, e.g. one token's activations): packing B would cost as much as the
+/// product, so read B in place. Rows of B contiguous (csb == 1): each C row is a sum of B
+/// rows scaled by A's values; columns of B contiguous (rsb == 1, B = W^T): each C value is
+/// a dot product of contiguous rows.
+GEMM_TARGET static int GEMM_FN(gemm_few_rows)(int64_t m, int64_t n, int64_t k,
+                                             const float *a, int64_t rsa, int64_t csa,
+                                             const float *b, int64_t rsb, int64_t csb,
+                                             float *c, int64_t ldc) {
+    if (csb == 1) {
+        for (int64_t i = 0; i < m; i++) {
+            float *ci = c + i * ldc;
+            for (int64_t j = 0; j < n; j++) ci[j] = 0;
+            for (int64_t p = 0; p < k; p++) {
+                float s = a[i * rsa + p * csa];
+                const float *bp = b + p * rsb;
+                int64_t j = 0;
+                VF sv = (VF){0} + s;
+                for (; j + VW <= n; j += VW) GEMM_FN(store)(ci + j, GEMM_FN(load)(ci + j) + sv * GEMM_FN(load)(bp + j));
+                for (; j < n; j++) ci[j] += s * bp[j];
+            }
+        }
+        return 1;
+    }
+    if (rsb == 1 && csa == 1) {
+        for (int64_t i = 0; i < m; i++)
+            for (int64_t j = 0; j < n; j++) {
+                const float *ai = a + i * rsa, *bj = b + j * csb;
+                VF s0 = (VF){0}, s1 = (VF){0};
+                int64_t p = 0;
+                for (; p + 2 * VW <= k; p += 2 * VW) {
+                    s0 += GEMM_FN(load)(ai + p) * GEMM_FN(load)(bj + p);
+                    s1 += GEMM_FN(load)(ai + p + VW) * GEMM_FN(load)(bj + p + VW);
+                }
+                for (; p + VW <= k; p += VW) s0 += GEMM_FN(load)(ai + p) * GEMM_FN(load)(bj + p);
+                s0 += s1;
+                float s = 0;
+                for (int l = 0; l < VW; l++) s += s0[l];
+                for (; p < k; p++) s += ai[p] * bj[p];
+                c[i * ldc + j] = s;
+            }
+        return 1;
+    }
+    return 0;
+}
+
+static const struct brrr_gemm_shape GEMM_FN(shape) = {MR, NR, KC, MC, NC};
+
+#undef VF
+#undef GEMM_FN
+#undef GEMM_CAT
+#undef GEMM_CAT_
