@@ -68,6 +68,40 @@ enum Bench {
         return results
     }
 
+    /// One training step (forward, backward, optimizer) of the two benchmark models, on random
+    /// ids: Bengio's names MLP at batch 32 with SGD, and the benchmark GPT (nanoGPT's
+    /// shakespeare-char sizes, tied head) at batch `gptBatch` with AdamW (BENCHMARKS.md).
+    static func train(device: Device, gptBatch: Int) -> [Result] {
+        var results: [Result] = []
+        withDefaultDevice(device) {
+            var g = Generator(seed: 1)
+            let mlp = MLPLanguageModel(vocabSize: 27, context: 3, embedDim: 10, hiddenDim: 200)
+            let sgd = SGD(mlp.parameters(), lr: 0.1)
+            let ids = (0..<(32 * 3)).map { _ in Int(g.next() % 27) }, targets = (0..<32).map { _ in Int(g.next() % 27) }
+            let tMLP = time(reps: 7, inner: 50) {
+                sgd.zeroGrad()
+                let loss = crossEntropy(mlp(ids, shape: [32, 3]), targets: targets)
+                loss.backward()
+                sgd.step()
+            }
+            results.append(Result(suite: "train", name: "mlp_step_ms", value: tMLP * 1e3, unit: "ms"))
+            let config = GPTConfig(dim: 384, nLayers: 6, nHeads: 6, vocabSize: 65, blockSize: 256, tiedHead: true)
+            let gpt = GPT(config: config)
+            let adam = AdamW(gpt.parameters(), lr: 3e-4)
+            let t = 256
+            let x = (0..<(gptBatch * t)).map { _ in Int(g.next() % 65) }, y = (0..<(gptBatch * t)).map { _ in Int(g.next() % 65) }
+            let tGPT = time(reps: 3, inner: 1) {
+                adam.zeroGrad()
+                let logits = gpt(x, shape: [gptBatch, t])
+                let loss = crossEntropy(logits.reshape([gptBatch * t, 65]), targets: y)
+                loss.backward()
+                adam.step()
+            }
+            results.append(Result(suite: "train", name: "gpt_step_b\(gptBatch)_ms", value: tGPT * 1e3, unit: "ms"))
+        }
+        return results
+    }
+
     static func run(_ args: [String]) {
         var json = false, device = Device.cpu, suites: [String] = [], step: Int? = nil, sizes = [256, 512, 1024, 2048]
         var a = ArgumentList("bench", args)
@@ -88,15 +122,16 @@ enum Bench {
                     userError("bench", "--sizes takes sizes 1-8192 separated by commas, not '\(text)'")
                 }
                 sizes = parsed
-            case "ops", "gemm": suites.append(arg)
-            default: userError("bench", arg.hasPrefix("--") ? "unknown option \(arg) (usage: picograd bench [ops|gemm] [--step N] [--sizes 256,512] [--json] [--device D])"
-                                                           : "unknown suite '\(arg)' (have: ops, gemm)")
+            case "ops", "gemm", "train": suites.append(arg)
+            default: userError("bench", arg.hasPrefix("--") ? "unknown option \(arg) (usage: picograd bench [ops|gemm|train] [--step N] [--sizes 256,512] [--json] [--device D])"
+                                                           : "unknown suite '\(arg)' (have: ops, gemm, train)")
             }
         }
         var results: [Result] = []
         for suite in suites.isEmpty ? ["ops"] : suites {
             switch suite {
             case "gemm": results += gemm(device: device, step: step, sizes: sizes)
+            case "train": results += train(device: device, gptBatch: 8)
             default: results += ops(device: device)
             }
         }

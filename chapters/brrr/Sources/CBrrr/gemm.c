@@ -162,6 +162,21 @@ void brrr_gemm_blocking(int isa, int *mr, int *nr, int *kc, int *mc, int *nc) {
     *mr = s->mr; *nr = s->nr; *kc = s->kc; *mc = s->mc; *nc = s->nc;
 }
 
+/// Packing buffers, kept per thread (the pool's threads live for the whole process): a fresh
+/// allocation per product would fault its pages in again every time.
+static _Thread_local float *scratch_buffers[3];
+static _Thread_local size_t scratch_sizes[3];
+
+static float *scratch(int which, size_t floats) {
+    if (scratch_sizes[which] < floats) {
+        free(scratch_buffers[which]);
+        size_t bytes = (floats * sizeof(float) + 4095) / 4096 * 4096;
+        scratch_buffers[which] = aligned_alloc(4096, bytes);
+        scratch_sizes[which] = bytes / sizeof(float);
+    }
+    return scratch_buffers[which];
+}
+
 /// One thread's product with the variant: the few-rows path or the packed loops.
 static void gemm_one_thread(struct gemm_variant v, int64_t m, int64_t n, int64_t k,
                             const float *a, int64_t rsa, int64_t csa, const float *b, int64_t rsb, int64_t csb,
@@ -172,11 +187,7 @@ static void gemm_one_thread(struct gemm_variant v, int64_t m, int64_t n, int64_t
     if (m < s->mr && v.few_rows(m, n, k, a, rsa, csa, b, rsb, csb, c, ldc)) return;
     int64_t kc = k < s->kc ? k : s->kc, mc = m < s->mc ? m : s->mc, nc = n < s->nc ? n : s->nc;
     size_t asize = (size_t)((mc + s->mr - 1) / s->mr * s->mr * kc), bsize = (size_t)((nc + s->nr - 1) / s->nr * s->nr * kc);
-    float *apack = aligned_alloc(64, (asize * sizeof(float) + 63) / 64 * 64);
-    float *bpack = aligned_alloc(64, (bsize * sizeof(float) + 63) / 64 * 64);
-    v.blocked(m, n, k, a, rsa, csa, b, rsb, csb, c, ldc, apack, bpack);
-    free(apack);
-    free(bpack);
+    v.blocked(m, n, k, a, rsa, csa, b, rsb, csb, c, ldc, scratch(0, asize), scratch(1, bsize));
 }
 
 // ---- rung 6: threads ----
@@ -337,11 +348,8 @@ int brrr_gemm_step(int step, int isa, int threads, int64_t m, int64_t n, int64_t
         if (m == 0 || n == 0) return 1;
         if (k == 0) { for (int64_t i = 0; i < m; i++) memset(c + i * ldc, 0, (size_t)n * sizeof(float)); return 1; }
         int64_t kc = k < s->kc ? k : s->kc, mc = m < s->mc ? m : s->mc, nc = n < s->nc ? n : s->nc;
-        float *apack = aligned_alloc(64, ((size_t)((mc + s->mr - 1) / s->mr * s->mr * kc) * 4 + 63) / 64 * 64);
-        float *bpack = aligned_alloc(64, ((size_t)((nc + s->nr - 1) / s->nr * s->nr * kc) * 4 + 63) / 64 * 64);
-        v.blocked(m, n, k, a, rsa, csa, b, rsb, csb, c, ldc, apack, bpack);
-        free(apack);
-        free(bpack);
+        v.blocked(m, n, k, a, rsa, csa, b, rsb, csb, c, ldc, scratch(0, (size_t)((mc + s->mr - 1) / s->mr * s->mr * kc)),
+                  scratch(1, (size_t)((nc + s->nr - 1) / s->nr * s->nr * kc)));
         return 1;
     }
     case 6: brrr_sgemm(isa, threads, 1, m, n, k, a, 0, rsa, csa, b, 0, rsb, csb, c, 0, ldc); return 1;
@@ -400,13 +408,12 @@ static void linear_task(void *context, int thread, int threads) {
     brrr_split((j->n + 15) / 16, thread, threads, &begin, &end);
     begin *= 16; end = end * 16 < j->n ? end * 16 : j->n;
     if (begin >= end) return;
-    float *tile = aligned_alloc(64, ((size_t)(TILE * j->k) * sizeof(float) + 63) / 64 * 64);
+    float *tile = scratch(2, (size_t)(TILE * j->k));
     for (int64_t n0 = begin; n0 < end; n0 += TILE) {
         int64_t nb = end - n0 < TILE ? end - n0 : TILE;
         for (int64_t r = 0; r < nb; r++) brrr_dequantize_row(j->format, j->w + (n0 + r) * j->row_bytes, j->k, tile + r * j->k);
         gemm_one_thread(j->v, j->rows, nb, j->k, j->x, j->k, 1, tile, 1, j->k, j->out + n0, j->n);
     }
-    free(tile);
 }
 
 void brrr_linear_quantized(int isa, int threads, int format, int64_t rows, int64_t n, int64_t k,

@@ -19,7 +19,9 @@
 #define cpu_relax() ((void)0)
 #endif
 
-enum { MAX_THREADS = 256, SPINS = 20000 };
+// Spinning answers in well under a microsecond but burns a core that another process (or a
+// descheduled worker) may need: spin briefly, then sleep (workers) or yield (the caller).
+enum { MAX_THREADS = 256, SPINS = 4000 };
 
 static int pool_size = 1;              // threads in all, the caller included
 static pthread_once_t pool_once = PTHREAD_ONCE_INIT;

@@ -12,8 +12,15 @@ public final class CPUBackend: Backend, @unchecked Sendable {
     public let device: Device
     /// The kernel variant every op of this instance runs.
     public let isa: CPUISA
-    /// Host memory, pooled (dfdx's caching allocator).
-    public let allocator = HostAllocator()
+    /// Host memory, pooled (dfdx's caching allocator). It keeps up to an eighth of the
+    /// machine's memory in freed blocks (PICOGRAD_POOL_MB overrides): a training step frees
+    /// and re-allocates its activations every step, and memory handed back to the system
+    /// comes back as fresh pages the kernel must zero (that was 30% of a GPT step).
+    public let allocator = HostAllocator(cacheLimit: CPUBackend.cacheLimit)
+    static let cacheLimit: Int = {
+        if environment("PICOGRAD_POOL_MB") != nil { return HostAllocator.defaultCacheLimit }
+        return Swift.max(HostAllocator.defaultCacheLimit, Int(physicalMemoryBytes()) / 8)
+    }()
     /// Where an op brrr has no kernel for goes (through `Strict.fallback`, so tests catch it).
     let reference: ReferenceBackend
 

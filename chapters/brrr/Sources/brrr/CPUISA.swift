@@ -69,3 +69,6 @@ public func threadShare(_ n: Int, thread: Int, threads: Int) -> Range<Int> {
     brrr_split(Int64(n), Int32(thread), Int32(threads), &begin, &end)
     return Int(begin)..<Int(end)
 }
+
+/// Bytes of physical memory (0 when unknown).
+func physicalMemoryBytes() -> Int64 { brrr_physical_memory() }

@@ -27,6 +27,9 @@ unsigned brrr_supported_isas(void);
 /// The CPUs this process may run on (its affinity mask, else the online count), at least 1.
 int brrr_cpu_count(void);
 
+/// Bytes of physical memory (0 when unknown).
+int64_t brrr_physical_memory(void);
+
 // ---- the thread pool (pool.c) ----
 
 /// A piece of parallel work: called once per thread with its index and the thread count.
