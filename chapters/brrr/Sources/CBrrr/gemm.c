@@ -53,6 +53,17 @@ void brrr_pack_b(int64_t kc, int64_t nc, int nr, const float *b, int64_t rsb, in
     // END SOLUTION brrr.2
 }
 
+/// IEEE half -> float by moving bits (the block formats keep their scales as halves).
+static inline float half_to_float(uint16_t h) {
+    uint32_t sign = (uint32_t)(h & 0x8000) << 16, exponent = (h >> 10) & 0x1f, mantissa = h & 0x3ff;
+    union { uint32_t u; float f; } v;
+    if (exponent == 0) { float m = (float)mantissa * (1.0f / 16777216.0f); return sign ? -m : m; }
+    v.u = exponent == 31 ? (sign | 0x7f800000u | (mantissa << 13)) : (sign | ((exponent + 112) << 23) | (mantissa << 13));
+    return v.f;
+}
+
+static inline uint16_t load_u16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
+
 // ---- the per-ISA variants of rungs 5 and 6 ----
 // The blocks, per instruction set (floats; measured on the 2-core Zen 5 of this course's
 // machine: 48 KB L1d and 1 MB L2 per core, 32 MB L3):
@@ -138,22 +149,24 @@ void brrr_pack_b(int64_t kc, int64_t nc, int nr, const float *b, int64_t rsb, in
 #undef NC
 #endif
 
+typedef void (*linear_q_fn)(int, int64_t, int64_t, const float *, const float *, const uint8_t *, int64_t,
+                            int64_t, int64_t, float *, int64_t);
 typedef void (*gemm_blocked_fn)(int64_t, int64_t, int64_t, const float *, int64_t, int64_t,
                                 const float *, int64_t, int64_t, float *, int64_t, float *, float *);
 typedef int (*gemm_few_rows_fn)(int64_t, int64_t, int64_t, const float *, int64_t, int64_t,
                                 const float *, int64_t, int64_t, float *, int64_t);
-struct gemm_variant { gemm_blocked_fn blocked; gemm_few_rows_fn few_rows; const struct brrr_gemm_shape *shape; };
+struct gemm_variant { gemm_blocked_fn blocked; gemm_few_rows_fn few_rows; linear_q_fn linear_q; const struct brrr_gemm_shape *shape; };
 
 static struct gemm_variant variant(int isa) {
     switch (isa) {
 #if defined(__x86_64__)
-    case BRRR_ISA_AVX512: return (struct gemm_variant){gemm_blocked_avx512, gemm_few_rows_avx512, &shape_avx512};
-    case BRRR_ISA_AVX2: return (struct gemm_variant){gemm_blocked_avx2, gemm_few_rows_avx2, &shape_avx2};
+    case BRRR_ISA_AVX512: return (struct gemm_variant){gemm_blocked_avx512, gemm_few_rows_avx512, linear_q_rows_avx512, &shape_avx512};
+    case BRRR_ISA_AVX2: return (struct gemm_variant){gemm_blocked_avx2, gemm_few_rows_avx2, linear_q_rows_avx2, &shape_avx2};
 #endif
 #if defined(__aarch64__)
-    case BRRR_ISA_NEON: return (struct gemm_variant){gemm_blocked_neon, gemm_few_rows_neon, &shape_neon};
+    case BRRR_ISA_NEON: return (struct gemm_variant){gemm_blocked_neon, gemm_few_rows_neon, linear_q_rows_neon, &shape_neon};
 #endif
-    default: return (struct gemm_variant){gemm_blocked_portable, gemm_few_rows_portable, &shape_portable};
+    default: return (struct gemm_variant){gemm_blocked_portable, gemm_few_rows_portable, linear_q_rows_portable, &shape_portable};
     }
 }
 
@@ -363,15 +376,6 @@ int brrr_gemm_step(int step, int isa, int threads, int64_t m, int64_t n, int64_t
 // a time into a float tile that stays in L2, and multiplies with the same code as matmul
 // (the dot products of the few-rows path for a token, the packed loops for a prompt).
 
-static float half_to_float(uint16_t h) {
-    uint32_t sign = (uint32_t)(h & 0x8000) << 16, exponent = (h >> 10) & 0x1f, mantissa = h & 0x3ff;
-    union { uint32_t u; float f; } v;
-    if (exponent == 0) { float m = (float)mantissa * (1.0f / 16777216.0f); return sign ? -m : m; }
-    v.u = exponent == 31 ? (sign | 0x7f800000u | (mantissa << 13)) : (sign | ((exponent + 112) << 23) | (mantissa << 13));
-    return v.f;
-}
-
-static uint16_t load_u16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
 
 void brrr_dequantize_row(int format, const uint8_t *row, int64_t k, float *out) {
     for (int64_t b = 0; b < k / 32; b++, out += 32) {
@@ -396,9 +400,10 @@ struct linear_job {
     struct gemm_variant v;
     int format;
     int64_t rows, n, k, row_bytes;
-    const float *x;
+    const float *x, *xsum;
     const uint8_t *w;
     float *out;
+    int fused;
 };
 
 static void linear_task(void *context, int thread, int threads) {
@@ -408,6 +413,10 @@ static void linear_task(void *context, int thread, int threads) {
     brrr_split((j->n + 15) / 16, thread, threads, &begin, &end);
     begin *= 16; end = end * 16 < j->n ? end * 16 : j->n;
     if (begin >= end) return;
+    if (j->fused) {   // a token (or a few): the fused kernel, the weight read once in its blocks
+        j->v.linear_q(j->format, j->rows, j->k, j->x, j->xsum, j->w, j->row_bytes, begin, end, j->out, j->n);
+        return;
+    }
     float *tile = scratch(2, (size_t)(TILE * j->k));
     for (int64_t n0 = begin; n0 < end; n0 += TILE) {
         int64_t nb = end - n0 < TILE ? end - n0 : TILE;
@@ -418,6 +427,15 @@ static void linear_task(void *context, int thread, int threads) {
 
 void brrr_linear_quantized(int isa, int threads, int format, int64_t rows, int64_t n, int64_t k,
                            const float *x, const uint8_t *w, int64_t row_bytes, float *out) {
-    struct linear_job job = {variant(isa), format, rows, n, k, row_bytes, x, w, out};
+    float xsum[4 * 512];   // block sums of up to 4 rows of up to 16384 values
+    int fused = rows <= 4 && k / 32 <= 512;
+    if (fused)
+        for (int64_t r = 0; r < rows; r++)
+            for (int64_t b = 0; b < k / 32; b++) {
+                float s = 0;
+                for (int l = 0; l < 32; l++) s += x[r * k + b * 32 + l];
+                xsum[r * (k / 32) + b] = s;
+            }
+    struct linear_job job = {variant(isa), format, rows, n, k, row_bytes, x, xsum, w, out, fused};
     brrr_parallel(2.0 * (double)rows * (double)n * (double)k >= 1e6 ? threads : 1, linear_task, &job);
 }

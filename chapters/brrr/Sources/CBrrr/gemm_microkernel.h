@@ -125,6 +125,59 @@ GEMM_TARGET static int GEMM_FN(gemm_few_rows)(int64_t m, int64_t n, int64_t k,
     return 0;
 }
 
+/// out[r][j] (r < rows <= 4, j in [n0, n1), row stride ldo) = x[r] . w[j] for a weight in a
+/// block format: each block is de-quantized in registers (16 bytes of nibbles or 32 of int8
+/// become float vectors) and multiplied with x at once, so the weight is read once, in its
+/// 4.5-8.5 bits a value, and never written out as floats. `xsum[r * blocks + b]` is the sum
+/// of x[r]'s block b (Q4_1's offset m multiplies it).
+GEMM_TARGET static void GEMM_FN(linear_q_rows)(int format, int64_t rows, int64_t k, const float *x, const float *xsum,
+                                              const uint8_t *w, int64_t row_bytes, int64_t n0, int64_t n1,
+                                              float *out, int64_t ldo) {
+    typedef float f16v __attribute__((vector_size(64), aligned(4)));
+    typedef uint8_t u8x16 __attribute__((vector_size(16), aligned(1)));
+    typedef int8_t i8x16 __attribute__((vector_size(16), aligned(1)));
+    int64_t blocks = k / 32;
+    for (int64_t j = n0; j < n1; j++) {
+        const uint8_t *row = w + j * row_bytes;
+        f16v acc[4] = {{0}, {0}, {0}, {0}};
+        float offset[4] = {0, 0, 0, 0};
+        for (int64_t b = 0; b < blocks; b++) {
+            f16v lo, hi;
+            float d, m = 0;
+            if (format == BRRR_Q8_0) {
+                const uint8_t *block = row + b * 34;
+                d = half_to_float(load_u16(block));
+                i8x16 q0, q1;
+                __builtin_memcpy(&q0, block + 2, 16);
+                __builtin_memcpy(&q1, block + 18, 16);
+                lo = __builtin_convertvector(q0, f16v);
+                hi = __builtin_convertvector(q1, f16v);
+            } else {
+                const uint8_t *block = row + b * (format == BRRR_Q4_1 ? 20 : 18);
+                d = half_to_float(load_u16(block));
+                u8x16 q;
+                __builtin_memcpy(&q, block + (format == BRRR_Q4_1 ? 4 : 2), 16);
+                lo = __builtin_convertvector(q & 15, f16v);
+                hi = __builtin_convertvector(q >> 4, f16v);
+                if (format == BRRR_Q4_1) m = half_to_float(load_u16(block + 2));
+                else { lo -= 8; hi -= 8; }
+            }
+            for (int r = 0; r < rows; r++) {
+                f16v x0, x1;
+                __builtin_memcpy(&x0, x + r * k + b * 32, 64);
+                __builtin_memcpy(&x1, x + r * k + b * 32 + 16, 64);
+                acc[r] += d * (lo * x0 + hi * x1);
+                offset[r] += m * xsum[r * blocks + b];
+            }
+        }
+        for (int r = 0; r < rows; r++) {
+            float s = offset[r];
+            for (int l = 0; l < 16; l++) s += acc[r][l];
+            out[r * ldo + j] = s;
+        }
+    }
+}
+
 static const struct brrr_gemm_shape GEMM_FN(shape) = {MR, NR, KC, MC, NC};
 
 #undef VF
