@@ -216,3 +216,15 @@ struct BrrrOnImport {
         #expect(Backends.backend(for: .cpu).name.hasPrefix("cpu-"))
     }
 }
+
+@Suite struct BrrrCPUAPI {
+    @Test func names() {
+        let isas: [CPUISA] = CPUISA.supported, best: CPUISA = CPUISA.best, chosen: CPUISA = CPUISA.selected
+        let backend: CPUBackend = CPUBackend(isa: .portable)
+        backend.int8Activations = false
+        let share: Range<Int> = threadShare(10, thread: 1, threads: 3)
+        let blocks = GEMMLadder.blocking(best)
+        #expect(isas.contains(best) && isas.contains(chosen) && backend.isa == .portable && !backend.int8Activations)
+        #expect(share == 4..<7 && cpuThreads >= 1 && GEMMLadder.steps.count == 6 && blocks.mr > 0)
+    }
+}

@@ -18,15 +18,15 @@ unsigned brrr_supported_isas(void) {
     unsigned isas = 1u << BRRR_ISA_PORTABLE;
     unsigned a, b, c, d;
     if (!__get_cpuid(1, &a, &b, &c, &d)) return isas;
-    int fma = (c >> 12) & 1, osxsave = (c >> 27) & 1, avx = (c >> 28) & 1;
+    int fma = (c >> 12) & 1, osxsave = (c >> 27) & 1, avx = (c >> 28) & 1, f16c = (c >> 29) & 1;
     if (!osxsave || !avx) return isas;
     unsigned long long xcr0 = xgetbv0();
     int ymm_state = (xcr0 & 0x6) == 0x6, zmm_state = (xcr0 & 0xe6) == 0xe6;
     if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return isas;
     int avx2 = (b >> 5) & 1;
     int avx512f = (b >> 16) & 1, avx512dq = (b >> 17) & 1, avx512bw = (b >> 30) & 1, avx512vl = (b >> 31) & 1;
-    if (ymm_state && avx2 && fma) isas |= 1u << BRRR_ISA_AVX2;
-    if (zmm_state && avx512f && avx512dq && avx512bw && avx512vl && fma) isas |= 1u << BRRR_ISA_AVX512;
+    if (ymm_state && avx2 && fma && f16c) isas |= 1u << BRRR_ISA_AVX2;
+    if (zmm_state && avx512f && avx512dq && avx512bw && avx512vl && fma && f16c) isas |= 1u << BRRR_ISA_AVX512;
     return isas;
 }
 

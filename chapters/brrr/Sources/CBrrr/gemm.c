@@ -75,6 +75,7 @@ static inline uint16_t load_u16(const uint8_t *p) { return (uint16_t)(p[0] | (p[
 
 #define GEMM_ISA portable
 #define GEMM_TARGET
+#define GEMM_HALF half_to_float
 #define VW 4
 #define MR 4
 #define NR 8
@@ -92,8 +93,10 @@ static inline uint16_t load_u16(const uint8_t *p) { return (uint16_t)(p[0] | (p[
 #undef NC
 
 #if defined(__x86_64__)
+#include <immintrin.h>
 #define GEMM_ISA avx2
-#define GEMM_TARGET __attribute__((target("avx2,fma")))
+#define GEMM_TARGET __attribute__((target("avx2,fma,f16c")))
+#define GEMM_HALF _cvtsh_ss
 #define VW 8
 #define MR 6
 #define NR 16
@@ -111,7 +114,8 @@ static inline uint16_t load_u16(const uint8_t *p) { return (uint16_t)(p[0] | (p[
 #undef NC
 
 #define GEMM_ISA avx512
-#define GEMM_TARGET __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,fma")))
+#define GEMM_TARGET __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,fma,f16c")))
+#define GEMM_HALF _cvtsh_ss
 #define VW 16
 #define MR 12
 #define NR 32
@@ -132,6 +136,7 @@ static inline uint16_t load_u16(const uint8_t *p) { return (uint16_t)(p[0] | (p[
 #if defined(__aarch64__)
 #define GEMM_ISA neon
 #define GEMM_TARGET
+#define GEMM_HALF half_to_float
 #define VW 4
 #define MR 8
 #define NR 12

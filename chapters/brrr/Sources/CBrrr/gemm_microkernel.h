@@ -5,6 +5,7 @@
 //   VW            floats per vector register (4, 8, 16)
 //   MR, NR        the register tile: MR rows of C times NR columns (NR a multiple of VW)
 //   KC, MC, NC    the cache blocks (see the table in gemm.c)
+//   GEMM_HALF     half -> float (the F16C instruction where the ISA has it)
 // The vectors are clang's vector extensions, so the one source becomes AVX-512, AVX2 or NEON
 // instructions depending on GEMM_TARGET; `acc += a * b` becomes a fused multiply-add.
 
@@ -146,7 +147,7 @@ GEMM_TARGET static void GEMM_FN(linear_q_rows)(int format, int64_t rows, int64_t
             float d, m = 0;
             if (format == BRRR_Q8_0) {
                 const uint8_t *block = row + b * 34;
-                d = half_to_float(load_u16(block));
+                d = GEMM_HALF(load_u16(block));
                 i8x16 q0, q1;
                 __builtin_memcpy(&q0, block + 2, 16);
                 __builtin_memcpy(&q1, block + 18, 16);
@@ -154,12 +155,12 @@ GEMM_TARGET static void GEMM_FN(linear_q_rows)(int format, int64_t rows, int64_t
                 hi = __builtin_convertvector(q1, f16v);
             } else {
                 const uint8_t *block = row + b * (format == BRRR_Q4_1 ? 20 : 18);
-                d = half_to_float(load_u16(block));
+                d = GEMM_HALF(load_u16(block));
                 u8x16 q;
                 __builtin_memcpy(&q, block + (format == BRRR_Q4_1 ? 4 : 2), 16);
                 lo = __builtin_convertvector(q & 15, f16v);
                 hi = __builtin_convertvector(q >> 4, f16v);
-                if (format == BRRR_Q4_1) m = half_to_float(load_u16(block + 2));
+                if (format == BRRR_Q4_1) m = GEMM_HALF(load_u16(block + 2));
                 else { lo -= 8; hi -= 8; }
             }
             for (int r = 0; r < rows; r++) {
@@ -181,6 +182,7 @@ GEMM_TARGET static void GEMM_FN(linear_q_rows)(int format, int64_t rows, int64_t
 static const struct brrr_gemm_shape GEMM_FN(shape) = {MR, NR, KC, MC, NC};
 
 #undef VF
+#undef GEMM_HALF
 #undef GEMM_FN
 #undef GEMM_CAT
 #undef GEMM_CAT_

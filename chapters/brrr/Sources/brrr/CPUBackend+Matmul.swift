@@ -81,8 +81,13 @@ extension CPUBackend {
         if let packed { copy(x, to: StridedView(contiguous: packed, shape: x.shape)) }
         let xs = packed.map { floatPointer($0) } ?? floatPointer(x.buffer) + x.offset
         let base = (wb.pointer + w.dtype.byteCount(of: w.offset)).assumingMemoryBound(to: UInt8.self)
-        brrr_linear_quantized(isa.code, Int32(cpuThreads), Int32(format.rawValue), Int64(rows), Int64(n), Int64(k),
-                              xs, base, Int64(rowBytes), floatPointer(out))
+        if int8Activations && rows <= 4 {
+            brrr_linear_int8(isa.code, Int32(cpuThreads), Int32(format.rawValue), Int64(rows), Int64(n), Int64(k),
+                             xs, base, Int64(rowBytes), floatPointer(out))
+        } else {
+            brrr_linear_quantized(isa.code, Int32(cpuThreads), Int32(format.rawValue), Int64(rows), Int64(n), Int64(k),
+                                  xs, base, Int64(rowBytes), floatPointer(out))
+        }
     }
 }
 

@@ -6,6 +6,7 @@
 // dfdx's `HostBuffer`s, so `.cpu` and `.reference` tensors copy with one memcpy.
 internal import CBrrr
 import dfdx
+import Synchronization
 
 public final class CPUBackend: Backend, @unchecked Sendable {
     public let name: String
@@ -21,6 +22,14 @@ public final class CPUBackend: Backend, @unchecked Sendable {
         if environment("PICOGRAD_POOL_MB") != nil { return HostAllocator.defaultCacheLimit }
         return Swift.max(HostAllocator.defaultCacheLimit, Int(physicalMemoryBytes()) / 8)
     }()
+    /// Decode (up to 4 rows) through quantized weights with the activations rounded to 8 bits
+    /// a block and integer dot products (int8.c), llama.cpp's way: faster, but it rounds, so
+    /// it is off unless asked for (`picograd generate --int8-activations`).
+    public var int8Activations: Bool {
+        get { int8Flag.load(ordering: .relaxed) }
+        set { int8Flag.store(newValue, ordering: .relaxed) }
+    }
+    private let int8Flag = Atomic<Bool>(false)
     /// Where an op brrr has no kernel for goes (through `Strict.fallback`, so tests catch it).
     let reference: ReferenceBackend
 

@@ -103,3 +103,54 @@ struct QuantizedLinearTests {
         }
     }
 }
+
+/// The opt-in 8-bit activations: against the float path, within the rounding they add. Each
+/// activation block is rounded to 1/254 of its largest |x| at most, so the error of a dot
+/// product is at most sum_b (max|x_b| / 254) * sum_i |w_i| over its blocks; the test allows
+/// that bound (computed here from the de-quantized weight) plus float rounding.
+@Suite("brrr int8 activations")
+struct Int8ActivationTests {
+    @Test("Q8_0, Q4_0, Q4_1 with rounded activations", arguments: [DType.q8_0, .q4_0, .q4_1])
+    func formats(format: DType) {
+        var g = Generator(seed: 11)
+        let n = 70, k = 128
+        var bytes = [UInt8](repeating: 0, count: format.byteCount(of: n * k))
+        for i in bytes.indices { bytes[i] = UInt8(truncatingIfNeeded: g.next()) }
+        let scaleBytes = format == .q4_1 ? 4 : 2
+        for b in 0..<(n * k / 32) {
+            let at = b * format.block.bytes
+            for s in stride(from: 0, to: scaleBytes, by: 2) { bytes[at + s] = UInt8(truncatingIfNeeded: g.next()); bytes[at + s + 1] = 0x2c }
+        }
+        let w = bytes.withUnsafeBytes { Tensor(bytes: $0, dtype: format, shape: [n, k], device: .reference) }
+        let wf = w.to(.float32).toArray()
+        for rows in [1, 3] {
+            let x = Tensor.randn([rows, k], generator: &g, device: .reference)
+            let xv = x.toArray()
+            for isa in CPUISA.supported {
+                let cpu = CPUBackend(isa: isa)
+                func run(_ int8: Bool) -> [Float] {
+                    cpu.int8Activations = int8
+                    let out = cpu.allocate(byteCount: rows * n * 4)
+                    cpu.linear(x.stridedView, w.stridedView, out: out)
+                    var got = [Float](repeating: 0, count: rows * n)
+                    got.withUnsafeMutableBytes { cpu.download(out, byteOffset: 0, into: $0) }
+                    return got
+                }
+                let exact = run(false), rounded = run(true)
+                for r in 0..<rows {
+                    for j in 0..<n {
+                        var bound: Float = 1e-4
+                        for b in 0..<(k / 32) {
+                            let block = (0..<32).map { xv[r * k + b * 32 + $0] }
+                            let wsum = (0..<32).reduce(Float(0)) { $0 + abs(wf[j * k + b * 32 + $1]) }
+                            bound += block.map(abs).max()! / 254 * wsum * 1.01
+                        }
+                        let diff = abs(rounded[r * n + j] - exact[r * n + j])
+                        #expect(diff <= bound, "\(format) on \(isa), row \(r), output \(j): \(rounded[r * n + j]) vs \(exact[r * n + j]) (bound \(bound))")
+                    }
+                }
+                #expect(rounded != exact || rows == 0, "\(format) on \(isa): the int8 path gave the float path's bits exactly (not taken?)")
+            }
+        }
+    }
+}

@@ -15,8 +15,8 @@
 /// The kernel variants. The numbers are stable (Swift mirrors them in CPUISA).
 enum brrr_isa {
     BRRR_ISA_PORTABLE = 0,  // no target attribute: SSE2 on x86-64, NEON on arm64 (the baselines)
-    BRRR_ISA_AVX2 = 1,      // AVX2 + FMA (x86-64)
-    BRRR_ISA_AVX512 = 2,    // AVX-512 F/VL/BW/DQ (x86-64)
+    BRRR_ISA_AVX2 = 1,      // AVX2 + FMA + F16C (x86-64)
+    BRRR_ISA_AVX512 = 2,    // AVX-512 F/VL/BW/DQ + FMA + F16C (x86-64)
     BRRR_ISA_NEON = 3,      // AArch64 Advanced SIMD with fused multiply-add
 };
 
@@ -88,6 +88,20 @@ void brrr_dequantize_row(int format, const uint8_t *row, int64_t k, float *out);
 /// bytes of `format` blocks (torch.nn.functional.linear with the weight de-quantized).
 void brrr_linear_quantized(int isa, int threads, int format, int64_t rows, int64_t n, int64_t k,
                            const float *x, const uint8_t *w, int64_t row_bytes, float *out);
+
+// ---- 8-bit activations (int8.c; opt-in) ----
+
+/// Each block of 32 values of x as int8 q with scale[b] = max|x| / 127 and
+/// sum[b] = scale[b] * (sum of the block's q).
+void brrr_quantize_activations(const float *x, int64_t k, int8_t *q, float *scale, float *sum);
+
+/// brrr_linear_quantized with x's rows quantized to 8 bits a block and integer dot products
+/// (AVX-512 VNNI where the CPU has it, plain C elsewhere).
+void brrr_linear_int8(int isa, int threads, int format, int64_t rows, int64_t n, int64_t k,
+                      const float *x, const uint8_t *w, int64_t row_bytes, float *out);
+
+/// True when the CPU has AVX-512 VNNI (vpdpbusd).
+int brrr_has_vnni(void);
 
 /// What a student's stub of a C exercise calls: prints `TODO(id): instruction` and stops the
 /// process, as a Swift stub's fatalError does (grading reads the id from it).
