@@ -35,6 +35,27 @@ enum BrrrGrading {
         }
     }
 
+    /// The 8-bit activation blocks by their definition (written here): scale = max|x| / 127,
+    /// q = x / scale rounded to the nearest (ties to even, like lrintf), sum = scale * sum(q).
+    static func checkQuantizeActivations() throws {
+        var g = Generator(seed: 77)
+        var x = Tensor.randn([4 * 32], generator: &g, device: .reference).toArray()
+        for i in 32..<64 { x[i] = 0 }            // an all-zero block: scale 0, q 0
+        x[70] = 3.5; x[71] = -3.5                // a block whose largest value appears twice
+        let (q, scale, sum) = quantizeActivations(x)
+        for b in 0..<4 {
+            let block = Array(x[(b * 32)..<(b * 32 + 32)])
+            let amax = block.map(abs).max()!
+            let d = amax / 127, inv: Float = amax > 0 ? 127 / amax : 0
+            let want = block.map { Int8(($0 * inv).rounded(.toNearestOrEven)) }
+            let got = Array(q[(b * 32)..<(b * 32 + 32)])
+            guard got == want else { throw GradingFailure("quantizeActivations: block \(b): q = \(got), expected \(want)") }
+            guard scale[b] == d else { throw GradingFailure("quantizeActivations: block \(b): scale \(scale[b]), expected \(d)") }
+            let s = d * Float(want.reduce(0) { $0 + Int($1) })
+            guard abs(sum[b] - s) <= 1e-6 * Swift.max(1, abs(s)) else { throw GradingFailure("quantizeActivations: block \(b): sum \(sum[b]), expected \(s)") }
+        }
+    }
+
     static let cases: [GradingCase] = [
         GradingCase(chapter: "brrr", name: "gemm_loop_order", todos: ["brrr.1"]) { _ in try checkRung(2, isas: [.portable]) },
         GradingCase(chapter: "brrr", name: "gemm_packing", todos: ["brrr.2"]) { _ in try checkRung(4, isas: [.portable]) },
@@ -54,5 +75,6 @@ enum BrrrGrading {
             }
         },
         GradingCase(chapter: "brrr", name: "gemm_threads", todos: ["brrr.5"]) { _ in try checkRung(6, isas: CPUISA.supported, threads: 2) },
+        GradingCase(chapter: "brrr", name: "int8_activations", todos: ["brrr.7"]) { _ in try checkQuantizeActivations() },
     ]
 }

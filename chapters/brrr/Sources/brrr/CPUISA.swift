@@ -72,3 +72,17 @@ public func threadShare(_ n: Int, thread: Int, threads: Int) -> Range<Int> {
 
 /// Bytes of physical memory (0 when unknown).
 func physicalMemoryBytes() -> Int64 { brrr_physical_memory() }
+
+/// x (a multiple of 32 values) as the 8-bit activation blocks of `--int8-activations`:
+/// per block of 32, int8 values q, the scale max|x| / 127 and scale * sum(q) (CBrrr int8.c).
+public func quantizeActivations(_ x: [Float]) -> (q: [Int8], scale: [Float], sum: [Float]) {
+    check(x.count % 32 == 0, "quantizeActivations: \(x.count) values is not a whole number of 32-value blocks")
+    var q = [Int8](repeating: 0, count: x.count), scale = [Float](repeating: 0, count: x.count / 32)
+    var sum = scale
+    x.withUnsafeBufferPointer { xp in
+        q.withUnsafeMutableBufferPointer { qp in scale.withUnsafeMutableBufferPointer { sp in sum.withUnsafeMutableBufferPointer { mp in
+            brrr_quantize_activations(xp.baseAddress, Int64(x.count), qp.baseAddress, sp.baseAddress, mp.baseAddress)
+        } } }
+    }
+    return (q, scale, sum)
+}
