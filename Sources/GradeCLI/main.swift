@@ -235,7 +235,9 @@ func outcome(_ status: Int32, _ output: String, limit: Double) -> Outcome {
 
 var results: [String: Outcome] = [:]
 let total = cases.count
-print("grading \(chapterList.joined(separator: ", ")): \(total) case\(total == 1 ? "" : "s"), each in its own process "
+let devices = Set(cases.map { device.isEmpty ? defaultDevice(of: $0.chapter) : device }).sorted()
+    .compactMap { Device(parsing: $0) }.map { "\($0) (\(Backends.lookup($0)?.name ?? "no backend"))" }
+print("grading \(chapterList.joined(separator: ", ")) on \(devices.joined(separator: ", ")): \(total) case\(total == 1 ? "" : "s"), each in its own process "
       + "(time budget \(timeoutOverride.map { "\(Int($0)) s" } ?? "\(Int(GradingCase.defaultTimeout)) s unless a case declares more"))")
 for c in cases {
     let limit = timeoutOverride ?? c.timeout
