@@ -103,6 +103,13 @@ void brrr_linear_int8(int isa, int threads, int format, int64_t rows, int64_t n,
 /// True when the CPU has AVX-512 VNNI (vpdpbusd).
 int brrr_has_vnni(void);
 
+// ---- fused kernels (fused.c) ----
+
+/// out = softmax of each of x's `rows` contiguous rows of `cols` values.
+void brrr_softmax_rows(int threads, int64_t rows, int64_t cols, const float *x, float *out);
+/// out = each row of x / sqrt(mean(row^2) + eps) * w (w: cols values).
+void brrr_rms_norm_rows(int threads, int64_t rows, int64_t cols, const float *x, const float *w, float eps, float *out);
+
 /// What a student's stub of a C exercise calls: prints `TODO(id): instruction` and stops the
 /// process, as a Swift stub's fatalError does (grading reads the id from it).
 _Noreturn void picograd_todo(const char *id, const char *instruction);
