@@ -56,6 +56,66 @@ enum BrrrGrading {
         }
     }
 
+    /// A weight [n, k] of random blocks of `format` (scales between 2^-4 and 2^-3).
+    static func randomBlocks(_ format: DType, n: Int, k: Int, _ g: inout Generator) -> Tensor {
+        var bytes = [UInt8](repeating: 0, count: format.byteCount(of: n * k))
+        for i in bytes.indices { bytes[i] = UInt8(truncatingIfNeeded: g.next()) }
+        for b in 0..<(n * k / 32) {
+            let at = b * format.block.bytes
+            for s in stride(from: 0, to: format == .q4_1 ? 4 : 2, by: 2) { bytes[at + s] = UInt8(truncatingIfNeeded: g.next()); bytes[at + s + 1] = 0x2c }
+        }
+        return bytes.withUnsafeBytes { Tensor(bytes: $0, dtype: format, shape: [n, k], device: .reference) }
+    }
+
+    /// What backend `cpu` computes for `compute` into a fresh buffer of `count` floats.
+    static func output(_ cpu: any Backend, _ count: Int, _ compute: (any Buffer) -> Void) -> [Float] {
+        let out = cpu.allocate(byteCount: 4 * count)
+        compute(out)
+        var host = [Float](repeating: 0, count: count)
+        host.withUnsafeMutableBytes { cpu.download(out, byteOffset: 0, into: $0) }
+        return host
+    }
+
+    /// The decode path of the quantized linear (a token's row, and 3 rows) for each format and
+    /// ISA against the reference backend's linear.
+    static func checkQuantizedLinear() throws {
+        var g = Generator(seed: 21)
+        for format in [DType.q8_0, .q4_0, .q4_1] {
+            let n = 37, k = 160
+            let w = randomBlocks(format, n: n, k: k, &g)
+            for rows in [1, 3] {
+                let x = Tensor.randn([rows, k], generator: &g, device: .reference)
+                let reference = ReferenceBackend()
+                let want = output(reference, rows * n) { reference.linear(x.stridedView, w.stridedView, out: $0) }
+                for isa in CPUISA.supported {
+                    let cpu = CPUBackend(isa: isa)
+                    let got = output(cpu, rows * n) { cpu.linear(x.stridedView, w.stridedView, out: $0) }
+                    for i in 0..<(rows * n) where !(abs(got[i] - want[i]) <= 1e-5 + 1e-4 * abs(want[i]) + 1e-5 * Float(k)) {
+                        throw GradingFailure("linear with \(format) weights [\(n), \(k)] on \(isa), \(rows) row(s): out[\(i / n)][\(i % n)] = \(got[i]), expected \(want[i])")
+                    }
+                }
+            }
+        }
+    }
+
+    /// The fused RMSNorm kernel of each ISA's backend against lego's RMSNorm composition on the
+    /// reference backend.
+    static func checkFusedRMSNorm() throws {
+        var g = Generator(seed: 23)
+        for (rows, d) in [(1, 1), (3, 7), (5, 64), (300, 576)] {
+            let x = Tensor.randn([rows, d], generator: &g, device: .reference) * 3
+            let w = Tensor.randn([d], generator: &g, device: .reference)
+            let want = RMSNorm(weight: w, eps: 1e-5)(x).toArray()
+            for isa in CPUISA.supported {
+                let cpu = CPUBackend(isa: isa)
+                let got = output(cpu, rows * d) { cpu.fused(.rmsNorm(eps: 1e-5), [x.stridedView, w.stridedView], out: $0) }
+                for i in 0..<(rows * d) where !(abs(got[i] - want[i]) <= 1e-5 + 1e-4 * abs(want[i])) {
+                    throw GradingFailure("fused RMSNorm on \(isa), [\(rows), \(d)]: y[\(i / d)][\(i % d)] = \(got[i]), expected \(want[i])")
+                }
+            }
+        }
+    }
+
     static let cases: [GradingCase] = [
         GradingCase(chapter: "brrr", name: "gemm_loop_order", todos: ["brrr.1"]) { _ in try checkRung(2, isas: [.portable]) },
         GradingCase(chapter: "brrr", name: "gemm_packing", todos: ["brrr.2"]) { _ in try checkRung(4, isas: [.portable]) },
@@ -76,5 +136,7 @@ enum BrrrGrading {
         },
         GradingCase(chapter: "brrr", name: "gemm_threads", todos: ["brrr.5"]) { _ in try checkRung(6, isas: CPUISA.supported, threads: 2) },
         GradingCase(chapter: "brrr", name: "int8_activations", todos: ["brrr.7"]) { _ in try checkQuantizeActivations() },
+        GradingCase(chapter: "brrr", name: "quantized_linear", todos: ["brrr.8"]) { _ in try checkQuantizedLinear() },
+        GradingCase(chapter: "brrr", name: "fused_rms_norm", todos: ["brrr.9"]) { _ in try checkFusedRMSNorm() },
     ]
 }

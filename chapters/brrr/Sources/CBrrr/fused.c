@@ -23,12 +23,14 @@ static void softmax_row(const float *x, int64_t n, float *y) {
 }
 
 static void rms_norm_row(const float *x, const float *w, int64_t n, float eps, float *y) {
+    // BEGIN SOLUTION brrr.9: y = x / sqrt(mean(x^2) + eps) * w in two passes over the row: the sum of squares (four partial sums), then one multiply per value
     float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
     int64_t i = 0;
     for (; i + 4 <= n; i += 4) { s0 += x[i] * x[i]; s1 += x[i + 1] * x[i + 1]; s2 += x[i + 2] * x[i + 2]; s3 += x[i + 3] * x[i + 3]; }
     for (; i < n; i++) s0 += x[i] * x[i];
     float r = 1.0f / sqrtf(((s0 + s1) + (s2 + s3)) / (float)n + eps);
     for (i = 0; i < n; i++) y[i] = x[i] * r * w[i];
+    // END SOLUTION brrr.9
 }
 
 static void rows_task(void *context, int thread, int threads) {

@@ -145,6 +145,7 @@ GEMM_TARGET static void GEMM_FN(linear_q_rows)(int format, int64_t rows, int64_t
         for (int64_t b = 0; b < blocks; b++) {
             f16v lo, hi;
             float d, m = 0;
+            // BEGIN SOLUTION brrr.8: de-quantize block b of this row into lo (values 0-15) and hi (16-31) as float vectors with its scale d (and Q4_1's offset m): Q8_0 = d and 32 int8; Q4_0 = d and 16 bytes of nibbles (low nibble value j, high value j + 16), values q - 8; Q4_1 = d, m and nibbles (the m term is added through xsum)
             if (format == BRRR_Q8_0) {
                 const uint8_t *block = row + b * 34;
                 d = GEMM_HALF(load_u16(block));
@@ -163,6 +164,7 @@ GEMM_TARGET static void GEMM_FN(linear_q_rows)(int format, int64_t rows, int64_t
                 if (format == BRRR_Q4_1) m = GEMM_HALF(load_u16(block + 2));
                 else { lo -= 8; hi -= 8; }
             }
+            // END SOLUTION brrr.8
             for (int r = 0; r < rows; r++) {
                 f16v x0, x1;
                 __builtin_memcpy(&x0, x + r * k + b * 32, 64);

@@ -33,12 +33,23 @@ public protocol FusedBackend: Backend {
 public enum Fusion {
     public static let isEnabled: Bool = environment("PICOGRAD_FUSED") != "0"
 
+    /// `kernel` of `inputs` through its function (fused again where the backend can, else the
+    /// composition): how a recorded `.fused` primitive replays.
+    static func apply(_ kernel: FusedKernel, _ inputs: [Tensor]) -> Tensor {
+        switch kernel {
+        case .softmax: return softmax(inputs[0], dim: -1)
+        case .rmsNorm(let eps):
+            if let y = fusedRMSNorm(inputs[0], weight: inputs[1], eps: eps) { return y }
+            return inputs[0] / ((inputs[0] * inputs[0]).mean(dim: -1, keepdim: true) + eps).sqrt() * inputs[1]
+        }
+    }
+
     /// The kernel's output when the inputs' backend fuses it, else nil.
     static func forward(_ kernel: FusedKernel, _ inputs: [Tensor]) -> Tensor? {
         guard isEnabled, let backend = inputs[0].backend as? FusedBackend,
               inputs.allSatisfy({ $0.device == inputs[0].device && $0.dtype == .float32 }),
               backend.canFuse(kernel, inputs.map(\.stridedView)) else { return nil }
-        return Dispatch.run(.custom(kernel.description), inputs, shape: inputs[0].shape) { b, out in
+        return Dispatch.run(.fused(kernel), inputs, shape: inputs[0].shape) { b, out in
             (b as! any FusedBackend).fused(kernel, inputs.map(\.stridedView), out: out)
         }
     }
@@ -48,7 +59,7 @@ public enum Fusion {
 func fusedSoftmax(_ x: Tensor) -> Tensor? {
     guard let y = Fusion.forward(.softmax, [x]) else { return nil }
     // d softmax: y * (g - sum(g * y)) over the last dim (the same for tangents)
-    return record(y, .custom(FusedKernel.softmax.description), [x], saves: .output,
+    return record(y, .fused(.softmax), [x], saves: .output,
                   vjp: { g in [y * (g - (g * y).sum(dim: -1, keepdim: true))] },
                   jvp: { t in t[0].map { y * ($0 - ($0 * y).sum(dim: -1, keepdim: true)) } })
 }
@@ -61,7 +72,7 @@ public func fusedRMSNorm(_ x: Tensor, weight: Tensor, eps: Float) -> Tensor? {
     // With r = 1 / sqrt(mean(x^2) + eps) per row and y = x r w:
     //   dx = r (g w) - x r^3 mean(g w x),   dw = sum over rows of g x r.
     func inverseRMS(_ x: Tensor) -> Tensor { ((x * x).mean(dim: -1, keepdim: true) + eps).sqrt().reciprocal() }
-    return record(y, .custom(FusedKernel.rmsNorm(eps: eps).description), [x, weight], saves: .inputs,
+    return record(y, .fused(.rmsNorm(eps: eps)), [x, weight], saves: .inputs,
                   vjp: { g in
                       let r = inverseRMS(x), gw = g * weight
                       let dx = r * gw - x * (r * r * r) * (gw * x).mean(dim: -1, keepdim: true)
