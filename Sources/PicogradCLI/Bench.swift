@@ -102,6 +102,28 @@ enum Bench {
         return results
     }
 
+    /// Decode's matrix-vector product with a Q4_1 weight (SmolLM2's MLP and head shapes):
+    /// GB/s of weight read, on the float path and with 8-bit activations.
+    static func linear(device: Device) -> [Result] {
+        var results: [Result] = []
+        var g = Generator(seed: 5)
+        for (n, k) in [(1536, 576), (49152, 576)] {
+            var bytes = [UInt8](repeating: 0, count: DType.q4_1.byteCount(of: n * k))
+            for i in bytes.indices { bytes[i] = UInt8(truncatingIfNeeded: g.next()) }
+            for b in 0..<(n * k / 32) { bytes[b * 20 + 1] = 0x2c; bytes[b * 20 + 3] = 0x2c }
+            let w = bytes.withUnsafeBytes { Tensor(bytes: $0, dtype: .q4_1, shape: [n, k], device: device) }
+            let x = Tensor.randn([1, k], generator: &g, device: device)
+            let cpu = Backends.backend(for: device) as? CPUBackend
+            for int8 in cpu == nil ? [false] : [false, true] {
+                cpu?.int8Activations = int8
+                let t = time(reps: 7, inner: Swift.max(1, 20_000_000 / (n * k))) { _ = picograd.linear(x, w) }
+                results.append(Result(suite: "linear", name: "q4_1_\(n)x\(k)\(int8 ? "_int8" : "")_gbs", value: Double(bytes.count) / t / 1e9, unit: "GB/s"))
+            }
+            cpu?.int8Activations = false
+        }
+        return results
+    }
+
     static func run(_ args: [String]) {
         var json = false, device = Device.cpu, suites: [String] = [], step: Int? = nil, sizes = [256, 512, 1024, 2048]
         var a = ArgumentList("bench", args)
@@ -122,9 +144,9 @@ enum Bench {
                     userError("bench", "--sizes takes sizes 1-8192 separated by commas, not '\(text)'")
                 }
                 sizes = parsed
-            case "ops", "gemm", "train": suites.append(arg)
-            default: userError("bench", arg.hasPrefix("--") ? "unknown option \(arg) (usage: picograd bench [ops|gemm|train] [--step N] [--sizes 256,512] [--json] [--device D])"
-                                                           : "unknown suite '\(arg)' (have: ops, gemm, train)")
+            case "ops", "gemm", "train", "linear": suites.append(arg)
+            default: userError("bench", arg.hasPrefix("--") ? "unknown option \(arg) (usage: picograd bench [ops|gemm|train|linear] [--step N] [--sizes 256,512] [--json] [--device D])"
+                                                           : "unknown suite '\(arg)' (have: ops, gemm, train, linear)")
             }
         }
         var results: [Result] = []
@@ -132,6 +154,7 @@ enum Bench {
             switch suite {
             case "gemm": results += gemm(device: device, step: step, sizes: sizes)
             case "train": results += train(device: device, gptBatch: 8)
+            case "linear": results += linear(device: device)
             default: results += ops(device: device)
             }
         }

@@ -64,6 +64,9 @@ static inline float half_to_float(uint16_t h) {
 
 static inline uint16_t load_u16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
 
+/// 16 floats: the width of a de-quantized half block, whatever the ISA (clang splits it).
+typedef float f16v_t __attribute__((vector_size(64), aligned(4)));
+
 // ---- the per-ISA variants of rungs 5 and 6 ----
 // The blocks, per instruction set (floats; measured on the 2-core Zen 5 of this course's
 // machine: 48 KB L1d and 1 MB L2 per core, 32 MB L3):

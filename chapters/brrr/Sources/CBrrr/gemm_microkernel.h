@@ -126,6 +126,38 @@ GEMM_TARGET static int GEMM_FN(gemm_few_rows)(int64_t m, int64_t n, int64_t k,
     return 0;
 }
 
+/// Block b of a weight row in `format` as two vectors of 16 floats before scaling (values
+/// 0-15 in lo, 16-31 in hi), its scale d and, for Q4_1, its offset m (0 otherwise).
+GEMM_TARGET static inline void GEMM_FN(dequantize_block)(int format, const uint8_t *row, int64_t b,
+                                                        f16v_t *plo, f16v_t *phi, float *pd, float *pm) {
+    typedef uint8_t u8x16 __attribute__((vector_size(16), aligned(1)));
+    typedef int8_t i8x16 __attribute__((vector_size(16), aligned(1)));
+    typedef f16v_t f16v;
+    f16v lo, hi;
+    float d, m = 0;
+    // BEGIN SOLUTION brrr.8: de-quantize block b of this row into lo (values 0-15) and hi (16-31) as float vectors with its scale d (and Q4_1's offset m): Q8_0 = d and 32 int8; Q4_0 = d and 16 bytes of nibbles (low nibble value j, high value j + 16), values q - 8; Q4_1 = d, m and nibbles (the m term is added through xsum)
+    if (format == BRRR_Q8_0) {
+        const uint8_t *block = row + b * 34;
+        d = GEMM_HALF(load_u16(block));
+        i8x16 q0, q1;
+        __builtin_memcpy(&q0, block + 2, 16);
+        __builtin_memcpy(&q1, block + 18, 16);
+        lo = __builtin_convertvector(q0, f16v);
+        hi = __builtin_convertvector(q1, f16v);
+    } else {
+        const uint8_t *block = row + b * (format == BRRR_Q4_1 ? 20 : 18);
+        d = GEMM_HALF(load_u16(block));
+        u8x16 q;
+        __builtin_memcpy(&q, block + (format == BRRR_Q4_1 ? 4 : 2), 16);
+        lo = __builtin_convertvector(q & 15, f16v);
+        hi = __builtin_convertvector(q >> 4, f16v);
+        if (format == BRRR_Q4_1) m = GEMM_HALF(load_u16(block + 2));
+        else { lo -= 8; hi -= 8; }
+    }
+    // END SOLUTION brrr.8
+    *plo = lo; *phi = hi; *pd = d; *pm = m;
+}
+
 /// out[r][j] (r < rows <= 4, j in [n0, n1), row stride ldo) = x[r] . w[j] for a weight in a
 /// block format: each block is de-quantized in registers (16 bytes of nibbles or 32 of int8
 /// become float vectors) and multiplied with x at once, so the weight is read once, in its
@@ -134,37 +166,48 @@ GEMM_TARGET static int GEMM_FN(gemm_few_rows)(int64_t m, int64_t n, int64_t k,
 GEMM_TARGET static void GEMM_FN(linear_q_rows)(int format, int64_t rows, int64_t k, const float *x, const float *xsum,
                                               const uint8_t *w, int64_t row_bytes, int64_t n0, int64_t n1,
                                               float *out, int64_t ldo) {
-    typedef float f16v __attribute__((vector_size(64), aligned(4)));
-    typedef uint8_t u8x16 __attribute__((vector_size(16), aligned(1)));
-    typedef int8_t i8x16 __attribute__((vector_size(16), aligned(1)));
+    typedef f16v_t f16v;
     int64_t blocks = k / 32;
-    for (int64_t j = n0; j < n1; j++) {
+    int64_t j = n0;
+    if (rows == 1) {   // a token: four weight rows at a time, their sums in registers
+        for (; j + 4 <= n1; j += 4) {
+            f16v acc0 = {0}, acc1 = {0}, acc2 = {0}, acc3 = {0};
+            float off0 = 0, off1 = 0, off2 = 0, off3 = 0;
+            for (int64_t b = 0; b < blocks; b++) {
+                f16v x0, x1;
+                __builtin_memcpy(&x0, x + b * 32, 64);
+                __builtin_memcpy(&x1, x + b * 32 + 16, 64);
+                float xs = xsum[b];
+                // the weight streams from memory: ask for the same block of the rows 8 ahead
+                // (the hardware prefetcher alone left this loop waiting on loads)
+                const uint8_t *ahead = w + (j + 8) * row_bytes + b * (row_bytes / blocks);
+                __builtin_prefetch(ahead);
+                __builtin_prefetch(ahead + row_bytes);
+                __builtin_prefetch(ahead + 2 * row_bytes);
+                __builtin_prefetch(ahead + 3 * row_bytes);
+#define GEMM_ROW_BLOCK(r, acc, off) do { \
+                    f16v lo_, hi_; float d_, m_; \
+                    GEMM_FN(dequantize_block)(format, w + (j + r) * row_bytes, b, &lo_, &hi_, &d_, &m_); \
+                    acc += d_ * (lo_ * x0 + hi_ * x1); off += m_ * xs; } while (0)
+                GEMM_ROW_BLOCK(0, acc0, off0);
+                GEMM_ROW_BLOCK(1, acc1, off1);
+                GEMM_ROW_BLOCK(2, acc2, off2);
+                GEMM_ROW_BLOCK(3, acc3, off3);
+#undef GEMM_ROW_BLOCK
+            }
+            float s0 = off0, s1 = off1, s2 = off2, s3 = off3;
+            for (int l = 0; l < 16; l++) { s0 += acc0[l]; s1 += acc1[l]; s2 += acc2[l]; s3 += acc3[l]; }
+            out[j] = s0; out[j + 1] = s1; out[j + 2] = s2; out[j + 3] = s3;
+        }
+    }
+    for (; j < n1; j++) {
         const uint8_t *row = w + j * row_bytes;
         f16v acc[4] = {{0}, {0}, {0}, {0}};
         float offset[4] = {0, 0, 0, 0};
         for (int64_t b = 0; b < blocks; b++) {
             f16v lo, hi;
-            float d, m = 0;
-            // BEGIN SOLUTION brrr.8: de-quantize block b of this row into lo (values 0-15) and hi (16-31) as float vectors with its scale d (and Q4_1's offset m): Q8_0 = d and 32 int8; Q4_0 = d and 16 bytes of nibbles (low nibble value j, high value j + 16), values q - 8; Q4_1 = d, m and nibbles (the m term is added through xsum)
-            if (format == BRRR_Q8_0) {
-                const uint8_t *block = row + b * 34;
-                d = GEMM_HALF(load_u16(block));
-                i8x16 q0, q1;
-                __builtin_memcpy(&q0, block + 2, 16);
-                __builtin_memcpy(&q1, block + 18, 16);
-                lo = __builtin_convertvector(q0, f16v);
-                hi = __builtin_convertvector(q1, f16v);
-            } else {
-                const uint8_t *block = row + b * (format == BRRR_Q4_1 ? 20 : 18);
-                d = GEMM_HALF(load_u16(block));
-                u8x16 q;
-                __builtin_memcpy(&q, block + (format == BRRR_Q4_1 ? 4 : 2), 16);
-                lo = __builtin_convertvector(q & 15, f16v);
-                hi = __builtin_convertvector(q >> 4, f16v);
-                if (format == BRRR_Q4_1) m = GEMM_HALF(load_u16(block + 2));
-                else { lo -= 8; hi -= 8; }
-            }
-            // END SOLUTION brrr.8
+            float d, m;
+            GEMM_FN(dequantize_block)(format, row, b, &lo, &hi, &d, &m);
             for (int r = 0; r < rows; r++) {
                 f16v x0, x1;
                 __builtin_memcpy(&x0, x + r * k + b * 32, 64);

@@ -2,9 +2,12 @@
 //
 // One job at a time. The caller takes the pool (an atomic flag), publishes the job, bumps a
 // generation counter and works as thread 0; each worker sees the new generation (spinning a
-// little first, then sleeping on a condition variable), runs its share and counts itself
-// done. When the pool is taken already (a parallel test, or a task that calls in again),
-// the op simply runs on its caller: no queue, no deadlock.
+// little first, then sleeping on a condition variable), claims its share, runs it and counts
+// itself done. A share is claimed exactly once, by its worker or by the caller: when the
+// caller is done with its own share it runs every share no worker has claimed yet, so a
+// worker the OS has not scheduled (a busy machine) never holds up an op. When the pool is
+// taken already (a parallel test, or a task that calls in again), the op simply runs on its
+// caller: no queue, no deadlock.
 #include "brrr.h"
 #include <pthread.h>
 #include <stdatomic.h>
@@ -30,6 +33,8 @@ static pthread_mutex_t wake_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
 static atomic_ulong generation = 0;
 static atomic_int finished = 0;
+// claim[t] == the current generation while share t is still free; claiming swaps it to 0
+static atomic_ulong claim[MAX_THREADS];
 static brrr_task job_task;
 static void *job_context;
 static int job_threads;
@@ -48,8 +53,11 @@ static void *worker(void *arg) {
             pthread_mutex_unlock(&wake_lock);
         }
         seen = g;
-        if (id < job_threads) job_task(job_context, id, job_threads);
-        atomic_fetch_add_explicit(&finished, 1, memory_order_release);
+        unsigned long expected = g;
+        if (atomic_compare_exchange_strong_explicit(&claim[id], &expected, 0, memory_order_acq_rel, memory_order_relaxed)) {
+            job_task(job_context, id, job_threads);
+            atomic_fetch_add_explicit(&finished, 1, memory_order_release);
+        }
     }
     return NULL;
 }
@@ -86,13 +94,23 @@ void brrr_parallel(int threads, brrr_task task, void *context) {
     job_context = context;
     job_threads = threads;
     atomic_store_explicit(&finished, 0, memory_order_relaxed);
+    unsigned long g = atomic_load_explicit(&generation, memory_order_relaxed) + 1;
+    for (int t = 1; t < threads; t++) atomic_store_explicit(&claim[t], g, memory_order_relaxed);
     pthread_mutex_lock(&wake_lock);
-    atomic_fetch_add_explicit(&generation, 1, memory_order_release);
+    atomic_store_explicit(&generation, g, memory_order_release);
     pthread_cond_broadcast(&wake);
     pthread_mutex_unlock(&wake_lock);
     task(context, 0, threads);
+    int stolen = 0;
+    for (int t = 1; t < threads; t++) {   // shares no worker has started: the caller runs them
+        unsigned long expected = g;
+        if (atomic_compare_exchange_strong_explicit(&claim[t], &expected, 0, memory_order_acq_rel, memory_order_relaxed)) {
+            task(context, t, threads);
+            stolen++;
+        }
+    }
     int spins = 0;
-    while (atomic_load_explicit(&finished, memory_order_acquire) < pool_size - 1) {
+    while (atomic_load_explicit(&finished, memory_order_acquire) < threads - 1 - stolen) {
         if (++spins < SPINS) cpu_relax(); else sched_yield();
     }
     atomic_flag_clear_explicit(&pool_busy, memory_order_release);
