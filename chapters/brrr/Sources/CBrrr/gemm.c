@@ -163,18 +163,22 @@ typedef void (*gemm_blocked_fn)(int64_t, int64_t, int64_t, const float *, int64_
                                 const float *, int64_t, int64_t, float *, int64_t, float *, float *);
 typedef int (*gemm_few_rows_fn)(int64_t, int64_t, int64_t, const float *, int64_t, int64_t,
                                 const float *, int64_t, int64_t, float *, int64_t);
-struct gemm_variant { gemm_blocked_fn blocked; gemm_few_rows_fn few_rows; linear_q_fn linear_q; const struct brrr_gemm_shape *shape; };
+typedef void (*dequantize_rows_fn)(int, const uint8_t *, int64_t, int64_t, int64_t, float *);
+struct gemm_variant {
+    gemm_blocked_fn blocked; gemm_few_rows_fn few_rows; linear_q_fn linear_q; dequantize_rows_fn dequantize_rows;
+    const struct brrr_gemm_shape *shape;
+};
 
 static struct gemm_variant variant(int isa) {
     switch (isa) {
 #if defined(__x86_64__)
-    case BRRR_ISA_AVX512: return (struct gemm_variant){gemm_blocked_avx512, gemm_few_rows_avx512, linear_q_rows_avx512, &shape_avx512};
-    case BRRR_ISA_AVX2: return (struct gemm_variant){gemm_blocked_avx2, gemm_few_rows_avx2, linear_q_rows_avx2, &shape_avx2};
+    case BRRR_ISA_AVX512: return (struct gemm_variant){gemm_blocked_avx512, gemm_few_rows_avx512, linear_q_rows_avx512, dequantize_rows_avx512, &shape_avx512};
+    case BRRR_ISA_AVX2: return (struct gemm_variant){gemm_blocked_avx2, gemm_few_rows_avx2, linear_q_rows_avx2, dequantize_rows_avx2, &shape_avx2};
 #endif
 #if defined(__aarch64__)
-    case BRRR_ISA_NEON: return (struct gemm_variant){gemm_blocked_neon, gemm_few_rows_neon, linear_q_rows_neon, &shape_neon};
+    case BRRR_ISA_NEON: return (struct gemm_variant){gemm_blocked_neon, gemm_few_rows_neon, linear_q_rows_neon, dequantize_rows_neon, &shape_neon};
 #endif
-    default: return (struct gemm_variant){gemm_blocked_portable, gemm_few_rows_portable, linear_q_rows_portable, &shape_portable};
+    default: return (struct gemm_variant){gemm_blocked_portable, gemm_few_rows_portable, linear_q_rows_portable, dequantize_rows_portable, &shape_portable};
     }
 }
 
@@ -428,7 +432,7 @@ static void linear_task(void *context, int thread, int threads) {
     float *tile = scratch(2, (size_t)(TILE * j->k));
     for (int64_t n0 = begin; n0 < end; n0 += TILE) {
         int64_t nb = end - n0 < TILE ? end - n0 : TILE;
-        for (int64_t r = 0; r < nb; r++) brrr_dequantize_row(j->format, j->w + (n0 + r) * j->row_bytes, j->k, tile + r * j->k);
+        j->v.dequantize_rows(j->format, j->w + n0 * j->row_bytes, j->row_bytes, nb, j->k, tile);
         gemm_one_thread(j->v, j->rows, nb, j->k, j->x, j->k, 1, tile, 1, j->k, j->out + n0, j->n);
     }
 }

@@ -224,6 +224,23 @@ GEMM_TARGET static void GEMM_FN(linear_q_rows)(int format, int64_t rows, int64_t
     }
 }
 
+/// Rows [0, nrows) of a weight in `format` de-quantized into `out` (row stride k): the tile a
+/// prompt's rows are multiplied with by the packed SGEMM.
+GEMM_TARGET static void GEMM_FN(dequantize_rows)(int format, const uint8_t *w, int64_t row_bytes, int64_t nrows,
+                                                int64_t k, float *out) {
+    typedef f16v_t f16v;
+    for (int64_t r = 0; r < nrows; r++)
+        for (int64_t b = 0; b < k / 32; b++) {
+            f16v lo, hi;
+            float d, m;
+            GEMM_FN(dequantize_block)(format, w + r * row_bytes, b, &lo, &hi, &d, &m);
+            lo = d * lo + m;
+            hi = d * hi + m;
+            __builtin_memcpy(out + r * k + b * 32, &lo, 64);
+            __builtin_memcpy(out + r * k + b * 32 + 16, &hi, 64);
+        }
+}
+
 static const struct brrr_gemm_shape GEMM_FN(shape) = {MR, NR, KC, MC, NC};
 
 #undef VF
