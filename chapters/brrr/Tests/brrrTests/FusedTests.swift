@@ -59,3 +59,14 @@ struct FusedTests {
         close(hvp(.cpu), hvp(.reference), "second order", rtol: 1e-3, atol: 1e-4)
     }
 }
+
+@Suite("fusion off")
+struct FusionOffTests {
+    @Test("withoutFusion runs the composition (a tracer sees primitives only)")
+    func withoutFusion() {
+        let x = Tensor.randn([4, 9], device: .cpu)
+        let profiler = Profiler()
+        Dispatch.withHandler(profiler) { Fusion.withoutFusion { _ = softmax(x, dim: -1) } }
+        #expect(profiler.counts["fused_softmax"] == nil && profiler.counts["exp"] == 1, "\(profiler.counts)")
+    }
+}

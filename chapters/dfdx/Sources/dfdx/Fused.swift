@@ -31,7 +31,18 @@ public protocol FusedBackend: Backend {
 /// Whether fused kernels are used at all (PICOGRAD_FUSED=0 turns them off: every function
 /// then runs its composition, e.g. to compare the two).
 public enum Fusion {
-    public static let isEnabled: Bool = environment("PICOGRAD_FUSED") != "0"
+    /// PICOGRAD_FUSED=0 turns fused kernels off for the whole process.
+    public static let isEnabledByEnvironment: Bool = environment("PICOGRAD_FUSED") != "0"
+    /// Set by `withoutFusion` for the current task/thread.
+    @TaskLocal static var disabledHere = false
+    /// Whether this task uses fused kernels now.
+    public static var isEnabled: Bool { isEnabledByEnvironment && !disabledHere }
+
+    /// Runs `body` with every fused function running its composition (this task only): a
+    /// graph compiler traces the primitives and does its own fusion.
+    public static func withoutFusion<T>(_ body: () throws -> T) rethrows -> T {
+        try $disabledHere.withValue(true, operation: body)
+    }
 
     /// `kernel` of `inputs` through its function (fused again where the backend can, else the
     /// composition): how a recorded `.fused` primitive replays.
