@@ -9,6 +9,9 @@ extension CPUBackend: FusedBackend {
         switch kernel {
         case .softmax: return true
         case .rmsNorm: return inputs.count == 2 && inputs[1].shape == [x.shape[x.shape.count - 1]] && inputs[1].isContiguous
+        case .layerNorm:
+            return inputs.count == 3 && inputs[1...].allSatisfy { $0.shape == [x.shape[x.shape.count - 1]] && $0.isContiguous }
+        case .geluTanh: return true
         }
     }
 
@@ -19,6 +22,10 @@ extension CPUBackend: FusedBackend {
         case .softmax: brrr_softmax_rows(Int32(cpuThreads), Int64(rows), Int64(cols), xp, op)
         case .rmsNorm(let eps):
             brrr_rms_norm_rows(Int32(cpuThreads), Int64(rows), Int64(cols), xp, floatPointer(inputs[1].buffer) + inputs[1].offset, eps, op)
+        case .layerNorm(let eps):
+            brrr_layer_norm_rows(Int32(cpuThreads), Int64(rows), Int64(cols), xp, floatPointer(inputs[1].buffer) + inputs[1].offset,
+                                 floatPointer(inputs[2].buffer) + inputs[2].offset, eps, op)
+        case .geluTanh: brrr_gelu_tanh(Int32(cpuThreads), Int64(x.count), xp, op)
         }
     }
 }

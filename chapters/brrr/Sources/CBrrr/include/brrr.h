@@ -110,6 +110,12 @@ void brrr_softmax_rows(int threads, int64_t rows, int64_t cols, const float *x, 
 /// out = each row of x / sqrt(mean(row^2) + eps) * w (w: cols values).
 void brrr_rms_norm_rows(int threads, int64_t rows, int64_t cols, const float *x, const float *w, float eps, float *out);
 
+/// out = each row of x normalized ((x - mean) / sqrt(var + eps)) times w plus b.
+void brrr_layer_norm_rows(int threads, int64_t rows, int64_t cols, const float *x, const float *w, const float *b,
+                          float eps, float *out);
+/// out = GELU (tanh approximation) of n contiguous values.
+void brrr_gelu_tanh(int threads, int64_t n, const float *x, float *out);
+
 /// What a student's stub of a C exercise calls: prints `TODO(id): instruction` and stops the
 /// process, as a Swift stub's fatalError does (grading reads the id from it).
 _Noreturn void picograd_todo(const char *id, const char *instruction);
