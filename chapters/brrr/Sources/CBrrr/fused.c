@@ -89,3 +89,21 @@ void brrr_gelu_tanh(int threads, int64_t n, const float *x, float *out) {
     brrr_parallel(n >= 32768 ? threads : 1, rows_task, &job);
     if (rows * cols != n || n / cols != rows) gelu_tanh_row(x + (n / cols) * cols, n - (n / cols) * cols, out + (n / cols) * cols);
 }
+
+void brrr_rotary(int64_t b, int64_t h, int64_t t, int64_t d, const float *x, const int64_t strides[4],
+                 const float *cos, const float *sin, float *out) {
+    int64_t half = d / 2;
+    for (int64_t i = 0; i < b; i++)
+        for (int64_t j = 0; j < h; j++)
+            for (int64_t p = 0; p < t; p++) {
+                const float *xr = x + i * strides[0] + j * strides[1] + p * strides[2];
+                const float *c = cos + p * d, *s = sin + p * d;
+                float *y = out + ((i * h + j) * t + p) * d;
+                int64_t sd = strides[3];
+                for (int64_t k = 0; k < half; k++) {
+                    float x1 = xr[k * sd], x2 = xr[(k + half) * sd];
+                    y[k] = x1 * c[k] - x2 * s[k];
+                    y[k + half] = x2 * c[k + half] + x1 * s[k + half];
+                }
+            }
+}

@@ -88,3 +88,14 @@ struct FusedGPTTests {
         #expect(seen["fused_gelu_tanh"] == 1, "\(seen)")
     }
 }
+
+@Suite("brrr fused rotary")
+struct FusedRotaryTests {
+    @Test("RoPE on a transposed view of heads, gradients of x, cos and sin")
+    func rotary() {
+        let seen = FusedTests().compare("RoPE", [[2, 5, 3, 8], [5, 8], [5, 8]]) { x in
+            applyRotary(x[0].transpose(1, 2), cos: x[1], sin: x[2]).transpose(1, 2)
+        }
+        #expect(seen["fused_rotary"] == 1, "\(seen)")
+    }
+}

@@ -15,6 +15,9 @@ public enum FusedKernel: Hashable, Sendable, CustomStringConvertible {
     case layerNorm(eps: Float)
     /// 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), elementwise: inputs [x].
     case geluTanh
+    /// RoPE with rotate_half: x * cos + cat(-x2, x1) * sin, inputs [x [B, H, T, D], cos [T, D],
+    /// sin [T, D]]; the output is x's shape (contiguous).
+    case rotary
 
     public var description: String {
         switch self {
@@ -22,6 +25,7 @@ public enum FusedKernel: Hashable, Sendable, CustomStringConvertible {
         case .rmsNorm: "fused_rms_norm"
         case .layerNorm: "fused_layer_norm"
         case .geluTanh: "fused_gelu_tanh"
+        case .rotary: "fused_rotary"
         }
     }
 }
@@ -62,6 +66,9 @@ public enum Fusion {
             if let y = fusedLayerNorm(inputs[0], weight: inputs[1], bias: inputs[2], eps: eps) { return y }
             let c = inputs[0] - inputs[0].mean(dim: -1, keepdim: true)
             return c / ((c * c).mean(dim: -1, keepdim: true) + eps).sqrt() * inputs[1] + inputs[2]
+        case .rotary:
+            if let y = fusedRotary(inputs[0], cos: inputs[1], sin: inputs[2]) { return y }
+            return inputs[0] * inputs[1] + rotateHalf(inputs[0]) * inputs[2]
         case .geluTanh:
             if let y = fusedGeluTanh(inputs[0]) { return y }
             let x = inputs[0]
@@ -156,4 +163,31 @@ public func fusedGeluTanh(_ x: Tensor) -> Tensor? {
     }
     return record(y, .fused(.geluTanh), [x], saves: .inputs,
                   vjp: { g in [g * derivative(x)] }, jvp: { t in t[0].map { $0 * derivative(x) } })
+}
+
+/// cat(-x2, x1) over the last dim (x1, x2 its halves): RoPE's rotation by 90 degrees.
+func rotateHalf(_ x: Tensor) -> Tensor {
+    let d = x.shape[x.rank - 1]
+    return cat([-x.slice(dim: x.rank - 1, start: d / 2, end: d), x.slice(dim: x.rank - 1, start: 0, end: d / 2)], dim: x.rank - 1)
+}
+
+/// RoPE (x * cos + rotate_half(x) * sin, x [B, H, T, D], cos and sin [T, D]) by the backend's
+/// fused kernel, or nil when it has none.
+public func fusedRotary(_ x: Tensor, cos: Tensor, sin: Tensor) -> Tensor? {
+    guard x.rank == 4, let y = Fusion.forward(.rotary, [x, cos, sin]) else { return nil }
+    // linear in x: the transpose of rotate_half is cat(y2, -y1) = -rotate_half(y)
+    let d = x.shape[3]
+    return record(y, .fused(.rotary), [x, cos, sin], saves: .inputs,
+                  vjp: { g in
+                      let dx = g * cos - rotateHalf(g * sin)
+                      let dcos = cos.requiresGrad ? (g * x).reshape([-1, x.shape[2], d]).sum(dim: 0) : nil
+                      let dsin = sin.requiresGrad ? (g * rotateHalf(x)).reshape([-1, x.shape[2], d]).sum(dim: 0) : nil
+                      return [dx, dcos, dsin]
+                  },
+                  jvp: { t in
+                      var out: Tensor? = t[0].map { $0 * cos + rotateHalf($0) * sin }
+                      if let tc = t[1] { let part = x * tc; out = out.map { $0 + part } ?? part }
+                      if let ts = t[2] { let part = rotateHalf(x) * ts; out = out.map { $0 + part } ?? part }
+                      return out
+                  })
 }

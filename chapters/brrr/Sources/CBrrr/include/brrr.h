@@ -116,6 +116,11 @@ void brrr_layer_norm_rows(int threads, int64_t rows, int64_t cols, const float *
 /// out = GELU (tanh approximation) of n contiguous values.
 void brrr_gelu_tanh(int threads, int64_t n, const float *x, float *out);
 
+/// out [b, h, t, d] (contiguous) = RoPE of x (element strides `strides`) with rows cos, sin
+/// [t, d]: x * cos + rotate_half(x) * sin.
+void brrr_rotary(int64_t b, int64_t h, int64_t t, int64_t d, const float *x, const int64_t strides[4],
+                 const float *cos, const float *sin, float *out);
+
 /// What a student's stub of a C exercise calls: prints `TODO(id): instruction` and stops the
 /// process, as a Swift stub's fatalError does (grading reads the id from it).
 _Noreturn void picograd_todo(const char *id, const char *instruction);
