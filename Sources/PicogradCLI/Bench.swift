@@ -48,13 +48,13 @@ enum Bench {
             switch arg {
             case "--json": json = true
             case "--device": device = parseDevice("bench", a.value(arg))
-            case "ops": suites.append(arg)
+            case "ops", "cuda": suites.append(arg)
             default: userError("bench", arg.hasPrefix("--") ? "unknown option \(arg) (usage: picograd bench [ops] [--json] [--device D])"
-                                                           : "unknown suite '\(arg)' (have: ops)")
+                                                           : "unknown suite '\(arg)' (have: ops, cuda)")
             }
         }
         var results: [Result] = []
-        for _ in suites.isEmpty ? ["ops"] : suites { results += ops(device: device) }
+        for s in suites.isEmpty ? ["ops"] : suites { results += s == "cuda" ? cuda(device: device) : ops(device: device) }
         if json {
             let rows = results.map { "{\"suite\":\"\($0.suite)\",\"name\":\"\($0.name)\",\"value\":\($0.value),\"unit\":\"\($0.unit)\"}" }
             print("[" + rows.joined(separator: ",") + "]")

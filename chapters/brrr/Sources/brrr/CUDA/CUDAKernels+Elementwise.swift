@@ -46,7 +46,7 @@ extension CUDAKernels {
     }
 
     // dst (operand 1) = src (operand 0), 32-bit words, any strides.
-    extern "C" __global__ void pg_copy(Layout L, const u32 *src, u32 *dst) {
+    extern "C" __global__ void pg_copy(__grid_constant__ const Layout L, const u32 *src, u32 *dst) {
         PG_FOR_EACH(i, L.count) {
             i64 off[4];
             pg_offsets(i, L, 2, off);
@@ -55,7 +55,7 @@ extension CUDAKernels {
     }
 
     // kind 0: float -> int32 (toward zero), 1: int32 -> float.
-    extern "C" __global__ void pg_cast(int kind, Layout L, const u32 *x, u32 *o) {
+    extern "C" __global__ void pg_cast(int kind, __grid_constant__ const Layout L, const u32 *x, u32 *o) {
         PG_FOR_EACH(i, L.count) {
             i64 off[4];
             pg_offsets(i, L, 1, off);
@@ -88,7 +88,7 @@ extension CUDAKernels {
         }
     }
 
-    extern "C" __global__ void pg_unary(int op, Layout L, const float *x, float *o) {
+    extern "C" __global__ void pg_unary(int op, __grid_constant__ const Layout L, const float *x, float *o) {
         PG_FOR_EACH(i, L.count) {
             i64 off[4];
             pg_offsets(i, L, 1, off);
@@ -112,7 +112,7 @@ extension CUDAKernels {
     }
 
     // ints: the operands are int32.
-    extern "C" __global__ void pg_binary(int op, int ints, Layout L, const u32 *a, const u32 *b, u32 *o) {
+    extern "C" __global__ void pg_binary(int op, int ints, __grid_constant__ const Layout L, const u32 *a, const u32 *b, u32 *o) {
         PG_FOR_EACH(i, L.count) {
             i64 off[4];
             pg_offsets(i, L, 2, off);
@@ -123,7 +123,7 @@ extension CUDAKernels {
     }
 
     // o = cond != 0 ? a : b; operands 0 a, 1 b, 2 cond.
-    extern "C" __global__ void pg_select(Layout L, const u32 *a, const u32 *b, const float *cond, u32 *o) {
+    extern "C" __global__ void pg_select(__grid_constant__ const Layout L, const u32 *a, const u32 *b, const float *cond, u32 *o) {
         PG_FOR_EACH(i, L.count) {
             i64 off[4];
             pg_offsets(i, L, 3, off);

@@ -11,7 +11,7 @@ extension CUDAKernels {
     static let index = CUDASource("""
     // ---- indexing ----
     // o[i] = x[.., index[i], ..]: L has index's shape; operand 0 is x with stride 0 at dim, 1 the index.
-    extern "C" __global__ void pg_gather(u64 launch, i64 step, i64 size, Layout L, const u32 *x, const int *index, u32 *o) {
+    extern "C" __global__ void pg_gather(u64 launch, i64 step, i64 size, __grid_constant__ const Layout L, const u32 *x, const int *index, u32 *o) {
         PG_FOR_EACH(i, L.count) {
             i64 off[4];
             pg_offsets(i, L, 2, off);
@@ -22,7 +22,7 @@ extension CUDAKernels {
     }
 
     // out[.., index[i], ..] += src[i]: L has src's shape; operands 0 src, 1 out (stride 0 at dim), 2 index.
-    extern "C" __global__ void pg_scatter_add(u64 launch, i64 step, i64 size, Layout L, const float *src, const int *index, float *out) {
+    extern "C" __global__ void pg_scatter_add(u64 launch, i64 step, i64 size, __grid_constant__ const Layout L, const float *src, const int *index, float *out) {
         PG_FOR_EACH(i, L.count) {
             i64 off[4];
             pg_offsets(i, L, 3, off);
@@ -33,7 +33,7 @@ extension CUDAKernels {
     }
 
     // dst[.., index[i], ..] = src[.., i, ..]: L has src's shape; operands 0 src, 1 dst (stride 0 at dim), 2 index.
-    extern "C" __global__ void pg_index_copy(u64 launch, i64 step, i64 size, Layout L, const u32 *src, const int *index, u32 *dst) {
+    extern "C" __global__ void pg_index_copy(u64 launch, i64 step, i64 size, __grid_constant__ const Layout L, const u32 *src, const int *index, u32 *dst) {
         PG_FOR_EACH(i, L.count) {
             i64 off[4];
             pg_offsets(i, L, 3, off);
@@ -45,7 +45,7 @@ extension CUDAKernels {
 
     // o [ids, D] = rows of table [N, D]; L has ids' shape (operand 0 the ids). format < 0: a
     // float table with strides (rs, cs) from offset t0; else a block format, rows of K / 32 blocks.
-    extern "C" __global__ void pg_embedding(u64 launch, int format, i64 N, i64 D, i64 t0, i64 rs, i64 cs, Layout L,
+    extern "C" __global__ void pg_embedding(u64 launch, int format, i64 N, i64 D, i64 t0, i64 rs, i64 cs, __grid_constant__ const Layout L,
                                             const unsigned char *table, const int *ids, float *o) {
         PG_FOR_EACH(i, L.count * D) {
             i64 p = i / D, c = i % D;

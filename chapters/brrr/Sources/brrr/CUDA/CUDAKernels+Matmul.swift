@@ -20,7 +20,7 @@ extension CUDAKernels {
 
     // o [batch, M, N] = a [batch, M, K] @ b [batch, K, N], any strides: a's (am, ak), b's (bk, bn);
     // the batch dims are a layout (operand 0 a, 1 b). Grid: (N / 32, M / 32, batch), block (32, 8).
-    extern "C" __global__ void pg_matmul(i64 M, i64 N, i64 K, i64 am, i64 ak, i64 bk, i64 bn, i64 batch, Layout B,
+    extern "C" __global__ void pg_matmul(i64 M, i64 N, i64 K, i64 am, i64 ak, i64 bk, i64 bn, i64 batch, __grid_constant__ const Layout B,
                                          const float *a, const float *b, float *o) {
         __shared__ float As[PG_TILE][PG_TILE + 1], Bs[PG_TILE][PG_TILE + 1];
         int tx = threadIdx.x, ty = threadIdx.y;

@@ -36,7 +36,7 @@ extension CUDAKernels {
     }
 
     // One block of 256 threads per row.
-    extern "C" __global__ void pg_reduce_rows(int op, int simple, i64 rows, i64 R, Layout kept, Layout reduced,
+    extern "C" __global__ void pg_reduce_rows(int op, int simple, i64 rows, i64 R, __grid_constant__ const Layout kept, __grid_constant__ const Layout reduced,
                                               const float *x, float *o) {
         __shared__ float partial[256];
         int t = threadIdx.x;
@@ -58,7 +58,7 @@ extension CUDAKernels {
     }
 
     // One thread per row.
-    extern "C" __global__ void pg_reduce_short(int op, int simple, i64 rows, i64 R, Layout kept, Layout reduced,
+    extern "C" __global__ void pg_reduce_short(int op, int simple, i64 rows, i64 R, __grid_constant__ const Layout kept, __grid_constant__ const Layout reduced,
                                                const float *x, float *o) {
         PG_FOR_EACH(row, rows) {
             i64 base = pg_row_base(simple, row, R, kept);
