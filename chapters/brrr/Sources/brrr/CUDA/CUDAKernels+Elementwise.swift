@@ -36,7 +36,7 @@ extension CUDAKernels {
 
     // BinaryOp on int32: add wraps; the comparisons give floats (bits returned either way).
     __device__ __forceinline__ u32 pg_binary_int(int op, int a, int b) {
-        if (op == 0) return (u32)(a + b);
+        if (op == 0) return (u32)a + (u32)b;   // wraps, as Swift's &+ does
         float r = op == 4 ? (a < b ? 1.0f : 0.0f) : (a == b ? 1.0f : 0.0f);
         return __float_as_uint(r);
     }
