@@ -7,6 +7,12 @@
 // On a machine without an NVIDIA driver every case skips with the reason (GradingSkip):
 // `grade` counts them as skipped and the course scripts report those ids as not checkable
 // here rather than as passing or failing.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Synchronization
 import brrr
 
 enum BrrrCUDAGrading {
@@ -25,6 +31,24 @@ enum BrrrCUDAGrading {
         try Compare.scalars("\(what) on \(CUDA.deviceName(0) ?? "cuda:0")", got.toArray().map(Double.init),
                             expected.toArray().map(Double.init), shape: expected.shape,
                             rtol: Compare.forwardTolerance.rtol, atol: Compare.forwardTolerance.atol)
+    }
+
+    /// Runs `body` on a new thread (one that has never made a CUDA context current) and waits.
+    static func onNewThread(_ body: @escaping @Sendable () -> Void) {
+        final class Box { let body: @Sendable () -> Void; init(_ b: @escaping @Sendable () -> Void) { body = b } }
+        let context = Unmanaged.passRetained(Box(body)).toOpaque()
+        let start: @convention(c) (UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? = { p in
+            Unmanaged<Box>.fromOpaque(p!).takeRetainedValue().body()
+            return nil
+        }
+        #if canImport(Darwin)
+        var thread: pthread_t? = nil
+        guard pthread_create(&thread, nil, start, context) == 0, let thread else { fatalError("pthread_create failed") }
+        #else
+        var thread = pthread_t()
+        guard pthread_create(&thread, nil, start, context) == 0 else { fatalError("pthread_create failed") }
+        #endif
+        pthread_join(thread, nil)
     }
 
     static let cases: [GradingCase] = [
@@ -67,6 +91,25 @@ enum BrrrCUDAGrading {
             try same("matmul [1, 64] @ [64, 100] (one row, as in decoding)", [(values(64, seed: 15), [1, 64]), (values(6400, seed: 16), [64, 100])]) {
                 $0[0].matmul($0[1])
             }
+        },
+        // A CUDA context is current per thread: ops from a fresh thread, on tensors made on this
+        // one, must make it current themselves (the backend does, on every call).
+        GradingCase(chapter: "brrr", name: "cuda_from_another_thread", todos: [], timeout: 60) { _ in
+            guard CUDA.isAvailable else { throw GradingSkip("needs a CUDA GPU (\(CUDA.unavailableReason ?? "none found"))") }
+            let data = values(48, seed: 19)
+            let x = Tensor(data, shape: [6, 8], device: .cuda(0)), expected = Tensor(data, shape: [6, 8], device: .reference)
+            let errors = Mutex<[String]>([])
+            onNewThread {
+                do {
+                    try same("exp on another thread", [(data, [6, 8])]) { $0[0].exp() }
+                    let got = withNoGrad { (x * 2).sum(dim: 1).toArray() }, want = withNoGrad { (expected * 2).sum(dim: 1).toArray() }
+                    try Compare.scalars("a tensor of the first thread, summed on another", got.map(Double.init), want.map(Double.init),
+                                        rtol: Compare.forwardTolerance.rtol, atol: Compare.forwardTolerance.atol)
+                } catch {
+                    errors.withLock { $0.append("\(error)") }
+                }
+            }
+            if let e = errors.withLock({ $0.first }) { throw GradingFailure(e) }
         },
         GradingCase(chapter: "brrr", name: "cuda_matmul_batched", todos: ["brrr.20", "brrr.22"], timeout: 60) { _ in
             let a = (values(3 * 40 * 50, seed: 17), [3, 40, 50]), b = (values(3 * 50 * 20, seed: 18), [3, 50, 20])
