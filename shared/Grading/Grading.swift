@@ -99,7 +99,7 @@ public enum Catalog {
         switch chapter {
         case "dfdx": return DfdxGrading.cases
         case "lego": return LegoGrading.cases + LlamaGrading.cases
-        case "brrr": return BrrrGrading.cases
+        case "brrr": return BrrrGrading.cases + BrrrCUDAGrading.cases
         case "ctoriscv": return CtoriscvGrading.cases
         case "", "all": return chapters.flatMap { cases(chapter: $0) }
         default: return []
