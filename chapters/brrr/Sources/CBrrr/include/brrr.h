@@ -81,9 +81,6 @@ void brrr_pack_b(int64_t kc, int64_t nc, int nr, const float *b, int64_t rsb, in
 /// The block formats (dfdx's DType): 32 values a block.
 enum brrr_block_format { BRRR_Q8_0 = 0, BRRR_Q4_0 = 1, BRRR_Q4_1 = 2 };
 
-/// De-quantizes one row of k values (k / 32 blocks of `format`) into out.
-void brrr_dequantize_row(int format, const uint8_t *row, int64_t k, float *out);
-
 /// out [rows x n] = x [rows x k, contiguous] @ w^T for a weight of n rows of `row_bytes`
 /// bytes of `format` blocks (torch.nn.functional.linear with the weight de-quantized).
 void brrr_linear_quantized(int isa, int threads, int format, int64_t rows, int64_t n, int64_t k,
