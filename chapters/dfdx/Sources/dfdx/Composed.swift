@@ -96,3 +96,21 @@ public func crossEntropy(_ logits: Tensor, targets: [Int], ignoreIndex: Int? = n
     return -(picked * weights).sum() / Swift.max(kept.reduce(0, +), 1)
     // END SOLUTION dfdx.24
 }
+
+/// crossEntropy with the targets as an int32 tensor [N] (torch's F.cross_entropy(logits, Y)):
+/// logits [N, C]. Composed on the device: no id comes back to the host (an id out of range
+/// stops in gather). Targets equal to `ignoreIndex` count neither in the sum nor in the mean.
+public func crossEntropy(_ logits: Tensor, targets: Tensor, ignoreIndex: Int? = nil) -> Tensor {
+    check(logits.rank == 2, "crossEntropy: logits must be [N, C], got shape \(logits.shape)")
+    check(targets.dtype == .int32, "crossEntropy: targets must be int32, got \(targets.dtype) (shape \(targets.shape)); convert with to(.int32)")
+    let n = logits.shape[0]
+    check(targets.shape == [n], "crossEntropy: targets of shape \(targets.shape) for logits of shape \(logits.shape) (expected [\(n)])")
+    let logProbs = logSoftmax(logits, dim: 1)
+    guard let ignoreIndex else {
+        return -logProbs.gather(dim: 1, index: targets.reshape([n, 1])).mean()
+    }
+    let kept = withNoGrad { 1 - targets.eq(targets.scalar(Float(ignoreIndex))) }          // float32 [N]
+    let safe = withNoGrad { (targets.to(.float32) * kept).to(.int32) }                    // ignored rows read class 0
+    let picked = logProbs.gather(dim: 1, index: safe.reshape([n, 1])).reshape([n])
+    return -(picked * kept).sum() / kept.sum().maximum(Tensor.ones([], device: logits.device))
+}

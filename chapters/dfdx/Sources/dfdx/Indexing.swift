@@ -79,6 +79,15 @@ extension Tensor {
         }
     }
 
+    /// Advanced indexing on the first dim (torch's `x[ids]`): the rows named by an int32 tensor
+    /// of any shape -> [ids..., rest of self's dims]. An embedding of the rows flattened.
+    public subscript(_ index: Tensor) -> Tensor {
+        check(rank > 0, "subscript: cannot index a 0-d tensor with an index tensor of shape \(index.shape)")
+        check(index.dtype == .int32, "subscript: index must be int32, got \(index.dtype) (shape \(index.shape)); convert with to(.int32)")
+        let rest = Array(shape.dropFirst())
+        return reshape([shape[0], rest.reduce(1, *)]).embedding(index).reshape(index.shape + rest)
+    }
+
     // MARK: conveniences with host ids
 
     /// gather with host indices: `index` fills `indexShape` in row-major order.

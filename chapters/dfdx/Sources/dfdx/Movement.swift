@@ -172,6 +172,39 @@ extension Tensor {
         return slice(dim: 0, start: k, end: k + 1).squeeze(dim: 0)
     }
 
+    /// The size of dim `dim`, which may be negative (torch's `size(-1)`).
+    public func size(_ dim: Int) -> Int {
+        shape[normalizeDim(dim, rank: rank, op: "size", shape: shape)]
+    }
+
+    /// All dims reversed (torch's `.T`; for a matrix, its transpose). A view.
+    public var T: Tensor { rank < 2 ? self : permute(Array((0..<rank).reversed())) }
+
+    /// The last two dims swapped (torch's `.mT`, a batch of transposed matrices). A view.
+    public var mT: Tensor {
+        check(rank >= 2, "mT: tensor of shape \(shape) has fewer than 2 dims")
+        return transpose(-2, -1)
+    }
+
+    /// Pieces of `size` elements along `dim` (the last one may be shorter), like torch.split. Views.
+    public func split(_ size: Int, dim: Int = 0) -> [Tensor] {
+        let d = normalizeDim(dim, rank: rank, op: "split", shape: shape)
+        check(size > 0, "split: split size must be positive, got \(size) (shape \(shape))")
+        return split(stride(from: 0, to: shape[d], by: size).map { Swift.min(size, shape[d] - $0) }, dim: d)
+    }
+
+    /// Pieces of the given sizes along `dim`, which must add up to its size (torch.split with a list). Views.
+    public func split(_ sizes: [Int], dim: Int = 0) -> [Tensor] {
+        let d = normalizeDim(dim, rank: rank, op: "split", shape: shape)
+        check(sizes.allSatisfy { $0 >= 0 } && sizes.reduce(0, +) == shape[d],
+              "split: sizes \(sizes) do not add up to \(shape[d]), the size of dim \(dim) of shape \(shape)")
+        var start = 0
+        return sizes.map { n in
+            defer { start += n }
+            return slice(dim: d, start: start, end: start + n)
+        }
+    }
+
     /// Flattens dims start...end into one.
     public func flatten(startDim: Int = 0, endDim: Int = -1) -> Tensor {
         if rank == 0 { return reshape([1]) }

@@ -134,6 +134,17 @@ public final class Tensor: @unchecked Sendable {
         return Tensor((0..<n).map(Float.init), shape: [n], device: device)
     }
 
+    /// `steps` evenly spaced values from start to end, both included (torch.linspace). Composed
+    /// like torch computes it: the first half counts up from start, the second down from end.
+    public static func linspace(_ start: Float, _ end: Float, steps: Int, device: Device = .default) -> Tensor {
+        check(steps >= 0, "linspace: number of steps must be non-negative, got \(steps)")
+        if steps == 1 { return Tensor.full([1], start, device: device) }
+        let step = (end - start) / Float(Swift.max(steps - 1, 1))
+        let i = Tensor.arange(steps, device: device)
+        let up = start + i * step, down = end - (Float(steps - 1) - i) * step
+        return Tensor.where(i.lt(Float(steps / 2)), up, down)
+    }
+
     /// The n x n identity matrix.
     public static func eye(_ n: Int, device: Device = .default) -> Tensor {
         check(n >= 0, "eye: n must be >= 0, got \(n)")
