@@ -27,7 +27,7 @@ final class Node {
     /// used, as torch does; a second backward through it stops, naming the tensor it started from.
     func vjp(_ g: Tensor) -> [Tensor?] {
         guard let rule else {
-            fail("backward: trying to backward through the graph a second time: \(AutodiffMode.backwardRoot ?? "this tensor")'s graph reaches \(primitive.name), whose saved tensors an earlier backward freed; call backward(retainGraph: true) the first time to backward through the same graph again")
+            fail("backward: trying to backward through the graph a second time (from \(AutodiffMode.backwardRoot ?? "this tensor")): its graph reaches \(primitive.name), whose saved tensors an earlier backward freed; call backward(retainGraph: true) the first time to backward through the same graph again")
         }
         for s in saved where s.counter.value != s.version {
             fail("backward: one of the tensors needed for gradient computation has been modified by an inplace operation: \(s.what) of \(primitive.name) (shape \(s.shape)) is at version \(s.counter.value), expected version \(s.version)")
@@ -173,7 +173,7 @@ extension Tensor {
     public func backward(_ gradient: Tensor, retainGraph: Bool = false, file: StaticString = #fileID, line: UInt = #line) {
         check(gradient.shape == shape, "backward: gradient of shape \(gradient.shape) does not match output of shape \(shape)", file: file, line: line)
         check(requiresGrad, "backward: tensor of shape \(shape) does not require grad (no input had requiresGrad = true, or it was made inside withNoGrad)", file: file, line: line)
-        let root = "the tensor of shape \(shape)\(node.map { " made by \($0.primitive.name)" } ?? "") (backward called at \(file):\(line))"
+        let root = "the tensor of shape \(shape)\(node.map { " made by \($0.primitive.name)" } ?? ""), backward called at \(file):\(line)"
         AutodiffMode.$backwardRoot.withValue(root) {
             AutodiffMode.$retainGraph.withValue(retainGraph) {
                 _ = backpropagate(self, seed: gradient) { leaf, g in
