@@ -205,6 +205,16 @@ extension Tensor {
         }
     }
 
+    /// Element `index` of dim `dim` (negative counts from the end), that dim removed (torch.select,
+    /// `x[:, -1, :]` is `x.select(dim: 1, index: -1)`). A view.
+    public func select(dim: Int, index: Int) -> Tensor {
+        let d = normalizeDim(dim, rank: rank, op: "select", shape: shape)
+        let n = shape[d]
+        check(index >= -n && index < n, "select: index \(index) is out of range for dim \(dim) of shape \(shape)")
+        let i = index < 0 ? index + n : index
+        return slice(dim: d, start: i, end: i + 1).squeeze(dim: d)
+    }
+
     /// Flattens dims start...end into one.
     public func flatten(startDim: Int = 0, endDim: Int = -1) -> Tensor {
         if rank == 0 { return reshape([1]) }

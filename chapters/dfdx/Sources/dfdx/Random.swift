@@ -79,26 +79,26 @@ public func withDefaultGenerator<T>(_ generator: Generator, _ body: () throws ->
 }
 
 extension Tensor {
-    /// Standard normal samples.
-    public static func randn(_ shape: [Int], generator: inout Generator, device: Device = .default) -> Tensor {
+    /// Standard normal samples (a leaf that requires grad with `requiresGrad`, like torch's).
+    public static func randn(_ shape: [Int], generator: inout Generator, requiresGrad: Bool = false, device: Device = .default) -> Tensor {
         let n = shape.reduce(1, *)
-        return Tensor((0..<n).map { _ in generator.normal() }, shape: shape, device: device)
+        return Tensor((0..<n).map { _ in generator.normal() }, shape: shape, requiresGrad: requiresGrad, device: device)
     }
 
     /// Uniform samples in [0, 1).
-    public static func rand(_ shape: [Int], generator: inout Generator, device: Device = .default) -> Tensor {
+    public static func rand(_ shape: [Int], generator: inout Generator, requiresGrad: Bool = false, device: Device = .default) -> Tensor {
         let n = shape.reduce(1, *)
-        return Tensor((0..<n).map { _ in generator.uniform() }, shape: shape, device: device)
+        return Tensor((0..<n).map { _ in generator.uniform() }, shape: shape, requiresGrad: requiresGrad, device: device)
     }
 
     /// Standard normal samples from the default generator.
-    public static func randn(_ shape: [Int], device: Device = .default) -> Tensor {
-        withDefaultGenerator { randn(shape, generator: &$0, device: device) }
+    public static func randn(_ shape: [Int], requiresGrad: Bool = false, device: Device = .default) -> Tensor {
+        withDefaultGenerator { randn(shape, generator: &$0, requiresGrad: requiresGrad, device: device) }
     }
 
     /// Uniform [0, 1) samples from the default generator.
-    public static func rand(_ shape: [Int], device: Device = .default) -> Tensor {
-        withDefaultGenerator { rand(shape, generator: &$0, device: device) }
+    public static func rand(_ shape: [Int], requiresGrad: Bool = false, device: Device = .default) -> Tensor {
+        withDefaultGenerator { rand(shape, generator: &$0, requiresGrad: requiresGrad, device: device) }
     }
 }
 

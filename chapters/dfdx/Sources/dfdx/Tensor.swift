@@ -128,9 +128,11 @@ public final class Tensor: @unchecked Sendable {
     public static func zeros(_ shape: [Int], dtype: DType = .float32, device: Device = .default) -> Tensor { full(shape, 0, dtype: dtype, device: device) }
     public static func ones(_ shape: [Int], dtype: DType = .float32, device: Device = .default) -> Tensor { full(shape, 1, dtype: dtype, device: device) }
 
-    /// [0, 1, ..., n-1] as floats.
-    public static func arange(_ n: Int, device: Device = .default) -> Tensor {
+    /// [0, 1, ..., n-1] as floats (or int32 ids with `dtype: .int32`, like torch.arange(n, dtype=torch.long)).
+    public static func arange(_ n: Int, dtype: DType = .float32, device: Device = .default) -> Tensor {
         check(n >= 0, "arange: n must be >= 0, got \(n)")
+        check(dtype == .float32 || dtype == .int32, "arange: dtype must be float32 or int32, got \(dtype)")
+        if dtype == .int32 { return Tensor(int32: Array(0..<n), shape: [n], device: device) }
         return Tensor((0..<n).map(Float.init), shape: [n], device: device)
     }
 
@@ -238,6 +240,10 @@ public final class Tensor: @unchecked Sendable {
     public func detach() -> Tensor {
         Dispatch.view(.detach, self, shape: shape, strides: strides, offset: offset)
     }
+
+    /// torch's `.data`: this tensor's memory as a tensor that autograd does not track (`detach()`),
+    /// so `p.data += -lr * p.grad!` updates a parameter in place outside `withNoGrad`.
+    public var data: Tensor { detach() }
 
     /// detach without telling the dispatch point, for autodiff's own bookkeeping (an op's
     /// saved output), which no traced computation reads.
