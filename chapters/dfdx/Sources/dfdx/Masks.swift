@@ -16,25 +16,25 @@ extension Tensor {
 
     /// The lower triangle of the last two dims (torch.tril): elements with column - row <=
     /// diagonal are kept, the rest are 0. x: [..., R, C] -> the same shape.
-    public func tril(diagonal: Int = 0) -> Tensor {
-        check(rank >= 2, "tril: input must have at least 2 dims, got shape \(shape)")
+    public func tril(diagonal: Int = 0, file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        check(rank >= 2, "tril: input must have at least 2 dims, got shape \(shape)", file: file, line: line)
         let keep = Tensor.lowerMask(rows: shape[rank - 2], cols: shape[rank - 1], diagonal: diagonal, device: device)
         return Tensor.where(keep, self, Tensor.zeros([], dtype: dtype, device: device))
     }
 
     /// The upper triangle of the last two dims (torch.triu): elements with column - row >=
     /// diagonal are kept, the rest are 0. x: [..., R, C] -> the same shape.
-    public func triu(diagonal: Int = 0) -> Tensor {
-        check(rank >= 2, "triu: input must have at least 2 dims, got shape \(shape)")
+    public func triu(diagonal: Int = 0, file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        check(rank >= 2, "triu: input must have at least 2 dims, got shape \(shape)", file: file, line: line)
         let below = Tensor.lowerMask(rows: shape[rank - 2], cols: shape[rank - 1], diagonal: diagonal - 1, device: device)
         return Tensor.where(below, Tensor.zeros([], dtype: dtype, device: device), self)
     }
 
     /// `value` where `mask` is nonzero, self elsewhere (torch.masked_fill); mask broadcasts to
     /// self's shape. E.g. `scores.maskedFill(causal.eq(0), -.infinity)`.
-    public func maskedFill(_ mask: Tensor, _ value: Float) -> Tensor {
+    public func maskedFill(_ mask: Tensor, _ value: Float, file: StaticString = #fileID, line: UInt = #line) -> Tensor {
         check(broadcastShapes(mask.shape, shape) == shape,
-              "maskedFill: mask of shape \(mask.shape) does not broadcast to the input's shape \(shape)")
+              "maskedFill: mask of shape \(mask.shape) does not broadcast to the input's shape \(shape)", file: file, line: line)
         return Tensor.where(mask, Tensor.full([], value, device: device), self)
     }
 }

@@ -105,8 +105,8 @@ extension Tensor {
 extension Tensor {
     /// Uniform integers in low..<high as an int32 tensor (torch.randint).
     public static func randint(_ low: Int, _ high: Int, _ shape: [Int], generator: inout Generator,
-                               device: Device = .default) -> Tensor {
-        check(low < high, "randint: low \(low) must be below high \(high) (shape \(shape))")
+                               device: Device = .default, file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        check(low < high, "randint: low \(low) must be below high \(high) (shape \(shape))", file: file, line: line)
         let n = elementCount(shape)
         return Tensor(int32: (0..<n).map { _ in low + generator.int(below: high - low) }, shape: shape, device: device)
     }
@@ -131,12 +131,12 @@ extension Tensor {
     /// u (uniform, scaled by the row's total) picks the first category whose running total
     /// (a matmul with an upper-triangular matrix of ones) exceeds u. Without replacement a
     /// drawn category's weight is zeroed before the next draw.
-    public func multinomial(_ numSamples: Int, replacement: Bool = false, generator: inout Generator) -> Tensor {
-        check(rank == 1 || rank == 2, "multinomial: prob_dist must be 1 or 2 dim, got shape \(shape)")
+    public func multinomial(_ numSamples: Int, replacement: Bool = false, generator: inout Generator, file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        check(rank == 1 || rank == 2, "multinomial: prob_dist must be 1 or 2 dim, got shape \(shape)", file: file, line: line)
         let c = shape[rank - 1]
-        check(numSamples > 0, "multinomial: numSamples must be positive, got \(numSamples) (shape \(shape))")
+        check(numSamples > 0, "multinomial: numSamples must be positive, got \(numSamples) (shape \(shape))", file: file, line: line)
         check(replacement || numSamples <= c,
-              "multinomial: cannot sample \(numSamples) > prob_dist.size(-1) = \(c) samples without replacement (shape \(shape))")
+              "multinomial: cannot sample \(numSamples) > prob_dist.size(-1) = \(c) samples without replacement (shape \(shape))", file: file, line: line)
         var weights = withNoGrad { rank == 1 ? reshape([1, c]) : self }
         let rows = weights.shape[0]
         let upper = Tensor.ones([c, c], device: device).triu()

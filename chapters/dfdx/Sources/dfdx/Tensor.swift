@@ -79,18 +79,18 @@ public final class Tensor: @unchecked Sendable {
     }
 
     /// A tensor holding `data` in row-major order. data.count must equal the product of `shape`.
-    public convenience init(_ data: [Float], shape: [Int], requiresGrad: Bool = false, device: Device = .default) {
+    public convenience init(_ data: [Float], shape: [Int], requiresGrad: Bool = false, device: Device = .default, file: StaticString = #fileID, line: UInt = #line) {
         let count = Tensor.elementCount(shape)
-        check(data.count == count, "Tensor: \(data.count) values do not fill shape \(shape) (needs \(count))")
+        check(data.count == count, "Tensor: \(data.count) values do not fill shape \(shape) (needs \(count))", file: file, line: line)
         self.init(HostData(.float32(data)), shape: shape, requiresGrad: requiresGrad, device: device)
     }
 
     /// An int32 tensor (token ids, indices) holding `data` in row-major order.
-    public convenience init(int32 data: [Int], shape: [Int], device: Device = .default) {
+    public convenience init(int32 data: [Int], shape: [Int], device: Device = .default, file: StaticString = #fileID, line: UInt = #line) {
         let count = Tensor.elementCount(shape)
-        check(data.count == count, "Tensor: \(data.count) values do not fill shape \(shape) (needs \(count))")
+        check(data.count == count, "Tensor: \(data.count) values do not fill shape \(shape) (needs \(count))", file: file, line: line)
         let values = data.map { v -> Int32 in
-            guard let x = Int32(exactly: v) else { fail("Tensor(int32:): \(v) does not fit in int32 (shape \(shape))") }
+            guard let x = Int32(exactly: v) else { fail("Tensor(int32:): \(v) does not fit in int32 (shape \(shape))", file: file, line: line) }
             return x
         }
         self.init(HostData(.int32(values)), shape: shape, device: device)
@@ -195,8 +195,8 @@ public final class Tensor: @unchecked Sendable {
     }
 
     /// The value of a one-element tensor.
-    public func item() -> Float {
-        check(count == 1, "item: tensor of shape \(shape) has \(count) elements, expected 1")
+    public func item(file: StaticString = #fileID, line: UInt = #line) -> Float {
+        check(count == 1, "item: tensor of shape \(shape) has \(count) elements, expected 1", file: file, line: line)
         return toArray()[0]
     }
 
