@@ -132,4 +132,18 @@ import dfdx
         }
         #expect(stderrText(r).contains("crossEntropy: targets of shape [2] for logits of shape [4, 5] (expected [4])"))
     }
+
+    @Test func aMistakeNamesTheCallersFileAndLine() async {
+        let r = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.zeros([2, 3]).matmul(Tensor.zeros([4, 5]))
+        }
+        // the first line is the caller's (this file), then the op and the shapes
+        #expect(stderrText(r).contains("dfdxTests/IdiomTests.swift:"))
+        #expect(stderrText(r).contains("Fatal error: matmul: shapes [2, 3] and [4, 5] are not aligned (3 != 4)"))
+        let view = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.zeros([2, 3]).view([5])
+        }
+        #expect(stderrText(view).contains("dfdxTests/IdiomTests.swift:"))
+        #expect(stderrText(view).contains("Fatal error: view: shape [5] is invalid for input of size 6 (shape [2, 3])"))
+    }
 }
