@@ -24,12 +24,12 @@ extension Tensor {
     /// a = a / b in place.
     public static func /= (a: Tensor, b: Tensor) { a.checkInPlace("/=", b.shape); a.assign(a / b) }
     /// a = a + b in place, for a scalar b of any number type.
-    public static func += <T: BinaryFloatingPoint>(a: Tensor, b: T) { a += a.scalar(Float(b)) }
-    public static func -= <T: BinaryFloatingPoint>(a: Tensor, b: T) { a -= a.scalar(Float(b)) }
-    public static func *= <T: BinaryFloatingPoint>(a: Tensor, b: T) { a *= a.scalar(Float(b)) }
-    public static func /= <T: BinaryFloatingPoint>(a: Tensor, b: T) { a *= a.scalar(1 / Float(b)) }
-    public static func += <T: BinaryInteger>(a: Tensor, b: T) { a += a.scalar(Float(b)) }
-    public static func -= <T: BinaryInteger>(a: Tensor, b: T) { a -= a.scalar(Float(b)) }
-    public static func *= <T: BinaryInteger>(a: Tensor, b: T) { a *= a.scalar(Float(b)) }
-    public static func /= <T: BinaryInteger>(a: Tensor, b: T) { a *= a.scalar(1 / Float(b)) }
+    @_disfavoredOverload public static func += <T: BinaryFloatingPoint>(a: Tensor, b: T) { a += a.scalar(Float(b)) }
+    @_disfavoredOverload public static func -= <T: BinaryFloatingPoint>(a: Tensor, b: T) { a -= a.scalar(Float(b)) }
+    @_disfavoredOverload public static func *= <T: BinaryFloatingPoint>(a: Tensor, b: T) { a *= a.scalar(Float(b)) }
+    @_disfavoredOverload public static func /= <T: BinaryFloatingPoint>(a: Tensor, b: T) { a *= a.scalar(1 / Float(b)) }
+    @_disfavoredOverload public static func += <T: BinaryInteger>(a: Tensor, b: T) { a += a.scalar(Float(b)) }
+    @_disfavoredOverload public static func -= <T: BinaryInteger>(a: Tensor, b: T) { a -= a.scalar(Float(b)) }
+    @_disfavoredOverload public static func *= <T: BinaryInteger>(a: Tensor, b: T) { a *= a.scalar(Float(b)) }
+    @_disfavoredOverload public static func /= <T: BinaryInteger>(a: Tensor, b: T) { a *= a.scalar(1 / Float(b)) }
 }

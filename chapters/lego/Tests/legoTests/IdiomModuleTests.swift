@@ -41,6 +41,9 @@ import lego
         let fromTensor = gpt(Tensor(int32: batch, shape: [2, 4]))
         let fromArray = gpt(batch, shape: [2, 4])
         #expect(fromTensor.shape == [2, 4, 11] && fromTensor.toArray() == fromArray.toArray())
+        let llama = Llama(config: LlamaConfig(dim: 8, nLayers: 1, nHeads: 2, nKVHeads: 1, hiddenDim: 16, vocabSize: 11, maxSeqLen: 8))
+        #expect(llama(Tensor(int32: batch, shape: [2, 4])).toArray() == llama(batch, shape: [2, 4]).toArray())
+        #expect(llama(Tensor(int32: [3, 1], shape: [2])).shape == [2, 11])
         let mlp = MLPLanguageModel(vocabSize: 7, context: 3, embedDim: 2, hiddenDim: 5)
         #expect(mlp(Tensor(int32: [1, 2, 3, 0, 0, 6], shape: [2, 3])).toArray() == mlp([1, 2, 3, 0, 0, 6], shape: [2, 3]).toArray())
         // languageModelLoss with an id tensor equals the [Int] form
