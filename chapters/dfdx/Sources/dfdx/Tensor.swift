@@ -242,7 +242,9 @@ public final class Tensor: @unchecked Sendable {
     }
 
     /// torch's `.data`: this tensor's memory as a tensor that autograd does not track (`detach()`),
-    /// so `p.data += -lr * p.grad!` updates a parameter in place outside `withNoGrad`.
+    /// so `p.data += -lr * p.grad!` updates a parameter in place outside `withNoGrad`. Unlike
+    /// torch's `.data`, a write through it still counts as a write to this tensor (they share the
+    /// version counter), so a backward that saved the old values stops instead of going wrong.
     public var data: Tensor { detach() }
 
     /// detach without telling the dispatch point, for autodiff's own bookkeeping (an op's
