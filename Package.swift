@@ -15,12 +15,14 @@ let package = Package(
     dependencies: [
         .package(path: "chapters/dfdx"),
         .package(path: "chapters/lego"),
+        .package(path: "chapters/brrr"),
         .package(path: "chapters/ctoriscv"),
     ],
     targets: [
         .target(name: "picograd", dependencies: [
             .product(name: "dfdx", package: "dfdx"),
             .product(name: "lego", package: "lego"),
+            .product(name: "brrr", package: "brrr"),
         ]),
         // The grading checks: one library, two front ends (Swift Testing suites and `grade`).
         .target(name: "Grading",
@@ -48,6 +50,8 @@ let package = Package(
                     path: "chapters/dfdx/Tests/dfdxTests"),
         .testTarget(name: "legoTests", dependencies: [.product(name: "lego", package: "lego")],
                     path: "chapters/lego/Tests/legoTests"),
+        .testTarget(name: "brrrTests", dependencies: [.product(name: "brrr", package: "brrr")],
+                    path: "chapters/brrr/Tests/brrrTests"),
         .testTarget(name: "ctoriscvTests", dependencies: [.product(name: "ctoriscv-lib", package: "ctoriscv")],
                     path: "chapters/ctoriscv/Tests/ctoriscvTests", exclude: ["corpus"]),
     ],

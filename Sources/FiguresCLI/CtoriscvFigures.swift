@@ -1,5 +1,6 @@
 // The appendix's figures: one C function through tokens, AST, assembly and machine words;
-// where each format puts its immediate's bits; and the ILP32 argument words of two calls.
+// where each format puts its immediate's bits; the ILP32 argument words of two calls; the
+// benchmark's instruction mix, ours against gcc's; and the stack frames of a real call.
 #if DEBUG
 import Foundation
 @testable import ctoriscv
@@ -8,6 +9,8 @@ let ctoriscvFigures: [Figure] = [
     Figure(name: "ctoriscv-pipeline", lecture: "A") { .files([("ctoriscv-pipeline.svg", try pipelineFigure())]) },
     Figure(name: "ctoriscv-immediates", lecture: "A") { .files([("ctoriscv-immediates.svg", immediatesFigure())]) },
     Figure(name: "ctoriscv-argwords", lecture: "A") { .files([("ctoriscv-argwords.svg", argumentWordsFigure())]) },
+    Figure(name: "ctoriscv-mix", lecture: "A") { try mixFigure() },
+    Figure(name: "ctoriscv-frame", lecture: "A") { .files([("ctoriscv-frame.svg", try frameFigure())]) },
 ]
 
 let pipelineSource = """
@@ -195,6 +198,198 @@ func argumentWordsFigure() -> String {
     }
     svg.text(10, 274, "Blue: the word travels in a register; red: on the stack, at the callee's s0 + offset. A long long takes two words; a variadic one, or one on the stack,", size: 11)
     svg.text(10, 290, "starts at an even word, so a word may be skipped. The variadic callee stores a0-a7 just below s0, and va_arg walks one array.", size: 11)
+    return svg.rendered
+}
+/// Instruction classes for the mix, each a set of mnemonics; every RV32IM mnemonic is in one.
+let mixClasses: [(name: String, members: [String])] = [
+    ("addi", ["addi"]),
+    ("add, sub", ["add", "sub"]),
+    ("shifts", ["slli", "srli", "srai", "sll", "srl", "sra"]),
+    ("logic, compare", ["and", "or", "xor", "andi", "ori", "xori", "slt", "sltu", "slti", "sltiu"]),
+    ("mul, div", ["mul", "mulh", "mulhsu", "mulhu", "div", "divu", "rem", "remu"]),
+    ("loads", ["lb", "lh", "lw", "lbu", "lhu"]),
+    ("stores", ["sb", "sh", "sw"]),
+    ("branches", ["beq", "bne", "blt", "bge", "bltu", "bgeu"]),
+    ("jal, jalr", ["jal", "jalr"]),
+    ("lui, auipc", ["lui", "auipc"]),
+    ("ecall, other", ["ecall", "ebreak", "fence", "illegal"]),
+]
+
+/// The benchmark's instruction mix: our code's counted now, on our emulator with counting on;
+/// gcc's from the results file scripts/bench-rv32 --mix wrote (gcc is not needed to draw it).
+func mixFigure() throws -> Figure.Result {
+    let benchPath = "chapters/ctoriscv/bench/bench.c", runPath = "lectures/figures/runs/rv32-mix.tsv"
+    guard FileManager.default.fileExists(atPath: runPath) else { return .skipped("needs \(runPath) (scripts/bench-rv32 --mix)") }
+    let source = try String(contentsOfFile: benchPath, encoding: .utf8)
+    let emulator = try Emulator(elf: try assemble(try compile(source: source, fileName: benchPath)))
+    emulator.countsInstructions = true
+    _ = try emulator.run(maxSteps: 1 << 32)
+    let ours = emulator.instructionMix()
+    require(ours.map(\.count).reduce(0, +) == emulator.instructionsExecuted, "the mix adds up to the instructions executed")
+    var notes: [String] = [], gcc: [String: [(mnemonic: String, count: Int)]] = [:]
+    for line in try String(contentsOfFile: runPath, encoding: .utf8).split(separator: "\n") {
+        if line.hasPrefix("# ") { notes.append(String(line.dropFirst(2))); continue }
+        let f = line.split(separator: "\t").map(String.init)
+        guard f.count == 3, let n = Int(f[2]) else { continue }
+        gcc[f[0], default: []].append((f[1], n))
+    }
+    guard let o2 = gcc["gcc -O2"], let o0 = gcc["gcc -O0"] else { return .skipped("\(runPath) lacks gcc -O2 or gcc -O0 rows") }
+    let codes: [(name: String, mix: [(mnemonic: String, count: Int)], colour: String)] = [
+        ("ctoriscv (IR, linear scan)", ours, Palette.blue), ("gcc -O2", o2, Palette.orange), ("gcc -O0", o0, Palette.grey),
+    ]
+    func byClass(_ mix: [(mnemonic: String, count: Int)]) -> [Int] {
+        for (m, _) in mix { require(mixClasses.contains { $0.members.contains(m) }, "mnemonic \(m) has an instruction class") }
+        return mixClasses.map { c in mix.filter { c.members.contains($0.mnemonic) }.map(\.count).reduce(0, +) }
+    }
+    let values = codes.map { byClass($0.mix) }
+    func millions(_ n: Int) -> String { String(format: "%.1f", Double(n) / 1e6) }
+
+    let top = (Double(values.flatMap { $0 }.max() ?? 1) / 5e6).rounded(.up) * 5
+    let p = PlotArea(x: 70, y: 60, w: 900, h: 280, xMin: 0, xMax: Double(mixClasses.count), yMin: 0, yMax: top)
+    var svg = SVG(width: 1000, height: 560)
+    svg.text(10, 20, "What the benchmark executes: instructions by class, ours against gcc's (\(benchPath), counted by our emulator's --mix)", size: 13, bold: true)
+    svg.axes(p, xTicks: [], yTicks: stride(from: 0, through: p.yMax, by: 5).map { $0 }, xLabel: "", yLabel: "instructions executed (millions)",
+             yFormat: { label($0, digits: 3) })
+    let group = p.w / Double(mixClasses.count), bar = group * 0.27
+    for (k, c) in mixClasses.enumerated() {
+        let gx = p.x + Double(k) * group + group * 0.095
+        for (s, code) in codes.enumerated() {
+            let v = Double(values[s][k]) / 1e6, x = gx + Double(s) * bar
+            svg.rect(x, p.py(v), bar - 2, p.py(0) - p.py(v), fill: code.colour, stroke: nil)
+            svg.text(x + bar / 2 - 1, p.py(v) - 3, v >= 0.05 ? String(format: "%.1f", v) : values[s][k] > 0 ? "<.1" : "0", size: 8, anchor: .middle)
+        }
+        svg.text(p.x + (Double(k) + 0.5) * group, p.y + p.h + 15, c.name, size: 10, anchor: .middle)
+    }
+    var legend: [(String, String)] = []
+    for (s, code) in codes.enumerated() {
+        let total = code.mix.map(\.count).reduce(0, +)
+        legend.append(("\(code.name): \(millions(total)) M in all", codes[s].colour))
+    }
+    svg.legend(x: p.x + p.w - 270, y: p.y + 18, legend)
+    // the mnemonics behind the bars: each code's eight most executed
+    let y0 = p.y + p.h + 44
+    svg.text(10, y0, "Each code's most executed mnemonics (millions):", size: 11, bold: true)
+    for (s, code) in codes.enumerated() {
+        let x = 10 + Double(s) * 330
+        svg.text(x, y0 + 18, code.name, size: 11, bold: true, fill: code.colour)
+        for (r, (m, n)) in code.mix.prefix(8).enumerated() {
+            svg.text(x + Double(r / 4) * 150, y0 + 34 + Double(r % 4) * 14, m.padding(toLength: 6, withPad: " ", startingAt: 0) + String(repeating: " ", count: max(0, 5 - millions(n).count)) + millions(n), size: 10, mono: true)
+        }
+    }
+    let yn = y0 + 106
+    svg.text(10, yn, "logic, compare = and, or, xor, andi, ori, xori, slt, sltu, slti, sltiu; loads and stores of every width; li and mv are addi, la is auipc + addi, call is auipc + jalr, j is jal.", size: 10, fill: Palette.grey)
+    for (i, n) in notes.enumerated() { svg.text(10, yn + 14 + Double(i) * 14, "gcc's bars: " + n, size: 10, fill: Palette.grey) }
+    return .files([("ctoriscv-mix.svg", svg.rendered)])
+}
+
+/// The frame of `frame` in corpus/frame_layout.c at its call to sum10, from the optimizing back
+/// end's own layout (IREmitter.frameLayout), each slot with the instructions of the emitted
+/// code that use it; below it, how the callee (the stack machine: ten parameters) finds its
+/// stack arguments.
+func frameFigure() throws -> String {
+    let path = "chapters/ctoriscv/Tests/ctoriscvTests/corpus/frame_layout.c"
+    let source = try String(contentsOfFile: path, encoding: .utf8)
+    var preprocessor = Preprocessor(includePaths: [])
+    let program = try Parser(tokens: try preprocessor.run(try tokenize(SourceFile(name: path, text: source)))).parseProgram()
+    guard let fn = program.functions.first(where: { $0.name == "frame" }) else { fatalError("figures: frame_layout.c defines no frame()") }
+    // emitIRFunction, step by step, keeping the builder (which vreg is which variable) and the emitter
+    let builder = IRBuilder(fn)
+    let f = try builder.lower()
+    f.optimize()
+    let live = Liveness(f)
+    let (intervals, calls) = liveIntervals(f, live)
+    let allocation = linearScan(intervals, calls: calls, hints: registerHints(f))
+    var emitter = IREmitter(f, allocation, live, id: 1)
+    let asm = try emitter.emit().map { $0.trimmingCharacters(in: .whitespaces) }
+    let layout = emitter.frameLayout, size = emitter.frameSize
+    // the emitted code and the whole program agree with the layout: the same text as the compiler's, and it runs
+    let fullAsm = try compile(source: source, fileName: path, includePaths: ["chapters/ctoriscv/Tests/ctoriscvTests/corpus"])
+    func normalized(_ lines: [String]) -> String {
+        lines.joined(separator: "\n").replacingOccurrences(of: #"\.L\.ir\.[0-9]+\."#, with: ".L.ir.N.", options: .regularExpression)
+    }
+    let compiled = fullAsm.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+    require(normalized(compiled).contains(normalized(asm)), "the figure's emitter writes the compiler's code for frame()")
+    let run = try ctoriscv.run(source: source, fileName: path, includePaths: ["chapters/ctoriscv/Tests/ctoriscvTests/corpus"])
+    require(run.exitCode == 0, "frame_layout.c passes its checks on the emulator")
+    func variable(_ v: VReg) -> String? {
+        fn.locals.first { builder.registers[ObjectIdentifier($0)] == v }?.name
+    }
+    // one row per word, highest address first; locals split into their variables' words
+    struct Row { var offset: Int; var text: String; var kind: Int }
+    var rows: [Row] = []
+    for slot in layout {
+        if slot.what == "locals in memory" {
+            for v in fn.locals where v.offset < 0 && builder.registers[ObjectIdentifier(v)] == nil {
+                for w in stride(from: v.type.size / 4 - 1, through: 0, by: -1) {
+                    rows.append(Row(offset: size + v.offset + 4 * w, text: v.type.size > 4 ? "\(v.name)[\(w)]" : v.name, kind: 1))
+                }
+            }
+        } else if slot.what.hasPrefix("spill slot ") {
+            let k = Int(slot.what.dropFirst(11))!
+            let holder = allocation.location.first { $0.value == .spill(k) }.flatMap { variable($0.key) }
+            rows.append(Row(offset: slot.offset, text: slot.what + (holder.map { ": \($0)" } ?? ""), kind: 3))
+        } else if slot.what.hasPrefix("saved ") {
+            let r = String(slot.what.dropFirst(6))
+            let holder = allocation.location.first { $0.value == .register(r) }.flatMap { variable($0.key) }
+            rows.append(Row(offset: slot.offset, text: "caller's \(r)" + (holder.map { " (\(r) holds \($0))" } ?? ""), kind: 2))
+        } else if slot.what.hasPrefix("argument word") {
+            rows.append(Row(offset: slot.offset, text: slot.what, kind: 4))
+        } else {
+            rows.append(Row(offset: slot.offset, text: slot.what, kind: 0))
+        }
+    }
+    rows.sort { $0.offset > $1.offset }
+    var filled = rows
+    for off in stride(from: size - 4, through: 0, by: -4) where !rows.contains(where: { $0.offset == off }) {
+        filled.append(Row(offset: off, text: "(padding: sp stays 16-byte aligned)", kind: 5))
+    }
+    filled.sort { $0.offset > $1.offset }
+    require(filled.count == size / 4, "every word of the frame is one row")
+    // the instructions of frame() that name each word, as sp or s0 offsets
+    func uses(_ off: Int) -> [String] {
+        asm.filter { line in
+            guard line.hasPrefix("sw ") || line.hasPrefix("lw ") else { return false }
+            return line.hasSuffix(", \(off)(sp)") || (emitter.usesFramePointer && line.hasSuffix(", \(off - size)(s0)"))
+        }
+    }
+
+    let rowH = 19.0, x0 = 170.0, boxW = 260.0, top = 92.0
+    let height = top + Double(filled.count) * rowH + 150
+    var svg = SVG(width: 1000, height: height)
+    svg.text(10, 20, "The frame of frame() in corpus/frame_layout.c at its call to sum10: IREmitter.frameLayout, the optimizing back end's own offsets", size: 13, bold: true)
+    svg.text(10, 38, "\(size) bytes; addresses grow upward; each word with the instructions of frame()'s code that store or load it", size: 11, fill: Palette.grey)
+    svg.cell(x0, top - 30, boxW, 24, "main's frame (the caller)", fill: "#fff", size: 10, mono: false, textFill: Palette.grey, dash: "4 3")
+    svg.text(10, top - 4, "s0 = main's sp", size: 10, mono: true, fill: Palette.purple)
+    svg.line(10, top, x0 + boxW + 6, top, stroke: Palette.purple, width: 1.5)
+    let fills = [Palette.tints[0], Palette.tints[2], Palette.tints[4], Palette.tints[1], Palette.tints[3], "#fafafa"]
+    for (r, row) in filled.enumerated() {
+        let y = top + Double(r) * rowH
+        svg.text(x0 - 60, y + 13, "sp+\(row.offset)", size: 10, anchor: .end, mono: true)
+        if emitter.usesFramePointer { svg.text(x0 - 8, y + 13, "s0-\(size - row.offset)", size: 10, anchor: .end, mono: true, fill: Palette.grey) }
+        svg.cell(x0, y, boxW, rowH, row.text, fill: fills[row.kind], stroke: "#999", size: 10, mono: false,
+                 textFill: row.kind == 5 ? Palette.grey : "#222")
+        let u = uses(row.offset)
+        let shown = u.prefix(3).joined(separator: "  ·  ") + (u.count > 3 ? "  (+\(u.count - 3))" : "")
+        svg.text(x0 + boxW + 12, y + 13, shown, size: 10, mono: true)
+    }
+    let yb = top + Double(filled.count) * rowH
+    svg.text(10, yb + 14, "sp at the call", size: 10, mono: true, fill: Palette.purple)
+    svg.line(10, yb, x0 + boxW + 6, yb, stroke: Palette.purple, width: 1.5)
+    // the callee's side: sum10 has ten parameters, so the stack machine compiles it; its s0 is this sp
+    let sum10 = compiled.drop { $0 != "sum10:" }.prefix { $0 != "ret" }
+    let stackReads = sum10.filter { $0.hasPrefix("lw ") && ($0.hasSuffix(" 0(s0)") || $0.hasSuffix(" 4(s0)")) }
+    require(stackReads.count == 2, "sum10 reads its two stack arguments at 0(s0) and 4(s0)")
+    svg.cell(x0, yb + 8, boxW, 24, "sum10's frame (the callee)", fill: "#fff", size: 10, mono: false, textFill: Palette.grey, dash: "4 3")
+    svg.text(x0 + boxW + 12, yb + 24, "its prologue sets s0 = this sp, then: " + stackReads.joined(separator: "  ·  "), size: 10, mono: true)
+    // a legend of the kinds
+    let kinds = ["ra and the caller's s0 (the frame pointer)", "locals in memory (an array: its address is taken)",
+                 "callee-saved registers the allocator used", "spill slots: values live across the call, no s register left",
+                 "outgoing argument words 8, 9 (the callee's 0(s0), 4(s0))"]
+    for (k, name) in kinds.enumerated() {
+        let y = yb + 54 + Double(k) * 17
+        svg.rect(x0, y - 10, 14, 12, fill: fills[k], stroke: "#999")
+        svg.text(x0 + 22, y, name, size: 10)
+    }
     return svg.rendered
 }
 #endif

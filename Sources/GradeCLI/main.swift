@@ -2,6 +2,8 @@
 //
 //   grade [CHAPTER | TODO-ID] [--device cpu|cuda] [--references DIR] [--case CHAPTER/NAME]
 //         [--list] [--timeout S]
+// (default device: `reference` for dfdx and lego, whose cases must not depend on brrr's
+// kernels, `cpu` for brrr and later chapters)
 //
 // Each case runs in its own child process (this binary re-launched with --run-case), under a
 // time budget, so a stub that stops with fatalError("TODO(...)"), a crash or an infinite loop
@@ -15,7 +17,7 @@ import Darwin
 import Grading
 import picograd
 
-var chapter = "all", device = "cpu", single: String? = nil, child: String? = nil, listOnly = false
+var chapter = "all", device = "", single: String? = nil, child: String? = nil, listOnly = false
 var onlyTodo: String? = nil, timeoutOverride: Double? = nil
 var references = GradingContext.findReferenceRoot()
 var args = CommandLine.arguments.dropFirst().makeIterator()
@@ -53,7 +55,11 @@ guard let root = references else {
 let context = GradingContext(referenceRoot: root)
 
 // The cases make their tensors on the default device, so --device decides where they run.
-guard let target = Device(parsing: device) else {
+// Without --device, chapters 1-2 run on the reference backend and later ones on `.cpu`:
+// chapter 3 (brrr) replaces `.cpu`'s kernels, so a student working on lego must not stop in a
+// brrr stub. (The Swift Testing suites run every chapter on `.cpu`, brrr's, in strict mode.)
+func defaultDevice(of chapter: String) -> String { ["dfdx", "lego", "ctoriscv"].contains(chapter) ? "reference" : "cpu" }
+guard let target = Device(parsing: device.isEmpty ? defaultDevice(of: chapter == "all" ? "dfdx" : chapter) : device) else {
     print("grade: unknown device '\(device)' (cpu, reference, cuda, cuda:N)"); exit(2)
 }
 guard Backends.isAvailable(target) else {
@@ -229,11 +235,13 @@ func outcome(_ status: Int32, _ output: String, limit: Double) -> Outcome {
 
 var results: [String: Outcome] = [:]
 let total = cases.count
-print("grading \(chapterList.joined(separator: ", ")): \(total) case\(total == 1 ? "" : "s"), each in its own process "
+let devices = Set(cases.map { device.isEmpty ? defaultDevice(of: $0.chapter) : device }).sorted()
+    .compactMap { Device(parsing: $0) }.map { "\($0) (\(Backends.lookup($0)?.name ?? "no backend"))" }
+print("grading \(chapterList.joined(separator: ", ")) on \(devices.joined(separator: ", ")): \(total) case\(total == 1 ? "" : "s"), each in its own process "
       + "(time budget \(timeoutOverride.map { "\(Int($0)) s" } ?? "\(Int(GradingCase.defaultTimeout)) s unless a case declares more"))")
 for c in cases {
     let limit = timeoutOverride ?? c.timeout
-    let (status, output) = runChild(c.id, limit: limit, root: root, device: device)
+    let (status, output) = runChild(c.id, limit: limit, root: root, device: device.isEmpty ? defaultDevice(of: c.chapter) : device)
     let o = outcome(status, output, limit: limit)
     results[c.id] = o
     let about = "(\(c.todos.joined(separator: " ")))"

@@ -41,20 +41,123 @@ enum Bench {
         return results
     }
 
+    /// SGEMM GFLOP/s at n = 256 ... 2048 through the `.cpu` backend's matmul (the tensor
+    /// path), or, with `step`, one rung of the lecture's ladder on raw buffers.
+    static func gemm(device: Device, step: Int?, sizes: [Int]) -> [Result] {
+        var results: [Result] = []
+        for n in sizes {
+            let flops = 2.0 * Double(n) * Double(n) * Double(n)
+            let inner = Swift.max(1, Int(2e9 / flops))
+            if let step {
+                let a = Tensor.rand([n, n], device: .reference).toArray(), b = Tensor.rand([n, n], device: .reference).toArray()
+                var c = [Float](repeating: 0, count: n * n)
+                let isa = CPUISA.selected
+                let t = a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in c.withUnsafeMutableBufferPointer { cp in
+                    time(reps: step <= 2 && n >= 1024 ? 1 : 5, inner: step <= 3 ? 1 : inner) {
+                        GEMMLadder.run(step: step, isa: isa, threads: cpuThreads, m: n, n: n, k: n,
+                                       a: ap.baseAddress!, b: bp.baseAddress!, c: cp.baseAddress!)
+                    }
+                } } }
+                results.append(Result(suite: "gemm", name: "gemm_\(n)_gflops", value: flops / t / 1e9, unit: "GFLOP/s"))
+            } else {
+                let a = Tensor.rand([n, n], device: device), b = Tensor.rand([n, n], device: device)
+                let t = time(reps: 7, inner: inner) { _ = a.matmul(b) }
+                results.append(Result(suite: "gemm", name: "gemm_\(n)_gflops", value: flops / t / 1e9, unit: "GFLOP/s"))
+            }
+        }
+        return results
+    }
+
+    /// One training step (forward, backward, optimizer) of the two benchmark models, on random
+    /// ids: Bengio's names MLP at batch 32 with SGD, and the benchmark GPT (nanoGPT's
+    /// shakespeare-char sizes, tied head) at batch `gptBatch` with AdamW (BENCHMARKS.md).
+    static func train(device: Device, gptBatch: Int) -> [Result] {
+        var results: [Result] = []
+        withDefaultDevice(device) {
+            var g = Generator(seed: 1)
+            let mlp = MLPLanguageModel(vocabSize: 27, context: 3, embedDim: 10, hiddenDim: 200)
+            let sgd = SGD(mlp.parameters(), lr: 0.1)
+            let ids = (0..<(32 * 3)).map { _ in Int(g.next() % 27) }, targets = (0..<32).map { _ in Int(g.next() % 27) }
+            let tMLP = time(reps: 7, inner: 50) {
+                sgd.zeroGrad()
+                let loss = crossEntropy(mlp(ids, shape: [32, 3]), targets: targets)
+                loss.backward()
+                sgd.step()
+            }
+            results.append(Result(suite: "train", name: "mlp_step_ms", value: tMLP * 1e3, unit: "ms"))
+            let config = GPTConfig(dim: 384, nLayers: 6, nHeads: 6, vocabSize: 65, blockSize: 256, tiedHead: true)
+            let gpt = GPT(config: config)
+            let adam = AdamW(gpt.parameters(), lr: 3e-4)
+            let t = 256
+            let x = (0..<(gptBatch * t)).map { _ in Int(g.next() % 65) }, y = (0..<(gptBatch * t)).map { _ in Int(g.next() % 65) }
+            let tGPT = time(reps: 3, inner: 1) {
+                adam.zeroGrad()
+                let logits = gpt(x, shape: [gptBatch, t])
+                let loss = crossEntropy(logits.reshape([gptBatch * t, 65]), targets: y)
+                loss.backward()
+                adam.step()
+            }
+            results.append(Result(suite: "train", name: "gpt_step_b\(gptBatch)_ms", value: tGPT * 1e3, unit: "ms"))
+        }
+        return results
+    }
+
+    /// Decode's matrix-vector product with a Q4_1 weight (SmolLM2's MLP and head shapes):
+    /// GB/s of weight read, on the float path and with 8-bit activations.
+    static func linear(device: Device) -> [Result] {
+        var results: [Result] = []
+        var g = Generator(seed: 5)
+        for (n, k) in [(1536, 576), (49152, 576)] {
+            var bytes = [UInt8](repeating: 0, count: DType.q4_1.byteCount(of: n * k))
+            for i in bytes.indices { bytes[i] = UInt8(truncatingIfNeeded: g.next()) }
+            for b in 0..<(n * k / 32) { bytes[b * 20 + 1] = 0x2c; bytes[b * 20 + 3] = 0x2c }
+            let w = bytes.withUnsafeBytes { Tensor(bytes: $0, dtype: .q4_1, shape: [n, k], device: device) }
+            let x = Tensor.randn([1, k], generator: &g, device: device)
+            let cpu = Backends.backend(for: device) as? CPUBackend
+            for int8 in cpu == nil ? [false] : [false, true] {
+                cpu?.int8Activations = int8
+                let t = time(reps: 7, inner: Swift.max(1, 20_000_000 / (n * k))) { _ = picograd.linear(x, w) }
+                results.append(Result(suite: "linear", name: "q4_1_\(n)x\(k)\(int8 ? "_int8" : "")_gbs", value: Double(bytes.count) / t / 1e9, unit: "GB/s"))
+            }
+            cpu?.int8Activations = false
+        }
+        return results
+    }
+
     static func run(_ args: [String]) {
-        var json = false, device = Device.cpu, suites: [String] = []
+        var json = false, device = Device.cpu, suites: [String] = [], step: Int? = nil, sizes = [256, 512, 1024, 2048]
         var a = ArgumentList("bench", args)
         while let arg = a.next() {
             switch arg {
             case "--json": json = true
             case "--device": device = parseDevice("bench", a.value(arg))
-            case "ops": suites.append(arg)
-            default: userError("bench", arg.hasPrefix("--") ? "unknown option \(arg) (usage: picograd bench [ops] [--json] [--device D])"
-                                                           : "unknown suite '\(arg)' (have: ops)")
+            case "--step":
+                let text = a.value(arg)
+                guard let n = Int(text), (1...GEMMLadder.steps.count).contains(n) else {
+                    userError("bench", "--step takes 1-\(GEMMLadder.steps.count) (\(GEMMLadder.steps.joined(separator: ", "))), not '\(text)'")
+                }
+                step = n
+            case "--sizes":
+                let text = a.value(arg)
+                let parsed = text.split(separator: ",").compactMap { Int($0) }
+                guard !parsed.isEmpty, parsed.count == text.split(separator: ",").count, parsed.allSatisfy({ $0 > 0 && $0 <= 8192 }) else {
+                    userError("bench", "--sizes takes sizes 1-8192 separated by commas, not '\(text)'")
+                }
+                sizes = parsed
+            case "ops", "gemm", "train", "linear": suites.append(arg)
+            default: userError("bench", arg.hasPrefix("--") ? "unknown option \(arg) (usage: picograd bench [ops|gemm|train|linear] [--step N] [--sizes 256,512] [--json] [--device D])"
+                                                           : "unknown suite '\(arg)' (have: ops, gemm, train, linear)")
             }
         }
         var results: [Result] = []
-        for _ in suites.isEmpty ? ["ops"] : suites { results += ops(device: device) }
+        for suite in suites.isEmpty ? ["ops"] : suites {
+            switch suite {
+            case "gemm": results += gemm(device: device, step: step, sizes: sizes)
+            case "train": results += train(device: device, gptBatch: 8)
+            case "linear": results += linear(device: device)
+            default: results += ops(device: device)
+            }
+        }
         if json {
             let rows = results.map { "{\"suite\":\"\($0.suite)\",\"name\":\"\($0.name)\",\"value\":\($0.value),\"unit\":\"\($0.unit)\"}" }
             print("[" + rows.joined(separator: ",") + "]")

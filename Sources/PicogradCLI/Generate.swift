@@ -31,9 +31,10 @@ enum Generate {
         var context = 2048
         var profile = false
         var tokenTimes = false
+        var int8Activations = false
     }
 
-    static let usageLine = "usage: picograd generate \"prompt\" [--model PATH] [--tokens N] [--temperature T] [--top-k K] [--top-p P] [--seed S] [--chat] [--context N] [--device cpu|cuda] [--profile] [--token-times]"
+    static let usageLine = "usage: picograd generate \"prompt\" [--model PATH] [--tokens N] [--temperature T] [--top-k K] [--top-p P] [--seed S] [--chat] [--context N] [--device cpu|cuda] [--profile] [--token-times] [--int8-activations]"
 
     static func usage(_ message: String) -> Never {
         userError("generate", "\(message) (\(usageLine))")
@@ -65,6 +66,7 @@ enum Generate {
             case "--chat": o.chat = true
             case "--profile": o.profile = true
             case "--token-times": o.tokenTimes = true
+            case "--int8-activations": o.int8Activations = true
             case "--context": o.context = a.int(arg, atLeast: 2)
             case "--device": o.device = parseDevice("generate", a.value(arg))
             case let x where x.hasPrefix("--"): usage("unknown option \(x)")
@@ -119,6 +121,12 @@ enum Generate {
 
     static func run(_ args: [String]) {
         let o = parse(args)
+        if o.int8Activations {   // llama.cpp's rounding of the activations (brrr's CPU backend; opt-in)
+            guard let cpu = Backends.backend(for: o.device) as? CPUBackend else {
+                userError("generate", "--int8-activations needs the cpu device (brrr's CPU backend), not \(o.device)")
+            }
+            cpu.int8Activations = true
+        }
         let prompt = o.prompt!   // parse refused a missing or empty one
         let path = locateModel(o.model)
         let t0 = monotonicSeconds()

@@ -16,9 +16,12 @@ case "bench": Bench.run(rest)
 case "train": Train.run(rest)
 case "sample": Sample.run(rest)
 case "generate": Generate.run(rest)
+case "devices":
+    if !rest.isEmpty { userError("devices", "takes no arguments, got \(rest.map { "'\($0)'" }.joined(separator: " "))") }
+    printDevices()
 case "-h", "--help", "help": printUsage()
 default:
-    printError("picograd: unknown command '\(arguments[0])' (commands: demo, bench, train, sample, generate; picograd --help lists them)")
+    printError("picograd: unknown command '\(arguments[0])' (commands: demo, bench, train, sample, generate, devices; picograd --help lists them)")
     exit(2)
 }
 
@@ -30,5 +33,14 @@ func printUsage() {
       train names|shakespeare [--steps N] [--resume PATH] [--out DIR] [--save-every N|Ts]   train (or resume) a model
       sample CHECKPOINT      print samples from a trained checkpoint
       generate "prompt" [--model PATH] [--tokens N] [--chat] ...   run SmolLM2-135M
+      devices                the devices here and the backend serving each
     """)
+}
+
+/// `picograd devices`: which backend serves each device (brrr registers itself on import).
+func printDevices() {
+    print("reference: \(Backends.backend(for: .reference).name) (dfdx's readable loops)")
+    let cpu = Backends.backend(for: .cpu)
+    let isas = CPUISA.supported.map(\.rawValue).joined(separator: ", ")
+    print("cpu: \(cpu.name) (\(cpuThreads) thread\(cpuThreads == 1 ? "" : "s"); this CPU runs \(isas))")
 }

@@ -285,3 +285,25 @@ extension Tensor {
         #expect(fans == (6, 4) && inits.count == 15 && list[0] === norm)
     }
 }
+
+@Suite("brrr on import")
+struct BrrrOnImport {
+    /// This target imports only `picograd`: brrr's load-time hook must still have registered
+    /// its CPU backend (no call made anywhere).
+    @Test func cpuIsAccelerated() {
+        #expect(Backends.isAccelerated(.cpu))
+        #expect(Backends.backend(for: .cpu).name.hasPrefix("cpu-"))
+    }
+}
+
+@Suite struct BrrrCPUAPI {
+    @Test func names() {
+        let isas: [CPUISA] = CPUISA.supported, best: CPUISA = CPUISA.best, chosen: CPUISA = CPUISA.selected
+        let backend: CPUBackend = CPUBackend(isa: .portable)
+        backend.int8Activations = false
+        let share: Range<Int> = threadShare(10, thread: 1, threads: 3)
+        let blocks = GEMMLadder.blocking(best)
+        #expect(isas.contains(best) && isas.contains(chosen) && backend.isa == .portable && !backend.int8Activations)
+        #expect(share == 4..<7 && cpuThreads >= 1 && GEMMLadder.steps.count == 6 && blocks.mr > 0)
+    }
+}

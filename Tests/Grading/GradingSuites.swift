@@ -21,6 +21,9 @@ func run(_ c: GradingCase) throws {
     @Test(arguments: Catalog.cases(chapter: "lego"))
     func lego(_ c: GradingCase) throws { try run(c) }
 
+    @Test(arguments: Catalog.cases(chapter: "brrr"))
+    func brrr(_ c: GradingCase) throws { try run(c) }
+
     @Test(arguments: Catalog.cases(chapter: "ctoriscv"))
     func ctoriscv(_ c: GradingCase) throws { try run(c) }
 

@@ -7,7 +7,9 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [.library(name: "dfdx", targets: ["dfdx"])],
     targets: [
-        .target(name: "dfdx"),
+        // a C array of load-time installers: how `import brrr` registers its backends (Backends.swift)
+        .target(name: "DfdxHooks"),
+        .target(name: "dfdx", dependencies: ["DfdxHooks"]),
         .testTarget(name: "dfdxTests", dependencies: ["dfdx"]),
     ],
     swiftLanguageModes: [.v6]

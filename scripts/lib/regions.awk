@@ -1,11 +1,13 @@
 # Rewrites solution regions. Modes (awk -v mode=...):
 #   stub        student version: a Swift region becomes a comment saying how to read the
 #               reference once the id passes, then fatalError("TODO(id): instruction");
+#               a C region (.c/.h) calls picograd_todo("id", "instruction") instead;
 #               a Markdown region becomes a one-line note saying the same. Nothing of the
 #               region is kept.
 #   instrument  check-todos version: a Swift region keeps its code, preceded by
 #               `if __stubbed("id") { fatalError("TODO(id): instruction") }`, so one build can
-#               play the student stub of any single id at run time (PICOGRAD_STUB=id).
+#               play the student stub of any single id at run time (PICOGRAD_STUB=id);
+#               a C region asks picograd_stubbed("id") (a __stubs.c the build adds).
 #   list        prints "id<TAB>file:line<TAB>instruction" for every region.
 # With -v only=CHAPTER, regions of other chapters are left as they are (markers included).
 # With -v keep="id1 id2 ..." (stub mode), those regions keep their solution (markers dropped).
@@ -18,6 +20,7 @@ function swift_string(s) { gsub(/\\/, "\\\\", s); gsub(/"/, "\\\"", s); return s
     line = $0
     # in a lecture only the HTML markers count; Swift markers there are quoted source text
     markdown = FILENAME ~ /\.md$/
+    csource = FILENAME ~ /\.[ch]$/
     if (!markdown && match(line, /^[ \t]*\/\/ BEGIN SOLUTION [a-z0-9]+\.[0-9]+: /)) {
         if (inside) { printf "%s:%d: nested BEGIN SOLUTION\n", FILENAME, FNR > "/dev/stderr"; bad = 1 }
         indent = line; sub(/[^ \t].*$/, "", indent)
@@ -30,8 +33,10 @@ function swift_string(s) { gsub(/\\/, "\\\\", s); gsub(/"/, "\\\"", s); return s
         if (mode == "list") print id "\t" FILENAME ":" FNR "\t" instruction
         else if (mode == "stub") {
             print indent "// TODO(" id "): your code. Once its row passes in `scripts/grade " chapter_of(id) "`, `scripts/grade --reveal " id "` shows the reference."
-            print indent "fatalError(\"TODO(" id "): " swift_string(instruction) "\")"
+            if (csource) print indent "picograd_todo(\"" id "\", \"" swift_string(instruction) "\");"
+            else print indent "fatalError(\"TODO(" id "): " swift_string(instruction) "\")"
         }
+        else if (csource) print indent "{ extern int picograd_stubbed(const char *); if (picograd_stubbed(\"" id "\")) picograd_todo(\"" id "\", \"" swift_string(instruction) "\"); }"
         else print indent "if __stubbed(\"" id "\") { fatalError(\"TODO(" id "): " swift_string(instruction) "\") }"
         next
     }

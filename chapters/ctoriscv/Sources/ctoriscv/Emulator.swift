@@ -32,6 +32,10 @@ public final class Emulator {
     /// runs[i]: instructions from i up to and including the next jump, branch or ecall. The
     /// interpreter counts steps a straight-line run at a time, not one instruction at a time.
     let runs: UnsafeMutablePointer<Int32>
+    /// entries[i]: how many times a straight-line run was entered at i, counted only while
+    /// `countsInstructions` is on. A run always executes to its end unless the program faults,
+    /// so these counts and `runs` give how often every instruction ran (`instructionMix`).
+    let entries: UnsafeMutablePointer<Int>
     var pcIndex: Int
     /// Instructions executed by the last `run`.
     public internal(set) var instructionsExecuted = 0
@@ -39,6 +43,9 @@ public final class Emulator {
     public var output: [UInt8] = []
     /// Also write the program's output to this process's stdout/stderr as it happens.
     public var echoOutput = false
+    /// Count how often each instruction executes (`instructionMix`). Off by default: `run` then
+    /// runs a copy of its loop in which the counting is compiled out (Interpreter.swift).
+    public var countsInstructions = false
 
     /// Loads the PT_LOAD segments of a 32-bit little-endian RISC-V executable and decodes its code.
     public init(elf: [UInt8]) throws {
@@ -93,6 +100,8 @@ public final class Emulator {
         }
         Emulator.fuse(code, count: count)
         runs = .allocate(capacity: count + 1)
+        entries = .allocate(capacity: count + 1)
+        entries.initialize(repeating: 0, count: count + 1)
         runs[count] = 1
         for k in stride(from: count - 1, through: 0, by: -1) {
             switch code[k].op {
@@ -131,9 +140,26 @@ public final class Emulator {
     private func deallocate() {
         if freed { return }
         freed = true
-        free(memory); code.deallocate(); regs.deallocate(); runs.deallocate()
+        free(memory); code.deallocate(); regs.deallocate(); runs.deallocate(); entries.deallocate()
     }
     deinit { deallocate() }
+
+    /// How many times each instruction ran while `countsInstructions` was on, by mnemonic
+    /// (a superinstruction counts as its two halves), most frequent first, ties by name. Exact
+    /// for a run that ended in exit or hit its step limit; after a fault, the rest of the
+    /// faulting straight-line run is counted as if it had run.
+    public func instructionMix() -> [(mnemonic: String, count: Int)] {
+        var counts = [Int](repeating: 0, count: Int(Op.addiLoad.rawValue) + 1)
+        for i in 0..<code.count where entries[i] > 0 {
+            for j in i..<(i + Int(runs[i])) { counts[Int(code[j].op.rawValue)] += entries[i] }
+        }
+        counts[Int(Op.addi.rawValue)] += counts[Int(Op.push.rawValue)] + counts[Int(Op.addiLoad.rawValue)]
+        counts[Int(Op.lw.rawValue)] += counts[Int(Op.pop.rawValue)]
+        return counts.enumerated().compactMap { k, n in
+            let op = Op(rawValue: UInt8(k))!
+            return n > 0 && op != .push && op != .pop && op != .addiLoad ? (mnemonic: "\(op)", count: n) : nil
+        }.sorted { $0.count != $1.count ? $0.count > $1.count : $0.mnemonic < $1.mnemonic }
+    }
 
     /// The current value of register x`i`.
     public func register(_ i: Int) -> UInt32 { regs[i & 31] }

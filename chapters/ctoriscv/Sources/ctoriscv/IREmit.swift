@@ -4,7 +4,9 @@
 //   s0-4, s0-8       ra (only when the function calls) and the caller's s0
 //   below            memory locals and parameters, at negative offsets from s0 (only when
 //                    there are any; otherwise s0 is not touched)
-//   sp+0 ...         the s registers the allocator used, then the spill slots
+//   then             the s registers the allocator used, then the spill slots
+//   sp+0 ...         the outgoing argument words 8, 9, ... of the call with the most words
+//                    (the callee's s0+0 ...); `frameLayout` lists it all, slot by slot
 // A spilled operand is loaded into t5 or t6 just before its instruction, a spilled result is
 // computed in t5 and stored just after. Arguments go to a0-a7 as one parallel move: a move
 // whose target no other pending move still reads goes first; when only cycles remain, one
@@ -32,17 +34,39 @@ struct IREmitter {
     let prefix: String
     var out: [String] = []
     let frameSize: Int, usesFramePointer: Bool, savesRA: Bool
+    /// Words of the outgoing argument area at 0(sp): the most stack words any call passes.
+    let outgoingWords: Int
 
     init(_ f: IRFunction, _ a: Allocation, _ live: Liveness, id: Int) {
         self.f = f; self.a = a; self.live = live; prefix = ".L.ir.\(id)."
         usesFramePointer = f.localBytes > 0
         savesRA = a.hasCalls
+        var most = 0
+        for b in f.layout {
+            for i in f.blocks[b].instructions { if case .call(let name) = i.op { most = max(most, i.srcs.count - (name == nil ? 1 : 0) - 8) } }
+        }
+        outgoingWords = most
         let top = usesFramePointer ? 8 : savesRA ? 4 : 0
-        frameSize = (top + f.localBytes + 4 * (a.calleeSaved.count + a.spillSlots) + 15) / 16 * 16
+        frameSize = (top + f.localBytes + 4 * (outgoingWords + a.calleeSaved.count + a.spillSlots) + 15) / 16 * 16
     }
 
     mutating func emit(_ s: String) { out.append("  " + s) }
-    func slot(_ k: Int) -> Int { 4 * (a.calleeSaved.count + k) }
+    /// Where the prologue saves the k-th callee-saved register, and where spill slot k is (sp offsets).
+    func savedAt(_ k: Int) -> Int { 4 * (outgoingWords + k) }
+    func slot(_ k: Int) -> Int { 4 * (outgoingWords + a.calleeSaved.count + k) }
+
+    /// The frame, slot by slot, highest address first: (sp offset, bytes, what is there).
+    /// The prologue, the epilogue and every spill and stack argument use these same offsets.
+    var frameLayout: [(offset: Int, bytes: Int, what: String)] {
+        var slots: [(offset: Int, bytes: Int, what: String)] = []
+        if savesRA { slots.append((frameSize - 4, 4, "ra")) }
+        if usesFramePointer { slots.append((frameSize - 8, 4, "caller's s0")) }
+        if f.localBytes > 0 { slots.append((frameSize - 8 - f.localBytes, f.localBytes, "locals in memory")) }
+        for k in stride(from: a.spillSlots - 1, through: 0, by: -1) { slots.append((slot(k), 4, "spill slot \(k)")) }
+        for (k, r) in a.calleeSaved.enumerated().reversed() { slots.append((savedAt(k), 4, "saved \(r)")) }
+        for w in stride(from: outgoingWords - 1, through: 0, by: -1) { slots.append((4 * w, 4, "argument word \(8 + w)")) }
+        return slots
+    }
 
     /// The register holding `v` for reading; a spilled vreg is loaded into `scratch` first.
     mutating func use(_ v: VReg, _ scratch: String) -> String {
@@ -65,7 +89,7 @@ struct IREmitter {
     }
 
     mutating func emit() throws -> [String] {
-        if 4 * (a.calleeSaved.count + a.spillSlots) >= 2048 { throw Unsupported() }
+        if 4 * (outgoingWords + a.calleeSaved.count + a.spillSlots) >= 2048 { throw Unsupported() }
         out.append("")
         emit(".text")
         if !f.isStatic { emit(".globl \(f.name)") }
@@ -88,7 +112,7 @@ struct IREmitter {
         let (top, off) = offset("sp", frameSize)
         if savesRA { emit("sw ra, \(off - 4)(\(top))") }
         if usesFramePointer { emit("sw s0, \(off - 8)(\(top))"); emit("addi s0, \(top), \(off)") }
-        for (k, r) in a.calleeSaved.enumerated() { emit("sw \(r), \(4 * k)(sp)") }
+        for (k, r) in a.calleeSaved.enumerated() { emit("sw \(r), \(savedAt(k))(sp)") }
         for p in f.memoryParameters {
             let (base, o) = offset("s0", p.offset)
             emit("\(p.store) a\(p.word), \(o)(\(base))")
@@ -129,7 +153,7 @@ struct IREmitter {
 
     mutating func epilogue() {
         guard frameSize > 0 else { emit("ret"); return }
-        for (k, r) in a.calleeSaved.enumerated() { emit("lw \(r), \(4 * k)(sp)") }
+        for (k, r) in a.calleeSaved.enumerated() { emit("lw \(r), \(savedAt(k))(sp)") }
         let (top, off) = offset("sp", frameSize)
         if savesRA { emit("lw ra, \(off - 4)(\(top))") }
         if usesFramePointer { emit("lw s0, \(off - 8)(\(top))") }
@@ -158,7 +182,9 @@ struct IREmitter {
             var args = i.srcs[...]
             if name == nil { let c = use(args.removeFirst(), "t6"); if c != "t6" { emit("mv t6, \(c)") } }
             var moves: [(dst: String, src: String)] = [], loads: [(String, Int)] = []
-            for (w, v) in args.enumerated() {
+            // words 8, 9, ... go to the outgoing area first, before the moves overwrite a0-a7
+            for (w, v) in args.enumerated() where w >= 8 { emit("sw \(use(v, "t5")), \(4 * (w - 8))(sp)") }
+            for (w, v) in args.enumerated() where w < 8 {
                 if case .spill(let k)? = a.location[v] { loads.append(("a\(w)", slot(k))) }
                 else { moves.append(("a\(w)", use(v, "t5"))) }
             }

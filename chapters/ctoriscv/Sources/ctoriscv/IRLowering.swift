@@ -8,7 +8,8 @@
 // slli for a multiplication by a power of two, slti, ...): instruction selection at its
 // simplest. Conditions in `if`, loops, `&&`, `||` and `!` become branches, never 0/1 values.
 // What the IR does not cover (long long, va_arg, variadic definitions, more than eight
-// argument words) throws `Unsupported`, and the function goes to the stack machine instead.
+// parameter words; a call may pass any number of words) throws `Unsupported`, and the
+// function goes to the stack machine instead.
 
 /// This function needs a construct the IR does not cover; the stack machine compiles it.
 struct Unsupported: Error {}
@@ -195,9 +196,10 @@ extension IRBuilder {
         }
     }
 
-    /// A call: arguments in a0-a7 (at most eight words, none of them long long).
+    /// A call: one word per argument (none of them long long), the first eight in a0-a7 and
+    /// the rest in the frame's outgoing area at 0(sp), 4(sp), ... (IREmit.swift).
     func call(_ n: Node) throws -> VReg {
-        if n.body.count > 8 || n.body.contains(where: { $0.type.is64 || $0.type.isAggregate && $0.type.kind != .array }) { throw Unsupported() }
+        if n.body.contains(where: { $0.type.is64 || $0.type.isAggregate && $0.type.kind != .array }) { throw Unsupported() }
         var srcs: [VReg] = []
         if n.name.isEmpty { srcs.append(try value(n.lhs!)) }
         for a in n.body { srcs.append(try value(a)) }

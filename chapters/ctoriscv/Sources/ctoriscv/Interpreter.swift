@@ -6,13 +6,26 @@
 // jumps through registers are checked against the code range. Writes to x0 were redirected
 // to a 33rd register at load time, so x0 reads 0 without a test on every write. Steps are
 // counted per straight-line run (Emulator.runs) when a jump, branch or ecall enters one.
+// With `countsInstructions` on, each entry into a run is also counted (Emulator.entries);
+// the loop is generic over that choice, so the copy that runs by default has no counting
+// in it at all, not even a test.
+
+/// Whether a copy of the interpreter loop counts entries into straight-line runs. A type, not
+/// a Bool, so that the optimizer specializes the loop once per value and folds the test away.
+protocol EntryCounting { static var on: Bool { get } }
+enum CountingEntries: EntryCounting { static var on: Bool { true } }
+enum NotCountingEntries: EntryCounting { static var on: Bool { false } }
 
 extension Emulator {
     /// Runs until the program exits and returns its exit code; throws on a fault, or before
     /// a straight-line run of instructions that would take it past `maxSteps` instructions
     /// (`instructionsExecuted` then says how many ran). Cost: a few nanoseconds per instruction.
     public func run(maxSteps: Int) throws -> Int32 {
-        let x = regs, mem = memory, code = self.code, runs = self.runs
+        countsInstructions ? try run(maxSteps: maxSteps, CountingEntries.self) : try run(maxSteps: maxSteps, NotCountingEntries.self)
+    }
+
+    func run<C: EntryCounting>(maxSteps: Int, _: C.Type) throws -> Int32 {
+        let x = regs, mem = memory, code = self.code, runs = self.runs, entries = self.entries
         let count = code.count - 1
         let size = UInt32(Emulator.memorySize)
         let base = codeBase
@@ -30,6 +43,7 @@ extension Emulator {
         }
         steps = Int(runs[i])
         if steps > maxSteps { throw limit(i, 0) }
+        if C.on { entries[i] &+= 1 }
         while true {
             let d = code[i]
             let rd = Int(d.rd), r1 = x[Int(d.rs1)], r2 = x[Int(d.rs2)]
@@ -41,6 +55,7 @@ extension Emulator {
                 x[rd] = base &+ UInt32(i) &<< 2
                 i = Int(d.imm)
                 steps &+= Int(runs[i]); if steps > maxSteps { throw limit(i, steps - Int(runs[i])) }
+                if C.on { entries[i] &+= 1 }
             case .jalr:
                 let target = (r1 &+ imm) & ~1
                 x[rd] = base &+ UInt32(i) &<< 2
@@ -48,24 +63,31 @@ extension Emulator {
                 guard target >= base, target & 3 == 0, t < count else { i -= 1; throw fault("jump to 0x\(String(target, radix: 16)) outside the code", i, steps) }
                 i = t
                 steps &+= Int(runs[i]); if steps > maxSteps { throw limit(i, steps - Int(runs[i])) }
+                if C.on { entries[i] &+= 1 }
             case .beq:
                 if r1 == r2 { i = Int(d.imm) }
                 steps &+= Int(runs[i]); if steps > maxSteps { throw limit(i, steps - Int(runs[i])) }
+                if C.on { entries[i] &+= 1 }
             case .bne:
                 if r1 != r2 { i = Int(d.imm) }
                 steps &+= Int(runs[i]); if steps > maxSteps { throw limit(i, steps - Int(runs[i])) }
+                if C.on { entries[i] &+= 1 }
             case .blt:
                 if Int32(bitPattern: r1) < Int32(bitPattern: r2) { i = Int(d.imm) }
                 steps &+= Int(runs[i]); if steps > maxSteps { throw limit(i, steps - Int(runs[i])) }
+                if C.on { entries[i] &+= 1 }
             case .bge:
                 if Int32(bitPattern: r1) >= Int32(bitPattern: r2) { i = Int(d.imm) }
                 steps &+= Int(runs[i]); if steps > maxSteps { throw limit(i, steps - Int(runs[i])) }
+                if C.on { entries[i] &+= 1 }
             case .bltu:
                 if r1 < r2 { i = Int(d.imm) }
                 steps &+= Int(runs[i]); if steps > maxSteps { throw limit(i, steps - Int(runs[i])) }
+                if C.on { entries[i] &+= 1 }
             case .bgeu:
                 if r1 >= r2 { i = Int(d.imm) }
                 steps &+= Int(runs[i]); if steps > maxSteps { throw limit(i, steps - Int(runs[i])) }
+                if C.on { entries[i] &+= 1 }
             case .lb, .lbu:
                 let a = r1 &+ imm
                 guard a < size else { i -= 1; throw fault("load from 0x\(String(a, radix: 16))", i, steps) }
@@ -116,6 +138,7 @@ extension Emulator {
             case .ecall:
                 if let code = try systemCall() { instructionsExecuted = steps; pcIndex = i; return code }
                 steps &+= Int(runs[i]); if steps > maxSteps { throw limit(i, steps - Int(runs[i])) }
+                if C.on { entries[i] &+= 1 }
             case .fence: break
             case .push:
                 let sp = x[2] &- 4

@@ -3,6 +3,7 @@
 //   ctoriscv file.c -o file.elf       ELF32 executable (our assembler + linker + runtime)
 //   ctoriscv file.c --run [--stats]   compile and run on our emulator; exit with main's value
 //   ctoriscv --emulate prog.elf [--stats]   run any RV32IM ELF on our emulator
+//   --mix (with --run or --emulate)   also print how often each instruction ran
 //   ctoriscv file.c --ir              the optimized IR of each function
 //   -I dir adds an include directory.
 import ctoriscv
@@ -24,6 +25,7 @@ usage: ctoriscv file.c [-S] [-o out] [-I dir]...   compile (assembly with -S, el
        ctoriscv file.c --ir                        print the IR after the passes
        ctoriscv file.c --run [--stats]             compile and run on the emulator
        ctoriscv --emulate prog.elf [--stats]       run an RV32IM ELF executable
+       (add --mix to either for the instruction mix on stderr: one "mnemonic count" a line)
        ctoriscv --runtime-asm out.s                write the runtime library's assembly
 """
 
@@ -44,7 +46,7 @@ func now() -> Double {
 }
 
 var input: String?, output: String?, emulate: String?
-var assemblyOnly = false, runIt = false, stats = false, stackOnly = false, stackRegisters = false, printIR = false
+var assemblyOnly = false, runIt = false, stats = false, mix = false, stackOnly = false, stackRegisters = false, printIR = false
 var includes: [String] = []
 var args = Array(CommandLine.arguments.dropFirst())
 if args.isEmpty { fail(usage) }
@@ -54,6 +56,7 @@ while !args.isEmpty {
     case "-S": assemblyOnly = true
     case "--run": runIt = true
     case "--stats": stats = true
+    case "--mix": mix = true
     case "--stack-only": stackOnly = true     // no IR, no register allocation: the pure stack machine
     case "--stack-registers": stackRegisters = true   // the stack machine with register variables in s1-s11
     case "--ir": printIR = true
@@ -84,10 +87,11 @@ func readFile(_ path: String) -> Data {
     return data
 }
 
-func runELF(_ elf: [UInt8], stats: Bool) -> Never {
+func runELF(_ elf: [UInt8], stats: Bool, mix: Bool) -> Never {
     do {
         let emulator = try Emulator(elf: elf)
         emulator.echoOutput = true
+        emulator.countsInstructions = mix
         let start = now()
         let code = try emulator.run(maxSteps: Int.max)
         let seconds = now() - start
@@ -96,6 +100,7 @@ func runELF(_ elf: [UInt8], stats: Bool) -> Never {
             let mips = Double(n) / max(seconds, 1e-9) / 1e6
             printError("ctoriscv: \(n) instructions in \(Int(seconds * 1000)) ms, \(Int(mips)) M instructions/s")
         }
+        if mix { for (m, n) in emulator.instructionMix() { printError("ctoriscv: mix \(m) \(n)") } }
         exit(code)
     } catch {
         fail("ctoriscv: \(error)")
@@ -103,8 +108,8 @@ func runELF(_ elf: [UInt8], stats: Bool) -> Never {
 }
 
 if let elfPath = emulate {
-    if input != nil || assemblyOnly || output != nil { fail("ctoriscv: --emulate takes only an ELF file (and --stats)\n" + usage) }
-    runELF([UInt8](readFile(elfPath)), stats: stats)
+    if input != nil || assemblyOnly || output != nil { fail("ctoriscv: --emulate takes only an ELF file (and --stats, --mix)\n" + usage) }
+    runELF([UInt8](readFile(elfPath)), stats: stats, mix: mix)
 }
 guard let path = input else { fail("ctoriscv: no input file\n" + usage) }
 if printIR {
@@ -123,7 +128,7 @@ do {
         exit(0)
     }
     let elf = try assemble(asm)
-    if runIt { runELF(elf, stats: stats) }
+    if runIt { runELF(elf, stats: stats, mix: mix) }
     guard FileManager.default.createFile(atPath: output!, contents: Data(elf), attributes: [.posixPermissions: 0o755]) else {
         fail("ctoriscv: cannot write '\(output!)'")
     }

@@ -47,6 +47,8 @@ struct CLITests {
         #expect(run.output.contains("hi 5\n") && run.output.contains("instructions"))
         #expect(try shell(ct, [dir + "/ok.c", "-o", dir + "/ok.elf"]).status == 0)
         #expect(try shell(ct, ["--emulate", dir + "/ok.elf"]).status == 42)
+        let mix = try shell(ct, ["--emulate", dir + "/ok.elf", "--mix"])
+        #expect(mix.status == 42 && mix.output.contains("ctoriscv: mix ecall "))
         #expect(try shell(ct, [dir + "/ok.c", "-S", "-o", dir + "/ok.s"]).status == 0)
         #expect(((try? String(contentsOfFile: dir + "/ok.s", encoding: .utf8)) ?? "").contains("main:"))
         try "int main() {\n  return x;\n}\n".write(toFile: dir + "/bad.c", atomically: true, encoding: .utf8)

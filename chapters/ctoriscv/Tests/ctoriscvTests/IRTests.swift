@@ -101,4 +101,21 @@ struct IRTests {
             for r in regs where !moves.contains(where: { $0.0 == r }) { #expect(file[r] == r) }
         }
     }
+    @Test("a call with ten argument words: words 8 and 9 at 0(sp) and 4(sp), the saved s registers above them")
+    func stackArguments() throws {
+        let (f, names) = try lower("""
+        int g(int a, int b, int c, int d, int e, int f, int h, int i, int j, int k);
+        int t(int x) { int y = x + 1; return g(x, x, x, x, x, x, x, x, y, x) + y; }
+        """)
+        let live = Liveness(f)
+        let (intervals, calls) = liveIntervals(f, live)
+        let a = linearScan(intervals, calls: calls, hints: registerHints(f))
+        var e = IREmitter(f, a, live, id: 0)
+        let asm = try e.emit()
+        #expect(e.outgoingWords == 2 && a.calleeSaved == ["s1"] && a.location[names["y"]!] == .register("s1"))
+        #expect(e.frameLayout.map(\.what) == ["ra", "saved s1", "argument word 9", "argument word 8"])
+        #expect(e.frameLayout.map(\.offset) == [12, 8, 4, 0] && e.frameSize == 16)
+        #expect(asm.contains("  sw s1, 8(sp)") && asm.contains("  sw s1, 0(sp)") && asm.contains("  sw a0, 4(sp)"))
+        #expect(try run(source: "int printf(const char *f, ...);\nint main() { printf(\"%d %d %d %d %d %d %d %d %d %d\\n\", 1, 2, 3, 4, 5, 6, 7, 8, 9, 10); return 0; }\n").output == "1 2 3 4 5 6 7 8 9 10\n")
+    }
 }

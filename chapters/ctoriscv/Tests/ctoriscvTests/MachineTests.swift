@@ -91,4 +91,38 @@ struct MachineTests {
         let jump = "  .globl _start\n_start:\n  li a0, 64\n  jr a0\n"
         #expect(throws: EmulatorError.self) { try Emulator(elf: try assemble(jump)).run(maxSteps: 100) }
     }
+    @Test("the instruction mix counts every instruction once, fused pairs as their two halves")
+    func instructionMix() throws {
+        // a loop of push, pop, addi, blt run five times, entered the first time at the push's
+        // second half (which the emulator keeps decoded at its own index)
+        let asm = """
+          .globl _start
+        _start:
+          li a0, 0
+          li a1, 5
+          j half
+        loop:
+          addi sp, sp, -4
+        half:
+          sw a0, 0(sp)
+          lw a0, 0(sp)
+          addi sp, sp, 4
+          addi a0, a0, 1
+          blt a0, a1, loop
+          li a7, 93
+          ecall
+        """
+        let e = try Emulator(elf: try assemble(asm))
+        #expect(e.code[e.pcIndex + 3].op == .push && e.code[e.pcIndex + 5].op == .pop)
+        e.countsInstructions = true
+        #expect(try e.run(maxSteps: 1000) == 5)
+        let mix = e.instructionMix()
+        #expect(mix.map(\.mnemonic) == ["addi", "blt", "lw", "sw", "ecall", "jal"])
+        #expect(mix.map(\.count) == [17, 5, 5, 5, 1, 1])
+        #expect(mix.map(\.count).reduce(0, +) == e.instructionsExecuted)
+        // counting off (the default): the same run, nothing counted
+        let quiet = try Emulator(elf: try assemble(asm))
+        #expect(try quiet.run(maxSteps: 1000) == 5)
+        #expect(quiet.instructionMix().isEmpty && quiet.instructionsExecuted == 34)
+    }
 }

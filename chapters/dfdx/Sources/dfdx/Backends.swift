@@ -4,6 +4,7 @@
 // pools). An instance is registered directly (`register(_:for:)`), or made on first use by a
 // factory registered for a device kind (brrr's CUDA backend makes one per GPU index).
 import Synchronization
+internal import DfdxHooks
 
 /// The registry from device to backend instance. Immutable reads, locked writes.
 public enum Backends {
@@ -18,20 +19,39 @@ public enum Backends {
     }
     private static let table = Mutex(Table())
 
+    /// True while the load-time installers run (they call `register`, which must not wait
+    /// for them).
+    @TaskLocal private static var installing = false
+    /// Runs, once, every installer that a load-time constructor registered: `import brrr`
+    /// alone puts brrr's backends in this table (see DfdxHooks/include/picograd_hooks.h).
+    /// Every entry point of the registry reads it first, so a backend a program registers
+    /// itself is never replaced later by an installer.
+    private static let installed: Void = {
+        var taken = [picograd_installer?](repeating: nil, count: 16)
+        let n = Int(picograd_take_installers(&taken, 16))
+        $installing.withValue(true) {
+            for installer in taken[0..<n] { installer?() }
+        }
+    }()
+    @inline(__always) private static func install() { if !installing { _ = installed } }
+
     /// Makes `backend` serve `device` (brrr calls this for `.cpu`).
     public static func register(_ backend: any Backend, for device: Device) {
+        install()
         table.withLock { $0.instances[device] = backend }
     }
 
     /// Makes `factory` create the backend of each device of `kind` on first use (nil: that
     /// device does not exist here). Instances already made stay.
     public static func registerFactory(for kind: Device.Kind, _ factory: @escaping Factory) {
+        install()
         table.withLock { $0.factories[kind] = factory }
     }
 
     /// The backend serving `device`, or nil when there is none.
     public static func lookup(_ device: Device) -> (any Backend)? {
-        table.withLock { t in
+        install()
+        return table.withLock { t in
             if let b = t.instances[device] { return b }
             guard let make = t.factories[device.kind], let b = make(device) else { return nil }
             t.instances[device] = b

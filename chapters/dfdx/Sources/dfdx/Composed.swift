@@ -69,6 +69,8 @@ public func logsumexp(_ x: Tensor, dim: Int, keepdim: Bool = false) -> Tensor {
 
 /// exp(x) / sum(exp(x)) over `dim`, stable for large inputs.
 public func softmax(_ x: Tensor, dim: Int) -> Tensor {
+    // one kernel where the backend has it (Fused.swift); the composition below defines it
+    if x.rank > 0, dim == -1 || dim == x.rank - 1, let y = fusedSoftmax(x) { return y }
     let m = withNoGrad { x.max(dim: dim, keepdim: true) }
     let e = (x - m).exp()
     return e / e.sum(dim: dim, keepdim: true)

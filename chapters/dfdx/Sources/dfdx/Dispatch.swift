@@ -65,6 +65,9 @@ public enum Primitive: Hashable, Sendable, CustomStringConvertible {
     case pad([Int])             // flattened (before, after) pairs per dim
     case contiguous
     case detach                 // the same view, cut off from autograd
+    /// A composition a backend ran as one kernel (Fused.swift): replayed by value through
+    /// the same function, which fuses again where the backend can.
+    case fused(FusedKernel)
     /// A differentiable op defined outside dfdx (CustomOp.swift): its forward dispatched
     /// primitives of its own; autograd nodes name it. It cannot be replayed by value.
     case custom(String)
@@ -93,6 +96,7 @@ public enum Primitive: Hashable, Sendable, CustomStringConvertible {
         case .pad(let p): return "pad\(p)"
         case .contiguous: return "contiguous"
         case .detach: return "detach"
+        case .fused(let kernel): return kernel.description
         case .custom(let name): return name
         }
     }
@@ -234,6 +238,7 @@ extension Tensor {
         case .pad(let flat): return inputs[0].pad(pairs(flat))
         case .contiguous: return inputs[0].contiguous()
         case .detach: return inputs[0].detach()
+        case .fused(let kernel): return Fusion.apply(kernel, inputs)
         case .custom(let name): fail("apply: \(name) is a custom op; it cannot be replayed by value (call it instead)")
         }
     }

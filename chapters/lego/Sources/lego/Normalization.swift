@@ -53,6 +53,8 @@ public final class RMSNorm: Module {
     public override func forward(_ x: Tensor) -> Tensor {
         check(x.rank >= 1 && x.shape[x.rank - 1] == weight.shape[0],
               "RMSNorm: input of shape \(x.shape) does not end in \(weight.shape[0])")
+        // one kernel where the backend has it (brrr's CPU backend); the composition below defines it
+        if let y = fusedRMSNorm(x, weight: weight, eps: eps) { return y }
         // BEGIN SOLUTION lego.4: divide by the root of the mean square over the last dim (mean(dim: -1, keepdim: true), plus eps), then * weight
         let meanSquare = (x * x).mean(dim: -1, keepdim: true)
         return x / (meanSquare + eps).sqrt() * weight

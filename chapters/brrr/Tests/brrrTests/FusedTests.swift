@@ -1,0 +1,61 @@
+import Testing
+import brrr
+
+/// The fused kernels against their compositions (run on the reference backend): values,
+/// gradients of every input, and that the fused kernel really ran (one custom primitive).
+@Suite("brrr fused kernels")
+struct FusedTests {
+    func close(_ a: [Float], _ b: [Float], _ what: String, rtol: Float = 1e-4, atol: Float = 1e-5) {
+        let bad = zip(a, b).enumerated().first { abs($1.0 - $1.1) > atol + rtol * abs($1.1) || $1.0.isNaN != $1.1.isNaN }
+        #expect(a.count == b.count && bad == nil, "\(what): element \(bad?.offset ?? -1): \(bad?.element.0 ?? 0) vs \(bad?.element.1 ?? 0)")
+    }
+
+    /// Runs f on .cpu and on .reference with the same inputs and output gradient; compares the
+    /// outputs and every input's gradient; returns what the profiler saw on .cpu.
+    func compare(_ name: String, _ shapes: [[Int]], _ f: ([Tensor]) -> Tensor) -> [String: Int] {
+        var g = Generator(seed: 3)
+        let values = shapes.map { Tensor.randn($0, generator: &g, device: .reference).toArray() }
+        let gradient = Tensor.randn(shapes[0], generator: &g, device: .reference).toArray()
+        func run(_ device: Device) -> (out: [Float], grads: [[Float]]) {
+            let inputs = zip(values, shapes).map { Tensor($0, shape: $1, requiresGrad: true, device: device) }
+            let y = f(inputs)
+            y.backward(Tensor(gradient, shape: shapes[0], device: device))
+            return (y.toArray(), inputs.map { $0.grad!.toArray() })
+        }
+        let profiler = Profiler()
+        let fast = Dispatch.withHandler(profiler) { run(.cpu) }
+        let slow = run(.reference)
+        close(fast.out, slow.out, "\(name) forward")
+        for (i, (a, b)) in zip(fast.grads, slow.grads).enumerated() { close(a, b, "\(name) gradient of input \(i)", rtol: 1e-3, atol: 1e-4) }
+        return profiler.counts
+    }
+
+    @Test func softmaxOverTheLastDim() {
+        let seen = compare("softmax", [[4, 3, 37]]) { softmax($0[0] * 3, dim: -1) }
+        #expect(seen["fused_softmax"] == 1, "softmax did not run the fused kernel: \(seen)")
+    }
+
+    @Test func rmsNorm() {
+        let seen = compare("RMSNorm", [[2, 5, 48], [48]]) { x in RMSNorm(weight: x[1], eps: 1e-5)(x[0]) }
+        #expect(seen["fused_rms_norm"] == 1, "RMSNorm did not run the fused kernel: \(seen)")
+    }
+
+    @Test("a view that is not contiguous runs the composition")
+    func stridedFallsBackToTheComposition() {
+        let seen = compare("softmax of a transposed view", [[6, 9]]) { softmax($0[0].transpose(0, 1), dim: -1).transpose(0, 1) }
+        #expect(seen["fused_softmax"] == nil, "\(seen)")
+    }
+
+    @Test("gradient of the gradient through the fused softmax")
+    func secondOrder() {
+        var g = Generator(seed: 9)
+        let v = Tensor.randn([3, 7], generator: &g, device: .reference).toArray()
+        func hvp(_ device: Device) -> [Float] {
+            let x = Tensor(v, shape: [3, 7], requiresGrad: true, device: device)
+            let f: (Tensor) -> Tensor = { (softmax($0, dim: -1) * Tensor.arange(7, device: device)).sum() }
+            let dx = grad(f)(x)
+            return grad({ (dfdxAt: Tensor) in (grad(f)(dfdxAt) * dfdxAt).sum() })(x).toArray() + dx.toArray()
+        }
+        close(hvp(.cpu), hvp(.reference), "second order", rtol: 1e-3, atol: 1e-4)
+    }
+}

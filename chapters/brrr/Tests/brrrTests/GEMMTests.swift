@@ -1,0 +1,156 @@
+import Testing
+import brrr
+
+/// Every rung of the SGEMM ladder and every ISA variant this CPU runs, against the reference
+/// backend's matmul, on awkward sizes and on transposed and sliced inputs.
+@Suite("brrr SGEMM")
+struct GEMMTests {
+    static let sizes: [(Int, Int, Int)] = [(1, 1, 1), (7, 17, 255), (17, 7, 1), (255, 33, 17), (64, 1023, 9),
+                                           (130, 70, 300), (1, 300, 129), (3, 257, 513)]
+
+    /// |ours - reference| <= 1e-5 + 1e-4 |reference| + 2 k eps (|A| @ |B|) everywhere. The
+    /// last term is the textbook bound on summing k products in another order (Higham, 3.1):
+    /// where the sum cancels to near 0, rtol/atol alone would demand more than fp32 can give.
+    func close(_ ours: [Float], _ expected: [Float], bound: [Float]? = nil, k: Int = 0, _ what: String) {
+        #expect(ours.count == expected.count, "\(what): \(ours.count) values, expected \(expected.count)")
+        var worst: Float = 0, at = -1
+        for i in 0..<min(ours.count, expected.count) {
+            let rounding = bound.map { 2 * Float(k) * Float.ulpOfOne * $0[i] } ?? 0
+            let err = abs(ours[i] - expected[i]) - (1e-5 + 1e-4 * abs(expected[i]) + rounding)
+            if err > worst || ours[i].isNaN { worst = ours[i].isNaN ? .infinity : err; at = i }
+        }
+        #expect(at < 0, "\(what): element \(at) is \(at >= 0 ? ours[at] : 0), expected \(at >= 0 ? expected[at] : 0)")
+    }
+
+    @Test("each rung of the ladder, each ISA", arguments: 1...6)
+    func ladder(step: Int) {
+        var g = Generator(seed: UInt64(step))
+        for (m, n, k) in Self.sizes {
+            let a = Tensor.randn([m, k], generator: &g, device: .reference), b = Tensor.randn([k, n], generator: &g, device: .reference)
+            let expected = a.matmul(b).toArray(), bound = a.abs().matmul(b.abs()).toArray()
+            let av = a.toArray(), bv = b.toArray()
+            for isa in step >= 5 ? CPUISA.supported : [.portable] {
+                var c = [Float](repeating: .nan, count: m * n)
+                av.withUnsafeBufferPointer { ap in bv.withUnsafeBufferPointer { bp in c.withUnsafeMutableBufferPointer { cp in
+                    GEMMLadder.run(step: step, isa: isa, threads: 2, m: m, n: n, k: k, a: ap.baseAddress!, b: bp.baseAddress!, c: cp.baseAddress!)
+                } } }
+                close(c, expected, bound: bound, k: k, "step \(step) (\(GEMMLadder.steps[step - 1])) on \(isa), \(m)x\(k) @ \(k)x\(n)")
+            }
+        }
+    }
+
+    @Test("matmul through each ISA's backend: transposed, sliced, batched and broadcast operands")
+    func backends() {
+        var g = Generator(seed: 42)
+        for isa in CPUISA.supported {
+            let cpu = CPUBackend(isa: isa)
+            func run(_ a: Tensor, _ b: Tensor) -> [Float] {
+                let out = cpu.allocate(byteCount: 4 * a.shape.dropLast().reduce(1, *) * b.shape.last!)
+                cpu.matmul(a.stridedView, b.stridedView, out: out)
+                var host = [Float](repeating: 0, count: out.byteCount / 4)
+                host.withUnsafeMutableBytes { cpu.download(out, byteOffset: 0, into: $0) }
+                return host
+            }
+            for (m, n, k) in Self.sizes {
+                let a = Tensor.randn([k, m], generator: &g, device: .reference).transpose(0, 1)     // column-major A
+                let b = Tensor.randn([n, k + 3], generator: &g, device: .reference).slice(dim: 1, start: 2, end: k + 2).transpose(0, 1)  // sliced, transposed B
+                close(run(a, b), a.matmul(b).toArray(), bound: a.abs().matmul(b.abs()).toArray(), k: k, "\(isa): transposed/sliced \(m)x\(k) @ \(k)x\(n)")
+            }
+            let x = Tensor.randn([3, 5, 37], generator: &g, device: .reference), w = Tensor.randn([37, 19], generator: &g, device: .reference)
+            let wb = w.unsqueeze(dim: 0).expand([3, 37, 19])
+            close(run(x, wb), x.matmul(wb).toArray(), "\(isa): a weight broadcast over the batch")
+            let q = Tensor.randn([2, 4, 9, 16], generator: &g, device: .reference), kt = Tensor.randn([2, 4, 16, 11], generator: &g, device: .reference)
+            close(run(q, kt), q.matmul(kt).toArray(), "\(isa): batched attention scores")
+            let qp = q.permute([1, 0, 2, 3])   // batch dims that do not collapse to one stride
+            close(run(qp, kt.permute([1, 0, 2, 3])), qp.matmul(kt.permute([1, 0, 2, 3])).toArray(), "\(isa): permuted batch dims")
+        }
+    }
+}
+
+/// The quantized linear against the reference backend's, for each format and ISA, for one row
+/// (a decoded token), a few rows and a prompt's worth.
+@Suite("brrr quantized linear")
+struct QuantizedLinearTests {
+    @Test("Q8_0, Q4_0, Q4_1 weights", arguments: [DType.q8_0, .q4_0, .q4_1])
+    func formats(format: DType) {
+        var g = Generator(seed: 7)
+        let n = 150, k = 96
+        // random blocks: scales as halves of moderate size, the rest random bytes
+        var bytes = [UInt8](repeating: 0, count: format.byteCount(of: n * k))
+        for i in bytes.indices { bytes[i] = UInt8(truncatingIfNeeded: g.next()) }
+        let scaleBytes = format == .q4_1 ? 4 : 2
+        for b in 0..<(n * k / 32) {
+            let at = b * format.block.bytes
+            for s in stride(from: 0, to: scaleBytes, by: 2) { bytes[at + s] = UInt8(truncatingIfNeeded: g.next()); bytes[at + s + 1] = 0x2c }   // 2^-4 .. 2^-3
+        }
+        let reference = ReferenceBackend()
+        let w = bytes.withUnsafeBytes { Tensor(bytes: $0, dtype: format, shape: [n, k], device: .reference) }
+        for rows in [1, 3, 40] {
+            let x = Tensor.randn([rows, k], generator: &g, device: .reference)
+            let expected = reference.allocate(byteCount: rows * n * 4)
+            reference.linear(x.stridedView, w.stridedView, out: expected)
+            var want = [Float](repeating: 0, count: rows * n)
+            want.withUnsafeMutableBytes { reference.download(expected, byteOffset: 0, into: $0) }
+            for isa in CPUISA.supported {
+                let cpu = CPUBackend(isa: isa)
+                let out = cpu.allocate(byteCount: rows * n * 4)
+                cpu.linear(x.stridedView, w.stridedView, out: out)
+                var got = [Float](repeating: 0, count: rows * n)
+                got.withUnsafeMutableBytes { cpu.download(out, byteOffset: 0, into: $0) }
+                let bad = zip(got, want).enumerated().first { abs($1.0 - $1.1) > 1e-5 + 1e-4 * abs($1.1) + 1e-5 * Float(k) }
+                #expect(bad == nil, "\(format) on \(isa), \(rows) rows: element \(bad?.offset ?? -1) is \(bad?.element.0 ?? 0), expected \(bad?.element.1 ?? 0)")
+            }
+        }
+    }
+}
+
+/// The opt-in 8-bit activations: against the float path, within the rounding they add. Each
+/// activation block is rounded to 1/254 of its largest |x| at most, so the error of a dot
+/// product is at most sum_b (max|x_b| / 254) * sum_i |w_i| over its blocks; the test allows
+/// that bound (computed here from the de-quantized weight) plus float rounding.
+@Suite("brrr int8 activations")
+struct Int8ActivationTests {
+    @Test("Q8_0, Q4_0, Q4_1 with rounded activations", arguments: [DType.q8_0, .q4_0, .q4_1])
+    func formats(format: DType) {
+        var g = Generator(seed: 11)
+        let n = 70, k = 128
+        var bytes = [UInt8](repeating: 0, count: format.byteCount(of: n * k))
+        for i in bytes.indices { bytes[i] = UInt8(truncatingIfNeeded: g.next()) }
+        let scaleBytes = format == .q4_1 ? 4 : 2
+        for b in 0..<(n * k / 32) {
+            let at = b * format.block.bytes
+            for s in stride(from: 0, to: scaleBytes, by: 2) { bytes[at + s] = UInt8(truncatingIfNeeded: g.next()); bytes[at + s + 1] = 0x2c }
+        }
+        let w = bytes.withUnsafeBytes { Tensor(bytes: $0, dtype: format, shape: [n, k], device: .reference) }
+        let wf = w.to(.float32).toArray()
+        for rows in [1, 3] {
+            let x = Tensor.randn([rows, k], generator: &g, device: .reference)
+            let xv = x.toArray()
+            for isa in CPUISA.supported {
+                let cpu = CPUBackend(isa: isa)
+                func run(_ int8: Bool) -> [Float] {
+                    cpu.int8Activations = int8
+                    let out = cpu.allocate(byteCount: rows * n * 4)
+                    cpu.linear(x.stridedView, w.stridedView, out: out)
+                    var got = [Float](repeating: 0, count: rows * n)
+                    got.withUnsafeMutableBytes { cpu.download(out, byteOffset: 0, into: $0) }
+                    return got
+                }
+                let exact = run(false), rounded = run(true)
+                for r in 0..<rows {
+                    for j in 0..<n {
+                        var bound: Float = 1e-4
+                        for b in 0..<(k / 32) {
+                            let block = (0..<32).map { xv[r * k + b * 32 + $0] }
+                            let wsum = (0..<32).reduce(Float(0)) { $0 + abs(wf[j * k + b * 32 + $1]) }
+                            bound += block.map(abs).max()! / 254 * wsum * 1.01
+                        }
+                        let diff = abs(rounded[r * n + j] - exact[r * n + j])
+                        #expect(diff <= bound, "\(format) on \(isa), row \(r), output \(j): \(rounded[r * n + j]) vs \(exact[r * n + j]) (bound \(bound))")
+                    }
+                }
+                #expect(rounded != exact || rows == 0, "\(format) on \(isa): the int8 path gave the float path's bits exactly (not taken?)")
+            }
+        }
+    }
+}
