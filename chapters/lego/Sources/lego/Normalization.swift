@@ -5,9 +5,9 @@
 /// (x - mean) / sqrt(var + eps) * weight + bias over the last dim (torch.nn.LayerNorm).
 public final class LayerNorm: Module {
     /// [dim], initialized to ones.
-    public let weight: Tensor
+    public var weight: Tensor
     /// [dim], initialized to zeros.
-    public let bias: Tensor
+    public var bias: Tensor
     public let eps: Float
 
     /// Normalizes vectors of size `dim`; weight ones, bias zeros.
@@ -35,7 +35,7 @@ public final class LayerNorm: Module {
 /// x / sqrt(mean(x^2) + eps) * weight over the last dim (llama's RMSNorm, torch.nn.RMSNorm).
 public final class RMSNorm: Module {
     /// [dim], initialized to ones.
-    public let weight: Tensor
+    public var weight: Tensor
     public let eps: Float
 
     /// Normalizes vectors of size `dim`; weight ones.
