@@ -255,14 +255,19 @@ public final class CPUBackend: Backend, @unchecked Sendable {
     }
 
     /// Calls `body` with a CBrrr layout (the shape, then each operand's strides) on the stack.
+    /// (One overload per operand count: a variadic list would be an array of arrays per op.)
     @inline(__always)
-    func withLayout(_ shape: [Int], _ strides: [Int]..., body: (Int32, UnsafePointer<Int>) -> Void) {
+    func withLayout(_ shape: [Int], _ s0: [Int], _ s1: [Int]? = nil, _ s2: [Int]? = nil,
+                    body: (Int32, UnsafePointer<Int>) -> Void) {
         let rank = shape.count
-        withUnsafeTemporaryAllocation(of: Int.self, capacity: Swift.max(1, rank * (strides.count + 1))) { layout in
-            for d in 0..<rank { layout[d] = shape[d] }
-            for (k, s) in strides.enumerated() {
-                for d in 0..<rank { layout[(k + 1) * rank + d] = s[d] }
+        let operands = 1 + (s1 == nil ? 0 : 1) + (s2 == nil ? 0 : 1)
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: Swift.max(1, rank * (operands + 1))) { layout in
+            for d in 0..<rank {
+                layout[d] = shape[d]
+                layout[rank + d] = s0[d]
             }
+            if let s1 { for d in 0..<rank { layout[2 * rank + d] = s1[d] } }
+            if let s2 { for d in 0..<rank { layout[3 * rank + d] = s2[d] } }
             body(Int32(rank), UnsafePointer(layout.baseAddress!))
         }
     }
