@@ -16,23 +16,17 @@ public enum Backends {
             .cpu: ReferenceBackend(device: .cpu),
         ]
         var factories: [Device.Kind: Factory] = [:]
+        /// `instances[.cpu]` and `instances[.reference]`, kept beside the dictionary: every
+        /// op looks one of them up, and these need no hashing.
+        var cpu: (any Backend)?, reference: (any Backend)?
+        init() { (cpu, reference) = (instances[.cpu], instances[.reference]) }
+        mutating func set(_ backend: any Backend, for device: Device) {
+            instances[device] = backend
+            if device == .cpu { cpu = backend }
+            if device == .reference { reference = backend }
+        }
     }
     private static let table = Mutex(Table())
-
-    /// What every op reads: the backends of `.cpu` and `.reference`, without the lock. An
-    /// immutable snapshot, replaced (never freed: registrations are few) whenever the table
-    /// changes; other devices go through the table.
-    private final class Fast: Sendable {
-        let cpu: (any Backend)?, reference: (any Backend)?
-        init(cpu: (any Backend)?, reference: (any Backend)?) { self.cpu = cpu; self.reference = reference }
-    }
-    private static let fast = Atomic<UInt>(0)   // an Unmanaged<Fast>'s bits, 0 before the first
-    /// Publishes the snapshot of `t` (called with the lock held, after each change).
-    private static func publish(_ t: Table) {
-        let snapshot = Fast(cpu: t.instances[.cpu], reference: t.instances[.reference])
-        let bits = UInt(bitPattern: Unmanaged.passRetained(snapshot).toOpaque())
-        fast.store(bits, ordering: .releasing)
-    }
 
     /// True while the load-time installers run (they call `register`, which must not wait
     /// for them).
@@ -47,17 +41,13 @@ public enum Backends {
         $installing.withValue(true) {
             for installer in taken[0..<n] { installer?() }
         }
-        table.withLock { publish($0) }
     }()
     @inline(__always) private static func install() { if !installing { _ = installed } }
 
     /// Makes `backend` serve `device` (brrr calls this for `.cpu`).
     public static func register(_ backend: any Backend, for device: Device) {
         install()
-        table.withLock { t in
-            t.instances[device] = backend
-            publish(t)
-        }
+        table.withLock { $0.set(backend, for: device) }
     }
 
     /// Makes `factory` create the backend of each device of `kind` on first use (nil: that
@@ -70,16 +60,12 @@ public enum Backends {
     /// The backend serving `device`, or nil when there is none.
     public static func lookup(_ device: Device) -> (any Backend)? {
         install()
-        let bits = fast.load(ordering: .acquiring)
-        if bits != 0, let pointer = UnsafeRawPointer(bitPattern: bits) {
-            let snapshot = Unmanaged<Fast>.fromOpaque(pointer).takeUnretainedValue()
-            if device == .cpu, let b = snapshot.cpu { return b }
-            if device == .reference, let b = snapshot.reference { return b }
-        }
         return table.withLock { t in
+            if device.kind == .cpu, device.index == 0, let b = t.cpu { return b }
+            if device.kind == .reference, device.index == 0, let b = t.reference { return b }
             if let b = t.instances[device] { return b }
             guard let make = t.factories[device.kind], let b = make(device) else { return nil }
-            t.instances[device] = b
+            t.set(b, for: device)
             return b
         }
     }

@@ -22,23 +22,6 @@ public final class HostAllocator: Sendable {
         var stats = AllocationStats()
     }
     private let state = Mutex(State())
-    /// The free blocks of the classes up to 64 KB, one list per class (`smallSlot`), linked
-    /// through their first bytes: an op's allocation is a pop, its release a push, with no
-    /// dictionary to hash. Read and written only with `state`'s lock held.
-    nonisolated(unsafe) private let heads: UnsafeMutablePointer<UnsafeMutableRawPointer?> = {
-        let p = UnsafeMutablePointer<UnsafeMutableRawPointer?>.allocate(capacity: HostAllocator.smallSlots)
-        p.initialize(repeating: nil, count: HostAllocator.smallSlots)
-        return p
-    }()
-    static let smallSlots = 41
-
-    /// The free list of a size class up to 64 KB (four per power of two), nil above.
-    @inline(__always)
-    static func smallSlot(_ size: Int) -> Int? {
-        guard size <= 65536 else { return nil }
-        let top = Int.bitWidth - 1 - size.leadingZeroBitCount
-        return (top - 6) * 4 + (size - (1 << top)) >> (top - 2)
-    }
     /// Most bytes of free blocks kept for reuse (`PICOGRAD_POOL_MB`, default 256 MB).
     public let cacheLimit: Int
 
@@ -62,12 +45,6 @@ public final class HostAllocator: Sendable {
         let reused: UnsafeMutableRawPointer? = state.withLock { s in
             s.stats.allocations += 1
             s.stats.bytesInUse += size
-            if let slot = HostAllocator.smallSlot(size) {
-                guard let block = heads[slot] else { s.stats.systemAllocations += 1; return nil }
-                heads[slot] = block.load(as: UnsafeMutableRawPointer?.self)
-                s.stats.bytesCached -= size
-                return block
-            }
             guard let block = s.free[size]?.popLast() else { s.stats.systemAllocations += 1; return nil }
             s.stats.bytesCached -= size
             return block.pointer
@@ -82,12 +59,6 @@ public final class HostAllocator: Sendable {
         let keep = state.withLock { s in
             s.stats.bytesInUse -= blockSize
             guard s.stats.bytesCached + blockSize <= cacheLimit else { return false }
-            if let slot = HostAllocator.smallSlot(blockSize) {
-                pointer.storeBytes(of: heads[slot], as: UnsafeMutableRawPointer?.self)
-                heads[slot] = pointer
-                s.stats.bytesCached += blockSize
-                return true
-            }
             s.free[blockSize, default: []].append(block)
             s.stats.bytesCached += blockSize
             return true
@@ -98,13 +69,7 @@ public final class HostAllocator: Sendable {
     /// Gives every cached block back to the system (like torch.cuda.empty_cache).
     public func emptyCache() {
         let blocks = state.withLock { s in
-            var all = s.free.values.flatMap { $0 }
-            for slot in 0..<HostAllocator.smallSlots {
-                while let block = heads[slot] {
-                    heads[slot] = block.load(as: UnsafeMutableRawPointer?.self)
-                    all.append(Block(pointer: block))
-                }
-            }
+            let all = s.free.values.flatMap { $0 }
             s.free = [:]
             s.stats.bytesCached = 0
             return all
@@ -113,11 +78,6 @@ public final class HostAllocator: Sendable {
     }
 
     public var stats: AllocationStats { state.withLock { $0.stats } }
-
-    deinit {
-        emptyCache()
-        heads.deallocate()
-    }
 }
 
 /// Host memory: `byteCount` bytes of a pooled block, returned to its allocator when freed.
