@@ -72,7 +72,8 @@ public var isGradEnabled: Bool { AutodiffMode.gradEnabled }
 @discardableResult
 func record(_ out: Tensor, _ primitive: Primitive, _ inputs: [Tensor], saves: Saves = .inputs,
             vjp: @escaping (Tensor) -> [Tensor?], jvp: ([Tensor?]) -> Tensor?) -> Tensor {
-    if AutodiffMode.gradEnabled && inputs.contains(where: \.requiresGrad) {
+    // (the task-local reads last: an inference op pays only the flag checks)
+    if inputs.contains(where: { $0.requiresGrad }) && AutodiffMode.gradEnabled {
         out.requiresGrad = true
         var saved: [(String, Tensor)] = []
         switch saves {
@@ -84,7 +85,7 @@ func record(_ out: Tensor, _ primitive: Primitive, _ inputs: [Tensor], saves: Sa
         }
         out.node = Node(primitive: primitive, inputs: inputs, saved: saved, vjp: vjp)
     }
-    if !AutodiffMode.computingTangent && inputs.contains(where: { $0.tangent != nil }) {
+    if inputs.contains(where: { $0.tangent != nil }) && !AutodiffMode.computingTangent {
         out.tangent = AutodiffMode.$computingTangent.withValue(true) { jvp(inputs.map(\.tangent)) }
     }
     return out
@@ -93,16 +94,32 @@ func record(_ out: Tensor, _ primitive: Primitive, _ inputs: [Tensor], saves: Sa
 /// An op's output as its own VJP sees it. `y()` is the live output tensor while the graph
 /// is alive (so gradients of gradients see how y depends on the inputs), without the strong
 /// reference cycle out -> node -> closure -> out; once the graph is gone it is the plain values.
+/// When no closure that reads it can run (`needed` false: see `recordsAutodiff`) it holds
+/// nothing, so an inference op makes no weak reference and no alias.
 final class OutputRef {
     weak var live: Tensor?
-    let values: Tensor
+    let values: Tensor?
 
-    init(_ out: Tensor) {
-        live = out
-        values = out.bookkeepingAlias()
+    init(_ out: Tensor, needed: Bool = true) {
+        if needed {
+            live = out
+            values = out.bookkeepingAlias()
+        } else {
+            values = nil
+        }
     }
 
-    func callAsFunction() -> Tensor { live ?? values }
+    func callAsFunction() -> Tensor {
+        guard let y = live ?? values else { fail("OutputRef: read by a closure that record(...) said would not run") }
+        return y
+    }
+}
+
+/// True when `record` will keep the VJP of an op of these inputs or call its JVP.
+@inline(__always)
+func recordsAutodiff(_ a: Tensor, _ b: Tensor? = nil) -> Bool {
+    ((a.requiresGrad || b?.requiresGrad == true) && AutodiffMode.gradEnabled)
+        || ((a.tangent != nil || b?.tangent != nil) && !AutodiffMode.computingTangent)
 }
 
 /// Adds the tangent contributions that are present (nil when none is).
