@@ -3,6 +3,7 @@
 // threads when there are enough of them.
 #include "brrr.h"
 #include <math.h>
+#include <stdlib.h>
 
 struct rows_job {
     int kernel;           // 0 softmax, 1 rms norm, 2 layer norm, 3 gelu (tanh)
@@ -106,4 +107,62 @@ void brrr_rotary(int64_t b, int64_t h, int64_t t, int64_t d, const float *x, con
                     y[k + half] = x2 * c[k + half] + x1 * s[k + half];
                 }
             }
+}
+
+// Attention, one query row at a time: its S scores in a scratch row (never an R x S tensor),
+// max, exp and sum as the fused softmax does, then the weighted sum of v's rows. The (b, h)
+// pairs are shared among threads.
+struct attention_job {
+    int64_t b, h, r, s, d;
+    const float *q, *k, *v, *mask;
+    const int64_t *qs, *ks, *vs;   // element strides of q, k, v: [4] each
+    float scale;
+    float *out;
+};
+
+static void attention_task(void *context, int thread, int threads) {
+    struct attention_job *j = context;
+    int64_t begin, end;
+    brrr_split(j->b * j->h, thread, threads, &begin, &end);
+    float *scores = malloc((size_t)(j->s > 0 ? j->s : 1) * sizeof(float));
+    float *acc = malloc((size_t)(j->d > 0 ? j->d : 1) * sizeof(float));
+    for (int64_t bh = begin; bh < end; bh++) {
+        int64_t bi = bh / j->h, hi = bh % j->h;
+        const float *q = j->q + bi * j->qs[0] + hi * j->qs[1];
+        const float *k = j->k + bi * j->ks[0] + hi * j->ks[1];
+        const float *v = j->v + bi * j->vs[0] + hi * j->vs[1];
+        for (int64_t r = 0; r < j->r; r++) {
+            const float *qr = q + r * j->qs[2];
+            float m = -INFINITY;
+            for (int64_t t = 0; t < j->s; t++) {
+                const float *kt = k + t * j->ks[2];
+                float dot = 0;
+                for (int64_t e = 0; e < j->d; e++) dot += qr[e * j->qs[3]] * kt[e * j->ks[3]];
+                scores[t] = dot * j->scale + j->mask[r * j->s + t];
+                m = scores[t] > m ? scores[t] : m;
+            }
+            if (m == -INFINITY) m = 0;
+            float sum = 0;
+            for (int64_t t = 0; t < j->s; t++) { scores[t] = expf(scores[t] - m); sum += scores[t]; }
+            float inv = 1.0f / sum;
+            for (int64_t e = 0; e < j->d; e++) acc[e] = 0;
+            for (int64_t t = 0; t < j->s; t++) {
+                float w = scores[t] * inv;
+                if (w == 0) continue;
+                const float *vt = v + t * j->vs[2];
+                for (int64_t e = 0; e < j->d; e++) acc[e] += w * vt[e * j->vs[3]];
+            }
+            float *y = j->out + ((bi * j->h + hi) * j->r + r) * j->d;
+            for (int64_t e = 0; e < j->d; e++) y[e] = acc[e];
+        }
+    }
+    free(scores);
+    free(acc);
+}
+
+void brrr_attention(int threads, int64_t b, int64_t h, int64_t r, int64_t s, int64_t d,
+                    const float *q, const int64_t qs[4], const float *k, const int64_t ks[4],
+                    const float *v, const int64_t vs[4], const float *mask, float scale, float *out) {
+    struct attention_job job = {b, h, r, s, d, q, k, v, mask, qs, ks, vs, scale, out};
+    brrr_parallel(b * h * r * s * d >= 65536 ? threads : 1, attention_task, &job);
 }

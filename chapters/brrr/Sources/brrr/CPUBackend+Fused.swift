@@ -11,6 +11,13 @@ extension CPUBackend: FusedBackend {
                 && inputs[1].shape == [x.shape[2], x.shape[3]] && inputs[2].shape == inputs[1].shape
                 && inputs[1].isContiguous && inputs[2].isContiguous
         }
+        if case .attention = kernel {   // q, k, v any strided views (a slice of the cache, grouped heads)
+            guard inputs.count == 4 else { return false }
+            let (q, k, v, mask) = (inputs[0], inputs[1], inputs[2], inputs[3])
+            return q.shape.count == 4 && k.shape.count == 4 && v.shape == k.shape && q.shape[0] == k.shape[0]
+                && q.shape[1] == k.shape[1] && q.shape[3] == k.shape[3] && mask.shape == [q.shape[2], k.shape[2]]
+                && mask.isContiguous && k.shape[2] > 0
+        }
         guard x.isContiguous else { return false }
         switch kernel {
         case .softmax: return true
@@ -18,7 +25,7 @@ extension CPUBackend: FusedBackend {
         case .layerNorm:
             return inputs.count == 3 && inputs[1...].allSatisfy { $0.shape == [x.shape[x.shape.count - 1]] && $0.isContiguous }
         case .geluTanh: return true
-        case .rotary: return false
+        case .rotary, .attention: return false
         }
     }
 
@@ -33,6 +40,12 @@ extension CPUBackend: FusedBackend {
             brrr_layer_norm_rows(Int32(cpuThreads), Int64(rows), Int64(cols), xp, floatPointer(inputs[1].buffer) + inputs[1].offset,
                                  floatPointer(inputs[2].buffer) + inputs[2].offset, eps, op)
         case .geluTanh: brrr_gelu_tanh(Int32(cpuThreads), Int64(x.count), xp, op)
+        case .attention(let scale):
+            let (k, v, mask) = (inputs[1], inputs[2], inputs[3])
+            let qs = x.strides.map { Int64($0) }, ks = k.strides.map { Int64($0) }, vs = v.strides.map { Int64($0) }
+            brrr_attention(Int32(cpuThreads), Int64(x.shape[0]), Int64(x.shape[1]), Int64(x.shape[2]), Int64(k.shape[2]), Int64(x.shape[3]),
+                           xp, qs, floatPointer(k.buffer) + k.offset, ks, floatPointer(v.buffer) + v.offset, vs,
+                           floatPointer(mask.buffer) + mask.offset, scale, op)
         case .rotary:
             let strides = x.strides.map { Int64($0) }
             brrr_rotary(Int64(x.shape[0]), Int64(x.shape[1]), Int64(x.shape[2]), Int64(x.shape[3]), xp, strides,

@@ -99,3 +99,19 @@ struct FusedRotaryTests {
         #expect(seen["fused_rotary"] == 1, "\(seen)")
     }
 }
+
+@Suite("brrr fused attention")
+struct FusedAttentionTests {
+    @Test("attention over a sliced cache with a mask: values and the gradients of q, k, v and the mask")
+    func attention() {
+        var g = Generator(seed: 13)
+        let maskValues = (0..<(6 * 9)).map { i -> Float in i % 9 > i / 9 + 3 ? -.infinity : Float(g.next() % 7) / 7 }
+        let seen = FusedTests().compare("attention", [[2, 3, 6, 8], [2, 3, 12, 8], [2, 3, 12, 8], [6, 9]]) { x in
+            let keys = x[1].slice(dim: 2, start: 0, end: 9), values = x[2].slice(dim: 2, start: 0, end: 9)
+            let mask = x[3] + Tensor(maskValues, shape: [6, 9], device: x[3].device)
+            if let y = fusedAttention(x[0], keys, values, mask: mask, scale: 0.35) { return y }
+            return softmax(x[0].matmul(keys.transpose(-2, -1)) * 0.35 + mask, dim: -1).matmul(values)
+        }
+        #expect(seen["fused_attention"] == 1, "\(seen)")
+    }
+}

@@ -15,6 +15,9 @@ public enum FusedKernel: Hashable, Sendable, CustomStringConvertible {
     case layerNorm(eps: Float)
     /// 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), elementwise: inputs [x].
     case geluTanh
+    /// softmax(q k^T * scale + mask) v: inputs [q [B, H, R, D], k [B, H, S, D], v [B, H, S, D],
+    /// mask [R, S] (added to the scores; -inf hides a key)]; the output is [B, H, R, D].
+    case attention(scale: Float)
     /// RoPE with rotate_half: x * cos + cat(-x2, x1) * sin, inputs [x [B, H, T, D], cos [T, D],
     /// sin [T, D]]; the output is x's shape (contiguous).
     case rotary
@@ -26,6 +29,7 @@ public enum FusedKernel: Hashable, Sendable, CustomStringConvertible {
         case .layerNorm: "fused_layer_norm"
         case .geluTanh: "fused_gelu_tanh"
         case .rotary: "fused_rotary"
+        case .attention: "fused_attention"
         }
     }
 }
@@ -66,6 +70,9 @@ public enum Fusion {
             if let y = fusedLayerNorm(inputs[0], weight: inputs[1], bias: inputs[2], eps: eps) { return y }
             let c = inputs[0] - inputs[0].mean(dim: -1, keepdim: true)
             return c / ((c * c).mean(dim: -1, keepdim: true) + eps).sqrt() * inputs[1] + inputs[2]
+        case .attention(let scale):
+            if let y = fusedAttention(inputs[0], inputs[1], inputs[2], mask: inputs[3], scale: scale) { return y }
+            return softmax(inputs[0].matmul(inputs[1].transpose(-2, -1)) * scale + inputs[3], dim: -1).matmul(inputs[2])
         case .rotary:
             if let y = fusedRotary(inputs[0], cos: inputs[1], sin: inputs[2]) { return y }
             return inputs[0] * inputs[1] + rotateHalf(inputs[0]) * inputs[2]
@@ -189,5 +196,37 @@ public func fusedRotary(_ x: Tensor, cos: Tensor, sin: Tensor) -> Tensor? {
                       if let tc = t[1] { let part = x * tc; out = out.map { $0 + part } ?? part }
                       if let ts = t[2] { let part = rotateHalf(x) * ts; out = out.map { $0 + part } ?? part }
                       return out
+                  })
+}
+
+/// Attention (softmax(q k^T * scale + mask) v over the last two dims, q [B, H, R, D], k and v
+/// [B, H, S, D], mask [R, S]) by the backend's fused kernel, or nil when it has none. Each
+/// query row's scores live only inside the kernel: nothing of size R x S is written.
+public func fusedAttention(_ q: Tensor, _ k: Tensor, _ v: Tensor, mask: Tensor, scale: Float) -> Tensor? {
+    guard q.rank == 4, k.rank == 4, v.rank == 4, mask.rank == 2,
+          let y = Fusion.forward(.attention(scale: scale), [q, k, v, mask]) else { return nil }
+    // With W = softmax(S), S = q k^T scale + mask:
+    //   dV = W^T g,  dW = g v^T,  dS = W (dW - rowsum(dW W)),  dq = dS k scale,  dk = dS^T q scale,
+    //   dmask = dS summed over B and H.
+    func weights() -> Tensor { softmax(q.matmul(k.transpose(-2, -1)) * scale + mask, dim: -1) }
+    return record(y, .fused(.attention(scale: scale)), [q, k, v, mask], saves: .inputs,
+                  vjp: { g in
+                      let w = weights()
+                      let dw = g.matmul(v.transpose(-2, -1))
+                      let ds = w * (dw - (dw * w).sum(dim: -1, keepdim: true))
+                      let dmask = mask.requiresGrad ? ds.reshape([-1, mask.shape[0], mask.shape[1]]).sum(dim: 0) : nil
+                      return [ds.matmul(k) * scale, ds.transpose(-2, -1).matmul(q) * scale, w.transpose(-2, -1).matmul(g), dmask]
+                  },
+                  jvp: { t in
+                      // dS = dq k^T scale + q dk^T scale + dmask, dW = W (dS - rowsum(dS W)), dy = dW v + W dv
+                      guard t.contains(where: { $0 != nil }) else { return nil }
+                      let w = weights()
+                      var ds = Tensor.zeros(w.shape, device: w.device)
+                      if let dq = t[0] { ds = ds + dq.matmul(k.transpose(-2, -1)) * scale }
+                      if let dk = t[1] { ds = ds + q.matmul(dk.transpose(-2, -1)) * scale }
+                      if let dm = t[3] { ds = ds + dm }
+                      var dy = (w * (ds - (ds * w).sum(dim: -1, keepdim: true))).matmul(v)
+                      if let dv = t[2] { dy = dy + w.matmul(dv) }
+                      return dy
                   })
 }

@@ -96,9 +96,10 @@ public final class LlamaAttention: Module {
         // Grouped heads without repeating the cache: the h / kv query heads that share a key
         // head become h / kv times as many query rows of that head ([B, KV, rep * T, D]).
         let grouped = q.reshape([b, kv, h / kv * t, d])
-        let scores = grouped.matmul(keys.transpose(-2, -1)) / Float(d).squareRoot()
-        let weights = softmax(scores + step.mask, dim: -1)
-        let y = weights.matmul(values).reshape([b, h, t, d])
+        // one kernel where the backend has it (brrr's CPU backend); the three lines after define it
+        let attended = fusedAttention(grouped, keys, values, mask: step.mask, scale: 1 / Float(d).squareRoot())
+            ?? softmax(grouped.matmul(keys.transpose(-2, -1)) / Float(d).squareRoot() + step.mask, dim: -1).matmul(values)
+        let y = attended.reshape([b, h, t, d])
         return oProj(y.transpose(1, 2).reshape([b, t, h * d]))
     }
 }

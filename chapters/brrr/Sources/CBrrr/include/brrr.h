@@ -118,6 +118,12 @@ void brrr_gelu_tanh(int threads, int64_t n, const float *x, float *out);
 void brrr_rotary(int64_t b, int64_t h, int64_t t, int64_t d, const float *x, const int64_t strides[4],
                  const float *cos, const float *sin, float *out);
 
+/// out [b, h, r, d] (contiguous) = softmax(q k^T * scale + mask) v, q [b, h, r, d] and k, v
+/// [b, h, s, d] with element strides qs, ks, vs, mask [r, s] contiguous.
+void brrr_attention(int threads, int64_t b, int64_t h, int64_t r, int64_t s, int64_t d,
+                    const float *q, const int64_t qs[4], const float *k, const int64_t ks[4],
+                    const float *v, const int64_t vs[4], const float *mask, float scale, float *out);
+
 /// What a student's stub of a C exercise calls: prints `TODO(id): instruction` and stops the
 /// process, as a Swift stub's fatalError does (grading reads the id from it).
 _Noreturn void picograd_todo(const char *id, const char *instruction);
