@@ -62,3 +62,9 @@ final class Tracer: DispatchHandler, @unchecked Sendable {
         return (tracer.graph, tracer.params)
     }
 }
+
+/// The graph `f` traces to on `args` (before any pass), with the tensors it captured.
+public func capture(_ args: [Tensor], _ f: ([Tensor]) -> [Tensor]) -> (graph: Graph, params: [Tensor]) {
+    let (graph, params) = Tracer.trace(args, f)
+    return (graph, params)
+}

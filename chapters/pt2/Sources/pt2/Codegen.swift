@@ -112,9 +112,9 @@ struct KernelWriter {
             if bounds.isEmpty { return value(input, at: inner) }
             // pad: read a clamped index (always inside the buffer) and keep it only in bounds
             var clamped = inner
-            for d in inner.indices where graph.nodes[input].shape[d] > 0 { clamped[d] = .clamped(inner[d], graph.nodes[input].shape[d]) }
+            for b in bounds where b.size > 0 { clamped[b.dim] = .clamped(b.index, b.size) }
             let v = value(input, at: clamped)
-            let condition = bounds.map { "(\($0.0) >= 0 && \($0.0) < \($0.1))" }.joined(separator: " && ")
+            let condition = bounds.map(\.condition).joined(separator: " && ")
             return temp("(\(condition) ? \(v) : 0.0f)", key: key)
         }
         let args = n.inputs.map { value($0, at: index) }

@@ -55,7 +55,7 @@ public final class CompiledProgram: @unchecked Sendable {
     /// Compiles and loads the source (once).
     func load(compiler: String) {
         if object != nil { return }
-        let path = CCompiler.build(source, compiler: compiler)
+        let path = CCompiler.build(source, compiler: compiler, flags: CCompiler.selectedFlags)
         object = LoadedObject(path: path, names: kernels.map(\.name))
     }
 

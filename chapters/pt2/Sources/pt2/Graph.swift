@@ -116,3 +116,19 @@ extension Graph {
         return g
     }
 }
+
+extension Graph {
+    /// The graph's meaning, run eagerly op by op (`Tensor.apply`, no generated code): what
+    /// `f` returns on `args`, with `params` as its captured tensors. Writes are not applied.
+    public func interpret(_ args: [Tensor], params: [Tensor]) -> [Tensor] {
+        var values: [Tensor] = []
+        for n in nodes {
+            switch n.op {
+            case .input(let k): values.append(args[k])
+            case .param(let k): values.append(params[k])
+            case .primitive(let p): values.append(Tensor.apply(p, n.inputs.map { values[$0] }))
+            }
+        }
+        return outputs.map { values[$0] }
+    }
+}

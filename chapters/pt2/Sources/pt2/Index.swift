@@ -46,11 +46,27 @@ public indirect enum IndexExpr: Hashable, Sendable, CustomStringConvertible {
         return .remainder(a, k)
     }
 
+    /// The value for the loop variables `values` (a variable missing there stops).
+    public func evaluate(_ values: [String: Int]) -> Int {
+        switch self {
+        case .constant(let x): return x
+        case .variable(let name):
+            guard let v = values[name] else { fail("IndexExpr.evaluate: no value for \(name)") }
+            return v
+        case .sum(let a, let b): return a.evaluate(values) + b.evaluate(values)
+        case .product(let a, let k): return a.evaluate(values) * k
+        case .quotient(let a, let k): return a.evaluate(values) / k
+        case .remainder(let a, let k): return a.evaluate(values) % k
+        case .clamped(let a, let n): return Swift.min(Swift.max(a.evaluate(values), 0), n - 1)
+        }
+    }
+
     /// As C: `i0 * 8 + i1`.
     public var description: String {
         switch self {
         case .constant(let x): return String(x)
         case .variable(let name): return name
+        case .sum(let a, .constant(let k)) where k < 0: return "\(a) - \(-k)"
         case .sum(let a, let b): return "\(a) + \(b)"
         case .product(let a, let k): return "\(a.factor) * \(k)"
         case .quotient(let a, let k): return "\(a.factor) / \(k)"
@@ -66,6 +82,20 @@ public indirect enum IndexExpr: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
+/// A padded dim: its input index is read only when inside 0..<size (`below`: it can fall
+/// under 0, `above`: reach size).
+public struct PadBound: Sendable {
+    public let dim: Int
+    public let index: IndexExpr
+    public let size: Int
+    public let below: Bool, above: Bool
+
+    /// The C condition, `i0 - 1 >= 0 && i0 - 1 < 4`.
+    public var condition: String {
+        ((below ? ["\(index) >= 0"] : []) + (above ? ["\(index) < \(size)"] : [])).joined(separator: " && ")
+    }
+}
+
 /// The flat position of `index` in a contiguous row-major buffer of `shape`.
 public func flatIndex(_ index: [IndexExpr], shape: [Int]) -> IndexExpr {
     let strides = contiguousStrides(shape)
@@ -78,7 +108,7 @@ public func flatIndex(_ index: [IndexExpr], shape: [Int]) -> IndexExpr {
 /// op's output (shape `outShape`), the index into its input (shape `inShape`), and for pad
 /// the bounds checks that must hold for the input to be read (else the value is 0).
 public func inputIndex(of movement: Primitive, index: [IndexExpr], inShape: [Int], outShape: [Int])
-    -> (index: [IndexExpr], bounds: [(IndexExpr, Int)]) {
+    -> (index: [IndexExpr], bounds: [PadBound]) {
     switch movement {
     case .permute, .expand:
         return (permutedOrExpandedIndex(movement, index: index, inShape: inShape, outShape: outShape), [])
@@ -86,11 +116,13 @@ public func inputIndex(of movement: Primitive, index: [IndexExpr], inShape: [Int
         return (index.indices.map { index[$0] + .constant(flat[2 * $0]) }, [])
     case .pad(let flat):
         // input index = output index - before; valid when 0 <= it < inShape[d]
-        var out: [IndexExpr] = [], bounds: [(IndexExpr, Int)] = []
+        var out: [IndexExpr] = [], bounds: [PadBound] = []
         for d in index.indices {
             let i = index[d] + .constant(-flat[2 * d])
             out.append(i)
-            if flat[2 * d] != 0 || flat[2 * d + 1] != 0 { bounds.append((i, inShape[d])) }
+            if flat[2 * d] != 0 || flat[2 * d + 1] != 0 {
+                bounds.append(PadBound(dim: d, index: i, size: inShape[d], below: flat[2 * d] > 0, above: flat[2 * d + 1] > 0))
+            }
         }
         return (out, bounds)
     case .reshape:

@@ -7,11 +7,27 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 
 /// The system C compiler, as the generated code is built with it.
 public enum CCompiler {
     /// The flags every generated object is compiled with.
     public static let flags = ["-O3", "-march=native", "-shared", "-fPIC", "-fno-math-errno", "-w"]
+    /// Added for GCC: GCC 12's loop if-conversion vectorizes `c != 0 ? a : b` over an inner
+    /// loop of 7 wrongly at -O3 (some lanes read 0; found by the compiled `where` cases).
+    public static let gccFlags = ["-fno-tree-loop-if-convert"]
+
+    /// The flags for `compiler`: `flags`, plus `gccFlags` when `compiler --version` says GCC.
+    public static func flags(for compiler: String) -> [String] {
+        let log = "/tmp/picograd-pt2-cc-version.\(getpid()).log"
+        defer { unlink(log) }
+        guard run([compiler, "--version"], log: log) == 0, let text = read(log) else { return flags }
+        let isGCC = !text.contains("clang") && (text.contains("gcc") || text.contains("GCC") || text.contains("Free Software Foundation"))
+        return isGCC ? flags + gccFlags : flags
+    }
+
+    /// This process's compiler's flags (asked once).
+    public static let selectedFlags: [String] = selected.map { flags(for: $0) } ?? flags
 
     /// The compiler to use: `cc` (the value of $CC, a name or a path) when given, else `cc`,
     /// else `clang`, looked up on `path`; nil when there is none.
@@ -49,13 +65,13 @@ public enum CCompiler {
 
     /// The path of the shared object built from `source` (compiled now unless cached); stops
     /// with the compiler's log when it fails (a bug in the generated code, never the user's).
-    static func build(_ source: String, compiler: String) -> String {
+    static func build(_ source: String, compiler: String, flags: [String]) -> String {
         let key = hash(([compiler] + flags + [source]).joined(separator: "\n"))
         let dir = cacheDirectory
         makeDirectories(dir)
         let object = "\(dir)/\(key).so"
         if access(object, R_OK) == 0 { return object }
-        let pid = getpid()
+        let pid = "\(getpid())-\(buildCounter.add(1, ordering: .relaxed).newValue)"    // unique per build: tests compile in parallel
         let cFile = "\(dir)/\(key).\(pid).c", tmpObject = "\(dir)/\(key).\(pid).so.tmp", log = "\(dir)/\(key).\(pid).log"
         write(source, to: cFile)
         let status = run([compiler] + flags + ["-o", tmpObject, cFile, "-lm"], log: log)
@@ -63,6 +79,22 @@ public enum CCompiler {
         rename(tmpObject, object)       // atomic: a concurrent process sees the whole object or none
         unlink(cFile); unlink(log)
         return object
+    }
+
+    private static let buildCounter = Atomic<Int>(0)
+
+    /// A small text file's contents, or nil.
+    static func read(_ path: String) -> String? {
+        guard let f = fopen(path, "r") else { return nil }
+        defer { fclose(f) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = fread(&chunk, 1, chunk.count, f)
+            if n == 0 { break }
+            bytes += chunk[0..<n]
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     static func makeDirectories(_ path: String) {
