@@ -32,8 +32,9 @@ public final class CompiledProgram: @unchecked Sendable {
     let schedule: Schedule
     let params: [Tensor]
     let paramShapes: [[Int]]
-    var object: LoadedObject?
-    private var constants: [Int: Tensor] = [:]
+    /// The loaded object and the constants made from host data, once (calls may come from
+    /// several threads).
+    private let loaded = Mutex<(object: LoadedObject?, constants: [Int: Tensor]?)>((nil, nil))
 
     init(traced: Graph, params: [Tensor]) {
         self.traced = traced
@@ -52,18 +53,34 @@ public final class CompiledProgram: @unchecked Sendable {
         stages.map { "--- \($0.pass) (\($0.graph.nodes.count) nodes)\n\($0.graph)" }.joined(separator: "\n")
     }
 
-    /// Compiles and loads the source (once).
-    func load(compiler: String) {
-        if object != nil { return }
-        let path = CCompiler.build(source, compiler: compiler, flags: CCompiler.selectedFlags)
-        object = LoadedObject(path: path, names: kernels.map(\.name))
+    /// Compiles and loads the source, and makes the constants on `device` (once).
+    func load(compiler: String, device: Device) -> (LoadedObject, [Int: Tensor]) {
+        loaded.withLock { state in
+            if state.object == nil {
+                let path = CCompiler.build(source, compiler: compiler, flags: CCompiler.selectedFlags)
+                state.object = LoadedObject(path: path, names: kernels.map(\.name))
+            }
+            if state.constants == nil {
+                var constants: [Int: Tensor] = [:]
+                for (i, n) in optimized.nodes.enumerated() {
+                    guard case .primitive(.data(let d, let shape)) = n.op else { continue }
+                    switch d.values {
+                    case .float32(let v): constants[i] = Tensor(v, shape: shape, device: device)
+                    case .int32(let v): constants[i] = Tensor(int32: v.map { Int($0) }, shape: shape, device: device)
+                    case .bytes(let v, let dtype): constants[i] = v.withUnsafeBytes { Tensor(bytes: $0, dtype: dtype, shape: shape, device: device) }
+                    }
+                }
+                state.constants = constants
+            }
+            return (state.object!, state.constants!)
+        }
     }
 
     /// Runs the program on `args` (shapes as traced); returns what `f` returns.
-    func run(_ args: [Tensor]) -> [Tensor] {
-        guard let object else { fail("compile: program run before it was loaded") }
+    func run(_ args: [Tensor], compiler: String) -> [Tensor] {
         let g = optimized
         let device = args.first?.device ?? params.first?.device ?? .default
+        let (object, constants) = withNoGrad { load(compiler: compiler, device: device) }
         var values = [Tensor?](repeating: nil, count: g.nodes.count)
         var kernelIndex = 0
         withNoGrad {
@@ -79,13 +96,6 @@ public final class CompiledProgram: @unchecked Sendable {
                     }
                     values[i] = t.isContiguous ? t : t.contiguous()
                 case .constant:
-                    if constants[i] == nil, case .primitive(.data(let d, let shape)) = n.op {
-                        switch d.values {
-                        case .float32(let v): constants[i] = Tensor(v, shape: shape, device: device)
-                        case .int32(let v): constants[i] = Tensor(int32: v.map { Int($0) }, shape: shape, device: device)
-                        case .bytes(let v, let dtype): constants[i] = v.withUnsafeBytes { Tensor(bytes: $0, dtype: dtype, shape: shape, device: device) }
-                        }
-                    }
                     values[i] = constants[i]
                 case .view:
                     values[i] = Tensor.apply(n.primitive!, n.inputs.map { values[$0]! })
@@ -168,8 +178,7 @@ public final class CompiledFunction: @unchecked Sendable {
         guard let compiler = CCompiler.selected else {
             return eager(args, because: "no C compiler ($CC, cc or clang on the PATH)")
         }
-        program.load(compiler: compiler)
-        return program.run(args)
+        return program.run(args, compiler: compiler)
     }
 
     /// `f` run eagerly, with one warning per function (an error in strict mode).
