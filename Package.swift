@@ -38,6 +38,12 @@ let package = Package(
             .product(name: "lego", package: "lego"),
             .product(name: "ctoriscv-lib", package: "ctoriscv"),
         ]),
+        // The PyTorch ports (examples/README.md): each runs from the README; ExamplesTests runs them briefly.
+        .executableTarget(name: "PolynomialFit", dependencies: ["picograd"], path: "examples/PolynomialFit"),
+        .executableTarget(name: "MakemoreMLP", dependencies: ["picograd"], path: "examples/MakemoreMLP"),
+        .executableTarget(name: "NanoGPT", dependencies: ["picograd"], path: "examples/NanoGPT"),
+        .testTarget(name: "ExamplesTests", dependencies: ["PolynomialFit", "MakemoreMLP", "NanoGPT"],
+                    path: "Tests/Examples", exclude: ["Reference"]),
         .testTarget(name: "GradingTests", dependencies: ["Grading"], path: "Tests/Grading",
                     exclude: ["Reference"]),
         .testTarget(name: "APITests", dependencies: ["picograd"], path: "Tests/API"),

@@ -63,8 +63,8 @@ guard let target = Device(parsing: device.isEmpty ? defaultDevice(of: chapter ==
     print("grade: unknown device '\(device)' (cpu, reference, cuda, cuda:N)"); exit(2)
 }
 guard Backends.isAvailable(target) else {
-    print("grade: skipped: no backend for \(target) on this machine (CUDA backends come with chapter 3, brrr)")
-    exit(0)
+    print("grade: no backend for \(target) on this machine\(target.kind == .cuda ? ": \(CUDA.unavailableReason ?? "no such GPU")" : "")")
+    exit(2)
 }
 Device.default = target
 
@@ -294,7 +294,7 @@ struct Row {
     }
 }
 
-var rowsPassed = 0, rows = 0
+var rowsPassed = 0, rows = 0, rowsSkipped = 0
 var next: (id: String, label: String, row: Row)? = nil
 print("")
 for ch in chapterList {
@@ -304,10 +304,11 @@ for ch in chapterList {
     for (id, label) in orderedTodos(ch) {
         if let only = onlyTodo, only != id { continue }
         var row = Row()
+        var skips: [String] = []
         for c in cases where c.todos.contains(id) {
             guard let o = results[c.id] else { continue }
             switch o {
-            case .skip: continue
+            case .skip(let why): skips.append(why); continue
             case .pass: row.passed += 1
             case .stub(let sid, let message, let location):
                 if sid == id { row.own += 1; row.stubMessage = message; row.location = location }
@@ -316,7 +317,13 @@ for ch in chapterList {
             }
             row.total += 1
         }
-        guard row.total > 0 else { continue }
+        guard row.total > 0 else {   // every case of the id skipped here (no GPU, no model file)
+            if let why = skips.last {
+                rowsSkipped += 1
+                print("  \(pad(id, width))\(pad("0/0", 8))\(pad("skip", 9))\(label)  [\(skips.count) case\(skips.count == 1 ? "" : "s") \(why)]")
+            }
+            continue
+        }
         rows += 1
         if row.passes { rowsPassed += 1 } else if next == nil { next = (id, label, row) }
         var note = ""
@@ -330,7 +337,8 @@ let passedCases = results.values.filter { if case .pass = $0 { return true }; re
 let skipped = results.values.filter { if case .skip = $0 { return true }; return false }.count
 let graded = results.count - skipped
 print("")
-print("\(rowsPassed)/\(rows) TODO ids pass; \(passedCases)/\(graded) cases pass\(skipped > 0 ? " (\(skipped) skipped)" : "")")
+print("\(rowsPassed)/\(rows) TODO ids pass; \(passedCases)/\(graded) cases pass\(skipped > 0 ? " (\(skipped) skipped)" : "")"
+      + (rowsSkipped > 0 ? "; \(rowsSkipped) TODO ids skipped (none of their cases can run here)" : ""))
 if let n = next {
     var line = "next: \(n.id)  \(n.label)"
     if let m = n.row.stubMessage { line += "\n      \(m)" + (n.row.location.isEmpty ? "" : "\n      in \(sourcePath(n.row.location))") }

@@ -144,9 +144,9 @@ enum Bench {
                     userError("bench", "--sizes takes sizes 1-8192 separated by commas, not '\(text)'")
                 }
                 sizes = parsed
-            case "ops", "gemm", "train", "linear": suites.append(arg)
-            default: userError("bench", arg.hasPrefix("--") ? "unknown option \(arg) (usage: picograd bench [ops|gemm|train|linear] [--step N] [--sizes 256,512] [--json] [--device D])"
-                                                           : "unknown suite '\(arg)' (have: ops, gemm, train, linear)")
+            case "ops", "gemm", "train", "linear", "cuda": suites.append(arg)
+            default: userError("bench", arg.hasPrefix("--") ? "unknown option \(arg) (usage: picograd bench [ops|gemm|train|linear|cuda] [--step N] [--sizes 256,512] [--json] [--device D])"
+                                                           : "unknown suite '\(arg)' (have: ops, gemm, train, linear, cuda)")
             }
         }
         var results: [Result] = []
@@ -155,6 +155,7 @@ enum Bench {
             case "gemm": results += gemm(device: device, step: step, sizes: sizes)
             case "train": results += train(device: device, gptBatch: 8)
             case "linear": results += linear(device: device)
+            case "cuda": results += cuda(device: device)
             default: results += ops(device: device)
             }
         }

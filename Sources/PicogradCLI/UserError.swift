@@ -40,7 +40,8 @@ func note(_ command: String, _ message: String) {
 func parseDevice(_ command: String, _ text: String) -> Device {
     guard let d = Device(parsing: text) else { userError(command, "--device takes cpu, reference or cuda[:N], got '\(text)'") }
     guard Backends.isAvailable(d) else {
-        userError(command, "--device \(text): no backend serves it in this build (CUDA comes with chapter 3's brrr on a machine where libcuda.so.1 loads); use --device cpu")
+        let why = d.kind == .cuda ? " (no CUDA GPU here: \(CUDA.unavailableReason ?? "the driver has no GPU \(d.index)"))" : ""
+        userError(command, "--device \(text): no backend serves it on this machine\(why); use --device cpu")
     }
     return d
 }

@@ -207,6 +207,85 @@ extension Tensor {
     }
 }
 
+/// The names issue 26 added so a PyTorch program ports line by line (examples/README.md).
+@Suite struct IdiomsAPI {
+    @Test func dfdxIdioms() {
+        var g = Generator(seed: 1)
+        let r: any RandomNumberGenerator = g
+        let x: Tensor = Tensor.linspace(-1, 1, steps: 5)
+        let m = Tensor.arange(12).reshape([3, 4])
+        let ids: Tensor = Tensor.randint(3, [4], generator: &g), ids2: Tensor = Tensor.randint(1, 3, [2], generator: &g)
+        let ids3: Tensor = Tensor.randint(3, [2]), ids4: Tensor = Tensor.randint(0, 3, [2])
+        let rows: Tensor = m[Tensor(int32: [2, 0], shape: [2])]
+        let parts: [Tensor] = m.split(2, dim: 1), parts2: [Tensor] = m.split([1, 2], dim: 0)
+        let masked: Tensor = m.maskedFill(m.gt(5), -1), eq: Tensor = m.eq(3)
+        let tri: [Tensor] = [m.tril(), m.tril(diagonal: 1), m.triu(), m.triu(diagonal: -1)]
+        let t: Tensor = m.T, mt: Tensor = m.mT, s: Tensor = m.select(dim: 1, index: -1)
+        let n: Int = m.size(-1)
+        let p = Tensor([0.2, 0.8], shape: [2])
+        let drawn: Tensor = p.multinomial(3, replacement: true, generator: &g), drawn2: Tensor = p.multinomial(1)
+        let ce: Tensor = crossEntropy(Tensor.zeros([2, 3]), targets: Tensor(int32: [0, 2], shape: [2]), ignoreIndex: nil)
+        let rg: Tensor = Tensor.randn([2], generator: &g, requiresGrad: true), ru: Tensor = Tensor.rand([2], requiresGrad: true)
+        let ai: Tensor = Tensor.arange(3, dtype: .int32)
+        // scalars of any type, in-place arithmetic, .data
+        let w = Tensor.ones([2])
+        let mixed: Tensor = w * 2 + 1e-3 * w - w / Int(2) + Double(1) - UInt8(1) * w
+        w += 1; w -= 0.5; w *= Tensor.full([2], 2); w /= 3
+        let data: Tensor = w.data
+        // backward that keeps or frees the graph
+        let v = Tensor([1, 2], shape: [2], requiresGrad: true)
+        (v * v).sum().backward(retainGraph: true)
+        (v * v).backward(Tensor.ones([2]), retainGraph: false)
+        #expect(x.count == 5 && ids.dtype == .int32 && ids2.count == 2 && ids3.count == 2 && ids4.count == 2 && rows.shape == [2, 4])
+        #expect(parts.count == 2 && parts2.count == 2 && masked.shape == [3, 4] && eq.shape == [3, 4] && tri.count == 4)
+        #expect(t.shape == [4, 3] && mt.shape == [4, 3] && s.shape == [3] && n == 4 && drawn.shape == [3] && drawn2.shape == [1])
+        #expect(ce.rank == 0 && rg.requiresGrad && ru.requiresGrad && ai.dtype == .int32 && mixed.count == 2 && data.count == 2)
+        #expect(r is Generator && v.grad != nil)
+    }
+
+    @Test func legoIdioms() {
+        manualSeed(0)
+        let head = Linear(3, 5, bias: false), emb = Embedding(5, 3)
+        head.weight = emb.weight
+        head.bias = nil
+        let norm = LayerNorm(3)
+        norm.weight = Tensor.ones([3]); norm.bias = Tensor.zeros([3])
+        let dict = ModuleDict(["emb": emb, "head": head, "flat": Flatten(startDim: 1, endDim: -1), "list": ModuleList([norm])])
+        dict["extra"] = Flatten()
+        let e: Embedding = dict["emb", as: Embedding.self]
+        let keys: [String] = dict.keys
+        let list: ModuleList = dict["list", as: ModuleList.self]
+        let modules: [Module] = dict.modules(), named: [(String, Module)] = dict.namedModules()
+        dict.apply { _ in }
+        dict.zeroGrad()
+        let gpt = GPT(config: GPTConfig(dim: 8, nLayers: 1, nHeads: 2, vocabSize: 11, blockSize: 4))
+        let logits: Tensor = gpt(Tensor(int32: [1, 2], shape: [1, 2]))
+        let mlp = MLPLanguageModel(vocabSize: 11, context: 2, embedDim: 2, hiddenDim: 4)
+        let l2: Tensor = mlp(Tensor(int32: [1, 2], shape: [1, 2]))
+        let lm: Tensor = languageModelLoss(logits, targets: Tensor(int32: [2, 3], shape: [1, 2]))
+        let mse: [Tensor] = [mseLoss(l2, l2, reduction: .mean), mseLoss(l2, l2, reduction: .sum), mseLoss(l2, l2, reduction: LossReduction.none)]
+        let p = Tensor.ones([2, 3]); p.requiresGrad = true
+        let adam = Adam([p], lr: 1e-3, betas: (0.9, 0.999), eps: 1e-8, weightDecay: 0)
+        let rms = RMSprop([p], lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false)
+        (p * p).sum().backward()
+        adam.step(); rms.step()
+        let _: [String: Tensor] = adam.stateDict(), _: [String: Tensor] = rms.stateDict()
+        var g = Generator(seed: 2)
+        let w = Tensor.zeros([4, 6])
+        let fans: (fanIn: Int, fanOut: Int) = Init.fans(w)
+        let inits: [Tensor] = [Init.normal_(w, mean: 0, std: 0.02), Init.normal_(w, mean: 0, std: 1, generator: &g),
+                               Init.uniform_(w, a: -1, b: 1), Init.uniform_(w, a: 0, b: 1, generator: &g),
+                               Init.zeros_(w), Init.ones_(w), Init.constant_(w, 3),
+                               Init.xavierUniform_(w, gain: 1), Init.xavierUniform_(w, gain: 1, generator: &g),
+                               Init.xavierNormal_(w), Init.xavierNormal_(w, gain: 1, generator: &g),
+                               Init.kaimingUniform_(w, a: 0, fanOut: false), Init.kaimingUniform_(w, generator: &g),
+                               Init.kaimingNormal_(w, a: 0, fanOut: true), Init.kaimingNormal_(w, generator: &g)]
+        #expect(head.weight === emb.weight && e === emb && keys == ["emb", "head", "flat", "list", "extra"] && list.count == 1)
+        #expect(modules.count == named.count && logits.shape == [1, 2, 11] && l2.shape == [1, 11] && lm.rank == 0 && mse.count == 3)
+        #expect(fans == (6, 4) && inits.count == 15 && list[0] === norm)
+    }
+}
+
 @Suite("brrr on import")
 struct BrrrOnImport {
     /// This target imports only `picograd`: brrr's load-time hook must still have registered

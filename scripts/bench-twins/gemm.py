@@ -1,23 +1,15 @@
 #!/usr/bin/env python3
 """PyTorch twin of `picograd bench gemm`: fp32 matmul GFLOP/s at the same sizes, 2 threads."""
 import json
+import os
 import sys
-import time
 
 import torch
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import timed  # noqa: E402
+
 torch.set_num_threads(2)
-
-
-def timed(fn, inner, reps=7):
-    fn()
-    samples = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        for _ in range(inner):
-            fn()
-        samples.append((time.perf_counter() - t0) / inner)
-    return sorted(samples)[reps // 2]
 
 
 def main():

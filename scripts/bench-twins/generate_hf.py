@@ -26,6 +26,7 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--chat", action="store_true")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--device", default="cpu", help="cpu or cuda (the GPU twin of --device cuda)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     folder, name = os.path.split(os.path.abspath(a.model))
@@ -34,7 +35,7 @@ def main():
     tok.backend_tokenizer.pre_tokenizer = pre_tokenizers.Sequence([   # SmolLM2's tokenizer.json
         pre_tokenizers.Digits(individual_digits=True),
         pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)])
-    model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, dtype=torch.float32).eval()
+    model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, dtype=torch.float32).eval().to(a.device)
     load = time.perf_counter() - t0
     text = a.prompt
     if a.chat:   # ChatTemplate.render: SmolLM2's default system turn, the user turn, the opened assistant turn
@@ -44,9 +45,11 @@ def main():
     stops = {2, tok.eos_token_id}
     out = []
     with torch.no_grad():
-        model(torch.tensor([ids]))   # warm-up (first-call allocations), not timed
+        model(torch.tensor([ids], device=a.device))   # warm-up (first-call allocations), not timed
         t = time.perf_counter()
-        r = model(torch.tensor([ids]), use_cache=True)
+        r = model(torch.tensor([ids], device=a.device), use_cache=True)
+        if a.device.startswith("cuda"):
+            torch.cuda.synchronize()   # the GPU's work is queued: wait for it before reading the clock
         prefill = time.perf_counter() - t
         past, nxt = r.past_key_values, int(r.logits[0, -1].argmax())
         decode, steps = 0.0, 0
@@ -55,7 +58,7 @@ def main():
             if len(out) == a.tokens:
                 break
             t = time.perf_counter()
-            r = model(torch.tensor([[nxt]]), past_key_values=past, use_cache=True)
+            r = model(torch.tensor([[nxt]], device=a.device), past_key_values=past, use_cache=True)
             past, nxt = r.past_key_values, int(r.logits[0, -1].argmax())
             decode += time.perf_counter() - t
             steps += 1
@@ -64,7 +67,8 @@ def main():
         print(json.dumps([{"suite": "llama", "name": "prompt_tokens_per_s", "value": prompt_rate, "unit": "tokens/s"},
                           {"suite": "llama", "name": "decode_tokens_per_s", "value": decode_rate, "unit": "tokens/s"}]))
         return
-    print(f"loaded {name} in {load:.2f}s (HF transformers, torch {torch.__version__}, {a.threads} threads)")
+    where = torch.cuda.get_device_name() if a.device.startswith("cuda") else f"{a.threads} threads"
+    print(f"loaded {name} in {load:.2f}s (HF transformers, torch {torch.__version__}, {where})")
     print(("" if a.chat else a.prompt) + tok.decode(out))
     print(f"prompt: {len(ids)} tokens, {prompt_rate:.1f} tokens/s | generated: {len(out)} tokens, {decode_rate:.1f} tokens/s")
 

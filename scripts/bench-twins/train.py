@@ -4,26 +4,18 @@ and of the benchmark GPT (nanoGPT shakespeare-char: 6 layers, d 384, 6 heads, bl
 GELU MLP, LayerNorm, learned positions, tied embeddings, vocab 65; batch 8, AdamW), eager,
 2 threads, random ids. `--compile` adds torch.compile's GPT step."""
 import json
+import os
 import sys
-import time
 
 import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import timed  # noqa: E402
 import torch.nn as nn
 import torch.nn.functional as F
 
 torch.set_num_threads(2)
 torch.manual_seed(0)
-
-
-def timed(fn, inner, reps=7):
-    fn()
-    samples = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        for _ in range(inner):
-            fn()
-        samples.append((time.perf_counter() - t0) / inner)
-    return sorted(samples)[reps // 2]
 
 
 class Block(nn.Module):

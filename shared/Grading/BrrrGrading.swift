@@ -116,10 +116,58 @@ enum BrrrGrading {
         }
     }
 
+    /// Sums over the rows of contiguous [R, K] matrices (the row-sum kernel) on each ISA
+    /// against the reference backend: |ours - ref| <= 1e-5 + 2 K eps sum|x| (another order of
+    /// summation).
+    static func checkRowSums() throws {
+        var g = Generator(seed: 31)
+        for (rows, k) in [(3, 1), (5, 7), (2, 17), (4, 255), (3, 1023), (2, 65541)] {
+            let x = Tensor.randn([rows, k], generator: &g, device: .reference)
+            let reference = ReferenceBackend()
+            let want = output(reference, rows) { reference.reduce(.sum, x.stridedView, axes: [1], out: $0) }
+            let bound = output(reference, rows) { reference.reduce(.sum, x.abs().stridedView, axes: [1], out: $0) }
+            for isa in CPUISA.supported {
+                let cpu = CPUBackend(isa: isa)
+                let got = output(cpu, rows) { cpu.reduce(.sum, x.stridedView, axes: [1], out: $0) }
+                for r in 0..<rows where !(abs(got[r] - want[r]) <= 1e-5 + 2 * Float(k) * Float.ulpOfOne * bound[r]) {
+                    throw GradingFailure("sum over the rows of [\(rows), \(k)] on \(isa): row \(r) = \(got[r]), expected \(want[r])")
+                }
+            }
+        }
+    }
+
+    /// Copies and a broadcast add of views whose dims coalesce (or not) on each ISA, against
+    /// the reference backend (exact: the values are moved or added once).
+    static func checkCoalescedViews() throws {
+        var g = Generator(seed: 37)
+        let base = Tensor.randn([4, 6, 10], generator: &g, device: .reference)
+        let views: [(String, Tensor)] = [
+            ("contiguous", base), ("transposed", base.transpose(0, 2)), ("sliced", base.slice(dim: 2, start: 3, end: 9)),
+            ("a size-1 dim", base.slice(dim: 1, start: 2, end: 3)), ("broadcast", base.slice(dim: 0, start: 0, end: 1).expand([5, 6, 10])),
+        ]
+        let reference = ReferenceBackend()
+        for isa in CPUISA.supported {
+            let cpu = CPUBackend(isa: isa)
+            for (what, v) in views {
+                let dst = StridedView(contiguous: cpu.allocate(byteCount: 4 * v.count), shape: v.shape)
+                cpu.copy(v.stridedView, to: dst)
+                var got = [Float](repeating: 0, count: v.count)
+                got.withUnsafeMutableBytes { cpu.download(dst.buffer, byteOffset: 0, into: $0) }
+                guard got == v.toArray() else { throw GradingFailure("copy of a \(what) view \(v.shape) on \(isa) differs from its values") }
+                let row = Tensor.randn([v.shape[2]], generator: &g, device: .reference).expand(v.shape)
+                let want = output(reference, v.count) { reference.binary(.add, v.stridedView, row.stridedView, out: $0) }
+                let sum = output(cpu, v.count) { cpu.binary(.add, v.stridedView, row.stridedView, out: $0) }
+                guard sum == want else { throw GradingFailure("add of a \(what) view \(v.shape) and a broadcast row on \(isa) differs from the reference") }
+            }
+        }
+    }
+
     static let cases: [GradingCase] = [
         GradingCase(chapter: "brrr", name: "gemm_loop_order", todos: ["brrr.1"]) { _ in try checkRung(2, isas: [.portable]) },
         GradingCase(chapter: "brrr", name: "gemm_packing", todos: ["brrr.2"]) { _ in try checkRung(4, isas: [.portable]) },
         GradingCase(chapter: "brrr", name: "gemm_microkernel", todos: ["brrr.3"]) { _ in try checkRung(5, isas: CPUISA.supported) },
+        GradingCase(chapter: "brrr", name: "coalesced_views", todos: ["brrr.6"]) { _ in try checkCoalescedViews() },
+        GradingCase(chapter: "brrr", name: "row_sums", todos: ["brrr.4"]) { _ in try checkRowSums() },
         GradingCase(chapter: "brrr", name: "thread_split", todos: ["brrr.5"]) { _ in
             for threads in 1...6 {
                 for n in [0, 1, 5, 6, 7, 100, 1001] {

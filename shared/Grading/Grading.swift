@@ -97,9 +97,9 @@ public enum Catalog {
     /// The cases of one chapter ("" or "all" gives every chapter's).
     public static func cases(chapter: String) -> [GradingCase] {
         switch chapter {
-        case "dfdx": return DfdxGrading.cases
-        case "lego": return LegoGrading.cases + LlamaGrading.cases
-        case "brrr": return BrrrGrading.cases
+        case "dfdx": return DfdxGrading.cases + IdiomsGrading.dfdxCases
+        case "lego": return LegoGrading.cases + LlamaGrading.cases + IdiomsGrading.legoCases
+        case "brrr": return BrrrGrading.cases + BrrrCUDAGrading.cases
         case "pt2": return Pt2Grading.cases
         case "ctoriscv": return CtoriscvGrading.cases
         case "", "all": return chapters.flatMap { cases(chapter: $0) }

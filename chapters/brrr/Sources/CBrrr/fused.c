@@ -5,9 +5,9 @@
 #include <math.h>
 
 struct rows_job {
-    int kernel;           // 0 softmax, 1 rms norm
+    int kernel;           // 0 softmax, 1 rms norm, 2 layer norm, 3 gelu (tanh)
     int64_t rows, cols;
-    const float *x, *w;
+    const float *x, *w, *b;
     float eps;
     float *out;
 };
@@ -33,22 +33,77 @@ static void rms_norm_row(const float *x, const float *w, int64_t n, float eps, f
     // END SOLUTION brrr.9
 }
 
+static void layer_norm_row(const float *x, const float *w, const float *b, int64_t n, float eps, float *y) {
+    float s = 0;
+    for (int64_t i = 0; i < n; i++) s += x[i];
+    float mean = s / (float)n, v = 0;
+    for (int64_t i = 0; i < n; i++) { float c = x[i] - mean; v += c * c; }
+    float r = 1.0f / sqrtf(v / (float)n + eps);
+    for (int64_t i = 0; i < n; i++) y[i] = (x[i] - mean) * r * w[i] + b[i];
+}
+
+static void gelu_tanh_row(const float *x, int64_t n, float *y) {
+    const float c = 0.7978845608028654f;   // sqrt(2 / pi)
+    for (int64_t i = 0; i < n; i++) {
+        float v = x[i];
+        y[i] = 0.5f * v * (1.0f + tanhf(c * (v + 0.044715f * v * v * v)));
+    }
+}
+
 static void rows_task(void *context, int thread, int threads) {
     struct rows_job *j = context;
     int64_t begin, end;
     brrr_split(j->rows, thread, threads, &begin, &end);
     for (int64_t r = begin; r < end; r++) {
-        if (j->kernel == 0) softmax_row(j->x + r * j->cols, j->cols, j->out + r * j->cols);
-        else rms_norm_row(j->x + r * j->cols, j->w, j->cols, j->eps, j->out + r * j->cols);
+        const float *x = j->x + r * j->cols;
+        float *y = j->out + r * j->cols;
+        switch (j->kernel) {
+        case 0: softmax_row(x, j->cols, y); break;
+        case 1: rms_norm_row(x, j->w, j->cols, j->eps, y); break;
+        case 2: layer_norm_row(x, j->w, j->b, j->cols, j->eps, y); break;
+        default: gelu_tanh_row(x, j->cols, y); break;
+        }
     }
 }
 
 void brrr_softmax_rows(int threads, int64_t rows, int64_t cols, const float *x, float *out) {
-    struct rows_job job = {0, rows, cols, x, 0, 0, out};
+    struct rows_job job = {0, rows, cols, x, 0, 0, 0, out};
     brrr_parallel(rows * cols >= 32768 ? threads : 1, rows_task, &job);
 }
 
 void brrr_rms_norm_rows(int threads, int64_t rows, int64_t cols, const float *x, const float *w, float eps, float *out) {
-    struct rows_job job = {1, rows, cols, x, w, eps, out};
+    struct rows_job job = {1, rows, cols, x, w, 0, eps, out};
     brrr_parallel(rows * cols >= 32768 ? threads : 1, rows_task, &job);
+}
+
+void brrr_layer_norm_rows(int threads, int64_t rows, int64_t cols, const float *x, const float *w, const float *b,
+                          float eps, float *out) {
+    struct rows_job job = {2, rows, cols, x, w, b, eps, out};
+    brrr_parallel(rows * cols >= 32768 ? threads : 1, rows_task, &job);
+}
+
+void brrr_gelu_tanh(int threads, int64_t n, const float *x, float *out) {
+    int64_t cols = n < 4096 ? n : 4096, rows = (n + cols - 1) / cols;
+    // rows of 4096 values; the last one may be shorter, so it is done apart
+    struct rows_job job = {3, n / cols, cols, x, 0, 0, 0, out};
+    brrr_parallel(n >= 32768 ? threads : 1, rows_task, &job);
+    if (rows * cols != n || n / cols != rows) gelu_tanh_row(x + (n / cols) * cols, n - (n / cols) * cols, out + (n / cols) * cols);
+}
+
+void brrr_rotary(int64_t b, int64_t h, int64_t t, int64_t d, const float *x, const int64_t strides[4],
+                 const float *cos, const float *sin, float *out) {
+    int64_t half = d / 2;
+    for (int64_t i = 0; i < b; i++)
+        for (int64_t j = 0; j < h; j++)
+            for (int64_t p = 0; p < t; p++) {
+                const float *xr = x + i * strides[0] + j * strides[1] + p * strides[2];
+                const float *c = cos + p * d, *s = sin + p * d;
+                float *y = out + ((i * h + j) * t + p) * d;
+                int64_t sd = strides[3];
+                for (int64_t k = 0; k < half; k++) {
+                    float x1 = xr[k * sd], x2 = xr[(k + half) * sd];
+                    y[k] = x1 * c[k] - x2 * s[k];
+                    y[k + half] = x2 * c[k + half] + x1 * s[k + half];
+                }
+            }
 }

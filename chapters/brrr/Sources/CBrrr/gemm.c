@@ -11,6 +11,7 @@
 // Rungs 1-4 are plain C (whatever the compiler makes of it for the baseline ISA); 5 and 6 run
 // the variant of the backend's instruction set.
 #include "brrr.h"
+#include "half.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,16 +54,6 @@ void brrr_pack_b(int64_t kc, int64_t nc, int nr, const float *b, int64_t rsb, in
     // END SOLUTION brrr.2
 }
 
-/// IEEE half -> float by moving bits (the block formats keep their scales as halves).
-static inline float half_to_float(uint16_t h) {
-    uint32_t sign = (uint32_t)(h & 0x8000) << 16, exponent = (h >> 10) & 0x1f, mantissa = h & 0x3ff;
-    union { uint32_t u; float f; } v;
-    if (exponent == 0) { float m = (float)mantissa * (1.0f / 16777216.0f); return sign ? -m : m; }
-    v.u = exponent == 31 ? (sign | 0x7f800000u | (mantissa << 13)) : (sign | ((exponent + 112) << 23) | (mantissa << 13));
-    return v.f;
-}
-
-static inline uint16_t load_u16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
 
 /// 16 floats: the width of a de-quantized half block, whatever the ISA (clang splits it).
 typedef float f16v_t __attribute__((vector_size(64), aligned(4)));
@@ -86,14 +77,6 @@ typedef float f16v_t __attribute__((vector_size(64), aligned(4)));
 #define MC 64
 #define NC 3072
 #include "gemm_microkernel.h"
-#undef GEMM_ISA
-#undef GEMM_TARGET
-#undef VW
-#undef MR
-#undef NR
-#undef KC
-#undef MC
-#undef NC
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -107,14 +90,6 @@ typedef float f16v_t __attribute__((vector_size(64), aligned(4)));
 #define MC 96
 #define NC 3072
 #include "gemm_microkernel.h"
-#undef GEMM_ISA
-#undef GEMM_TARGET
-#undef VW
-#undef MR
-#undef NR
-#undef KC
-#undef MC
-#undef NC
 
 #define GEMM_ISA avx512
 #define GEMM_TARGET __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,fma,f16c")))
@@ -126,14 +101,6 @@ typedef float f16v_t __attribute__((vector_size(64), aligned(4)));
 #define MC 144
 #define NC 3072
 #include "gemm_microkernel.h"
-#undef GEMM_ISA
-#undef GEMM_TARGET
-#undef VW
-#undef MR
-#undef NR
-#undef KC
-#undef MC
-#undef NC
 #endif
 
 #if defined(__aarch64__)
@@ -147,14 +114,6 @@ typedef float f16v_t __attribute__((vector_size(64), aligned(4)));
 #define MC 96
 #define NC 3072
 #include "gemm_microkernel.h"
-#undef GEMM_ISA
-#undef GEMM_TARGET
-#undef VW
-#undef MR
-#undef NR
-#undef KC
-#undef MC
-#undef NC
 #endif
 
 typedef void (*linear_q_fn)(int, int64_t, int64_t, const float *, const float *, const uint8_t *, int64_t,
@@ -388,25 +347,6 @@ int brrr_gemm_step(int step, int isa, int threads, int64_t m, int64_t n, int64_t
 // a time into a float tile that stays in L2, and multiplies with the same code as matmul
 // (the dot products of the few-rows path for a token, the packed loops for a prompt).
 
-
-void brrr_dequantize_row(int format, const uint8_t *row, int64_t k, float *out) {
-    for (int64_t b = 0; b < k / 32; b++, out += 32) {
-        if (format == BRRR_Q8_0) {
-            const uint8_t *block = row + b * 34;
-            float d = half_to_float(load_u16(block));
-            const int8_t *q = (const int8_t *)(block + 2);
-            for (int j = 0; j < 32; j++) out[j] = d * (float)q[j];
-        } else if (format == BRRR_Q4_0) {
-            const uint8_t *block = row + b * 18, *q = block + 2;
-            float d = half_to_float(load_u16(block));
-            for (int j = 0; j < 16; j++) { out[j] = d * (float)((q[j] & 15) - 8); out[j + 16] = d * (float)((q[j] >> 4) - 8); }
-        } else {
-            const uint8_t *block = row + b * 20, *q = block + 4;
-            float d = half_to_float(load_u16(block)), m = half_to_float(load_u16(block + 2));
-            for (int j = 0; j < 16; j++) { out[j] = d * (float)(q[j] & 15) + m; out[j + 16] = d * (float)(q[j] >> 4) + m; }
-        }
-    }
-}
 
 struct linear_job {
     struct gemm_variant v;

@@ -6,6 +6,7 @@
 //   MR, NR        the register tile: MR rows of C times NR columns (NR a multiple of VW)
 //   KC, MC, NC    the cache blocks (see the table in gemm.c)
 //   GEMM_HALF     half -> float (the F16C instruction where the ISA has it)
+// and undefines them all at its end, ready for the next variant.
 // The vectors are clang's vector extensions, so the one source becomes AVX-512, AVX2 or NEON
 // instructions depending on GEMM_TARGET; `acc += a * b` becomes a fused multiply-add.
 
@@ -245,6 +246,14 @@ static const struct brrr_gemm_shape GEMM_FN(shape) = {MR, NR, KC, MC, NC};
 
 #undef VF
 #undef GEMM_HALF
+#undef GEMM_ISA
+#undef GEMM_TARGET
+#undef VW
+#undef MR
+#undef NR
+#undef KC
+#undef MC
+#undef NC
 #undef GEMM_FN
 #undef GEMM_CAT
 #undef GEMM_CAT_

@@ -15,18 +15,11 @@
 // It rounds the activations (a relative error of about 1/254 of each block's largest value),
 // so it is not the graded default; its test states its own tolerance.
 #include "brrr.h"
+#include "half.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-static inline float half_bits(uint16_t h) {
-    uint32_t sign = (uint32_t)(h & 0x8000) << 16, exponent = (h >> 10) & 0x1f, mantissa = h & 0x3ff;
-    union { uint32_t u; float f; } v;
-    if (exponent == 0) { float m = (float)mantissa * (1.0f / 16777216.0f); return sign ? -m : m; }
-    v.u = exponent == 31 ? (sign | 0x7f800000u | (mantissa << 13)) : (sign | ((exponent + 112) << 23) | (mantissa << 13));
-    return v.f;
-}
-static inline uint16_t u16_at(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
 
 void brrr_quantize_activations(const float *x, int64_t k, int8_t *q, float *scale, float *sum) {
     // BEGIN SOLUTION brrr.7: quantize each block b of 32 values of x to int8: scale[b] = max|x| / 127 (0 for an all-zero block), q = x / scale rounded to the nearest, sum[b] = scale[b] * (the sum of the block's q)
@@ -51,14 +44,14 @@ void brrr_quantize_activations(const float *x, int64_t k, int8_t *q, float *scal
 static inline void weight_block(int format, const uint8_t *row, int64_t b, uint8_t u[32], float *dw, float *cw) {
     if (format == BRRR_Q8_0) {
         const uint8_t *block = row + b * 34;
-        *dw = half_bits(u16_at(block));
+        *dw = half_to_float(load_u16(block));
         for (int i = 0; i < 32; i++) u[i] = (uint8_t)(block[2 + i] ^ 0x80);
         *cw = -128.0f * *dw;
     } else {
         const uint8_t *block = row + b * (format == BRRR_Q4_1 ? 20 : 18), *q = block + (format == BRRR_Q4_1 ? 4 : 2);
-        *dw = half_bits(u16_at(block));
+        *dw = half_to_float(load_u16(block));
         for (int i = 0; i < 16; i++) { u[i] = q[i] & 15; u[i + 16] = q[i] >> 4; }
-        *cw = format == BRRR_Q4_1 ? half_bits(u16_at(block + 2)) : -8.0f * *dw;
+        *cw = format == BRRR_Q4_1 ? half_to_float(load_u16(block + 2)) : -8.0f * *dw;
     }
 }
 
@@ -100,7 +93,7 @@ VNNI_TARGET static void rows_vnni(int format, int64_t k, const int8_t *q, const 
             float dw, cw;
             if (format == BRRR_Q8_0) {
                 const uint8_t *block = row + b * 34;
-                dw = _cvtsh_ss(u16_at(block));
+                dw = _cvtsh_ss(load_u16(block));
                 u = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(block + 2)), flip);
                 cw = -128.0f * dw;
             } else {
@@ -108,8 +101,8 @@ VNNI_TARGET static void rows_vnni(int format, int64_t k, const int8_t *q, const 
                 __m128i nibbles = _mm_loadu_si128((const __m128i *)(block + (format == BRRR_Q4_1 ? 4 : 2)));
                 __m128i lo = _mm_and_si128(nibbles, low4), hi = _mm_and_si128(_mm_srli_epi16(nibbles, 4), low4);
                 u = _mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1);
-                dw = _cvtsh_ss(u16_at(block));
-                cw = format == BRRR_Q4_1 ? _cvtsh_ss(u16_at(block + 2)) : -8.0f * dw;
+                dw = _cvtsh_ss(load_u16(block));
+                cw = format == BRRR_Q4_1 ? _cvtsh_ss(load_u16(block + 2)) : -8.0f * dw;
             }
             __m256i qx = _mm256_loadu_si256((const __m256i *)(q + b * 32));
             __m256i dot = _mm256_dpbusd_epi32(_mm256_setzero_si256(), u, qx);

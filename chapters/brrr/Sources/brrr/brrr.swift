@@ -8,4 +8,5 @@ internal import CBrrr
 @_cdecl("brrr_install_backends")
 public func brrrInstallBackends() {
     Backends.register(CPUBackend(isa: .selected), for: .cpu)
+    registerCUDABackends()
 }

@@ -70,3 +70,32 @@ struct FusionOffTests {
         #expect(profiler.counts["fused_softmax"] == nil && profiler.counts["exp"] == 1, "\(profiler.counts)")
     }
 }
+
+@Suite("brrr fused kernels, GPT's")
+struct FusedGPTTests {
+    @Test func layerNorm() {
+        let seen = FusedTests().compare("LayerNorm", [[3, 4, 40], [40], [40]]) { x in
+            // the fused kernel on .cpu; on .reference (no kernel) the composition lego's LayerNorm has
+            if let y = fusedLayerNorm(x[0], weight: x[1], bias: x[2], eps: 1e-5) { return y }
+            let c = x[0] - x[0].mean(dim: -1, keepdim: true)
+            return c / ((c * c).mean(dim: -1, keepdim: true) + 1e-5).sqrt() * x[1] + x[2]
+        }
+        #expect(seen["fused_layer_norm"] == 1, "\(seen)")
+    }
+
+    @Test func geluTanh() {
+        let seen = FusedTests().compare("GELU (tanh)", [[5, 7000]]) { gelu($0[0] * 2) }
+        #expect(seen["fused_gelu_tanh"] == 1, "\(seen)")
+    }
+}
+
+@Suite("brrr fused rotary")
+struct FusedRotaryTests {
+    @Test("RoPE on a transposed view of heads, gradients of x, cos and sin")
+    func rotary() {
+        let seen = FusedTests().compare("RoPE", [[2, 5, 3, 8], [5, 8], [5, 8]]) { x in
+            applyRotary(x[0].transpose(1, 2), cos: x[1], sin: x[2]).transpose(1, 2)
+        }
+        #expect(seen["fused_rotary"] == 1, "\(seen)")
+    }
+}

@@ -75,16 +75,8 @@ struct QuantizedLinearTests {
     func formats(format: DType) {
         var g = Generator(seed: 7)
         let n = 150, k = 96
-        // random blocks: scales as halves of moderate size, the rest random bytes
-        var bytes = [UInt8](repeating: 0, count: format.byteCount(of: n * k))
-        for i in bytes.indices { bytes[i] = UInt8(truncatingIfNeeded: g.next()) }
-        let scaleBytes = format == .q4_1 ? 4 : 2
-        for b in 0..<(n * k / 32) {
-            let at = b * format.block.bytes
-            for s in stride(from: 0, to: scaleBytes, by: 2) { bytes[at + s] = UInt8(truncatingIfNeeded: g.next()); bytes[at + s + 1] = 0x2c }   // 2^-4 .. 2^-3
-        }
         let reference = ReferenceBackend()
-        let w = bytes.withUnsafeBytes { Tensor(bytes: $0, dtype: format, shape: [n, k], device: .reference) }
+        let w = randomBlocks(format, n: n, k: k, &g)
         for rows in [1, 3, 40] {
             let x = Tensor.randn([rows, k], generator: &g, device: .reference)
             let expected = reference.allocate(byteCount: rows * n * 4)
@@ -114,14 +106,7 @@ struct Int8ActivationTests {
     func formats(format: DType) {
         var g = Generator(seed: 11)
         let n = 70, k = 128
-        var bytes = [UInt8](repeating: 0, count: format.byteCount(of: n * k))
-        for i in bytes.indices { bytes[i] = UInt8(truncatingIfNeeded: g.next()) }
-        let scaleBytes = format == .q4_1 ? 4 : 2
-        for b in 0..<(n * k / 32) {
-            let at = b * format.block.bytes
-            for s in stride(from: 0, to: scaleBytes, by: 2) { bytes[at + s] = UInt8(truncatingIfNeeded: g.next()); bytes[at + s + 1] = 0x2c }
-        }
-        let w = bytes.withUnsafeBytes { Tensor(bytes: $0, dtype: format, shape: [n, k], device: .reference) }
+        let w = randomBlocks(format, n: n, k: k, &g)
         let wf = w.to(.float32).toArray()
         for rows in [1, 3] {
             let x = Tensor.randn([rows, k], generator: &g, device: .reference)
@@ -153,4 +138,16 @@ struct Int8ActivationTests {
             }
         }
     }
+}
+
+/// A weight [n, k] of random blocks of `format`: random bytes, with every scale (and Q4_1's
+/// offset) a half between 2^-4 and 2^-3, so values stay moderate.
+func randomBlocks(_ format: DType, n: Int, k: Int, _ g: inout Generator) -> Tensor {
+    var bytes = [UInt8](repeating: 0, count: format.byteCount(of: n * k))
+    for i in bytes.indices { bytes[i] = UInt8(truncatingIfNeeded: g.next()) }
+    for b in 0..<(n * k / 32) {
+        let at = b * format.block.bytes
+        for s in stride(from: 0, to: format == .q4_1 ? 4 : 2, by: 2) { bytes[at + s] = UInt8(truncatingIfNeeded: g.next()); bytes[at + s + 1] = 0x2c }
+    }
+    return bytes.withUnsafeBytes { Tensor(bytes: $0, dtype: format, shape: [n, k], device: .reference) }
 }

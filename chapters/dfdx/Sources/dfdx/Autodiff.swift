@@ -11,7 +11,8 @@
 final class Node {
     let primitive: Primitive
     let inputs: [Tensor]
-    let rule: (Tensor) -> [Tensor?]
+    /// The VJP; nil once a backward without `retainGraph` went through (its saved tensors freed).
+    var rule: ((Tensor) -> [Tensor?])?
     let saved: [(what: String, shape: [Int], counter: VersionCounter, version: Int)]
 
     init(primitive: Primitive, inputs: [Tensor], saved: [(String, Tensor)], vjp: @escaping (Tensor) -> [Tensor?]) {
@@ -21,12 +22,19 @@ final class Node {
         self.saved = saved.map { ($0.0, $0.1.shape, $0.1.version, $0.1.version.value) }
     }
 
-    /// The VJP, after checking that nothing it reads was modified in place.
+    /// The VJP, after checking that nothing it reads was modified in place. Inside a backward
+    /// that does not retain the graph, a node that saved tensors frees them (drops its rule) once
+    /// used, as torch does; a second backward through it stops, naming the tensor it started from.
     func vjp(_ g: Tensor) -> [Tensor?] {
+        guard let rule else {
+            fail("backward: trying to backward through the graph a second time (from \(AutodiffMode.backwardRoot ?? "this tensor")): its graph reaches \(primitive.name), whose saved tensors an earlier backward freed; call backward(retainGraph: true) the first time to backward through the same graph again")
+        }
         for s in saved where s.counter.value != s.version {
             fail("backward: one of the tensors needed for gradient computation has been modified by an inplace operation: \(s.what) of \(primitive.name) (shape \(s.shape)) is at version \(s.counter.value), expected version \(s.version)")
         }
-        return rule(g)
+        let grads = rule(g)
+        if AutodiffMode.backwardRoot != nil && !AutodiffMode.retainGraph && !saved.isEmpty { self.rule = nil }
+        return grads
     }
 }
 
@@ -42,6 +50,9 @@ enum AutodiffMode {
     @TaskLocal static var gradEnabled = true
     /// True while a JVP rule runs, so tangents of tangents are not computed.
     @TaskLocal static var computingTangent = false
+    /// Set by `backward`: the tensor it started from (for messages), and whether it keeps the graph.
+    @TaskLocal static var backwardRoot: String? = nil
+    @TaskLocal static var retainGraph = true
 }
 
 /// Runs `body` without recording the graph (like `with torch.no_grad():`).
@@ -61,7 +72,8 @@ public var isGradEnabled: Bool { AutodiffMode.gradEnabled }
 @discardableResult
 func record(_ out: Tensor, _ primitive: Primitive, _ inputs: [Tensor], saves: Saves = .inputs,
             vjp: @escaping (Tensor) -> [Tensor?], jvp: ([Tensor?]) -> Tensor?) -> Tensor {
-    if AutodiffMode.gradEnabled && inputs.contains(where: \.requiresGrad) {
+    // (the task-local reads last: an inference op pays only the flag checks)
+    if inputs.contains(where: { $0.requiresGrad }) && AutodiffMode.gradEnabled {
         out.requiresGrad = true
         var saved: [(String, Tensor)] = []
         switch saves {
@@ -73,7 +85,7 @@ func record(_ out: Tensor, _ primitive: Primitive, _ inputs: [Tensor], saves: Sa
         }
         out.node = Node(primitive: primitive, inputs: inputs, saved: saved, vjp: vjp)
     }
-    if !AutodiffMode.computingTangent && inputs.contains(where: { $0.tangent != nil }) {
+    if inputs.contains(where: { $0.tangent != nil }) && !AutodiffMode.computingTangent {
         out.tangent = AutodiffMode.$computingTangent.withValue(true) { jvp(inputs.map(\.tangent)) }
     }
     return out
@@ -82,16 +94,32 @@ func record(_ out: Tensor, _ primitive: Primitive, _ inputs: [Tensor], saves: Sa
 /// An op's output as its own VJP sees it. `y()` is the live output tensor while the graph
 /// is alive (so gradients of gradients see how y depends on the inputs), without the strong
 /// reference cycle out -> node -> closure -> out; once the graph is gone it is the plain values.
+/// When no closure that reads it can run (`needed` false: see `recordsAutodiff`) it holds
+/// nothing, so an inference op makes no weak reference and no alias.
 final class OutputRef {
     weak var live: Tensor?
-    let values: Tensor
+    let values: Tensor?
 
-    init(_ out: Tensor) {
-        live = out
-        values = out.bookkeepingAlias()
+    init(_ out: Tensor, needed: Bool = true) {
+        if needed {
+            live = out
+            values = out.bookkeepingAlias()
+        } else {
+            values = nil
+        }
     }
 
-    func callAsFunction() -> Tensor { live ?? values }
+    func callAsFunction() -> Tensor {
+        guard let y = live ?? values else { fail("OutputRef: read by a closure that record(...) said would not run") }
+        return y
+    }
+}
+
+/// True when `record` will keep the VJP of an op of these inputs or call its JVP.
+@inline(__always)
+func recordsAutodiff(_ a: Tensor, _ b: Tensor? = nil) -> Bool {
+    ((a.requiresGrad || b?.requiresGrad == true) && AutodiffMode.gradEnabled)
+        || ((a.tangent != nil || b?.tangent != nil) && !AutodiffMode.computingTangent)
 }
 
 /// Adds the tangent contributions that are present (nil when none is).
@@ -150,19 +178,27 @@ func backpropagate(_ output: Tensor, seed: Tensor, stoppingAt stops: Set<ObjectI
 
 extension Tensor {
     /// Backpropagates from a one-element output: leaves' `.grad` accumulate d(self)/d(leaf).
-    public func backward() {
-        check(count == 1, "backward: output of shape \(shape) is not a scalar; call backward(_ gradient:) with a gradient of that shape")
-        backward(Tensor.ones(shape, device: device))
+    /// The graph's saved tensors are freed on the way (a second backward through it stops)
+    /// unless `retainGraph` is true, as in torch.
+    public func backward(retainGraph: Bool = false, file: StaticString = #fileID, line: UInt = #line) {
+        check(count == 1, "backward: output of shape \(shape) is not a scalar; call backward(_ gradient:) with a gradient of that shape", file: file, line: line)
+        backward(Tensor.ones(shape, device: device), retainGraph: retainGraph, file: file, line: line)
     }
 
     /// Backpropagates `gradient` (same shape as self); leaves' `.grad` accumulate (like PyTorch).
-    public func backward(_ gradient: Tensor) {
-        check(gradient.shape == shape, "backward: gradient of shape \(gradient.shape) does not match output of shape \(shape)")
-        check(requiresGrad, "backward: tensor of shape \(shape) does not require grad (no input had requiresGrad = true, or it was made inside withNoGrad)")
-        _ = backpropagate(self, seed: gradient) { leaf, g in
-            // Every consumer of the leaf has been visited: its gradient is complete.
-            leaf.accumulateGrad(g)
-            for hook in leaf.postAccumulateGradHooks { hook(leaf) }
+    /// Frees the graph's saved tensors unless `retainGraph` is true.
+    public func backward(_ gradient: Tensor, retainGraph: Bool = false, file: StaticString = #fileID, line: UInt = #line) {
+        check(gradient.shape == shape, "backward: gradient of shape \(gradient.shape) does not match output of shape \(shape)", file: file, line: line)
+        check(requiresGrad, "backward: tensor of shape \(shape) does not require grad (no input had requiresGrad = true, or it was made inside withNoGrad)", file: file, line: line)
+        let root = "the tensor of shape \(shape)\(node.map { " made by \($0.primitive.name)" } ?? ""), backward called at \(file):\(line)"
+        AutodiffMode.$backwardRoot.withValue(root) {
+            AutodiffMode.$retainGraph.withValue(retainGraph) {
+                _ = backpropagate(self, seed: gradient) { leaf, g in
+                    // Every consumer of the leaf has been visited: its gradient is complete.
+                    leaf.accumulateGrad(g)
+                    for hook in leaf.postAccumulateGradHooks { hook(leaf) }
+                }
+            }
         }
     }
 

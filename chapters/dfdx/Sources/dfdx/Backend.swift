@@ -142,8 +142,13 @@ extension Backend {
     public func synchronize() {}
 }
 
+private let oneStride = [1]
+
 /// Row-major strides: [2, 3, 4] -> [12, 4, 1].
 public func contiguousStrides(_ shape: [Int]) -> [Int] {
+    // every op's output asks: the common ranks share one array instead of allocating
+    if shape.count == 1 { return oneStride }
+    if shape.isEmpty { return [] }
     var strides = [Int](repeating: 1, count: shape.count)
     var running = 1
     for i in stride(from: shape.count - 1, through: 0, by: -1) {

@@ -16,6 +16,15 @@ public enum Backends {
             .cpu: ReferenceBackend(device: .cpu),
         ]
         var factories: [Device.Kind: Factory] = [:]
+        /// `instances[.cpu]` and `instances[.reference]`, kept beside the dictionary: every
+        /// op looks one of them up, and these need no hashing.
+        var cpu: (any Backend)?, reference: (any Backend)?
+        init() { (cpu, reference) = (instances[.cpu], instances[.reference]) }
+        mutating func set(_ backend: any Backend, for device: Device) {
+            instances[device] = backend
+            if device == .cpu { cpu = backend }
+            if device == .reference { reference = backend }
+        }
     }
     private static let table = Mutex(Table())
 
@@ -38,7 +47,7 @@ public enum Backends {
     /// Makes `backend` serve `device` (brrr calls this for `.cpu`).
     public static func register(_ backend: any Backend, for device: Device) {
         install()
-        table.withLock { $0.instances[device] = backend }
+        table.withLock { $0.set(backend, for: device) }
     }
 
     /// Makes `factory` create the backend of each device of `kind` on first use (nil: that
@@ -52,9 +61,11 @@ public enum Backends {
     public static func lookup(_ device: Device) -> (any Backend)? {
         install()
         return table.withLock { t in
+            if device.kind == .cpu, device.index == 0, let b = t.cpu { return b }
+            if device.kind == .reference, device.index == 0, let b = t.reference { return b }
             if let b = t.instances[device] { return b }
             guard let make = t.factories[device.kind], let b = make(device) else { return nil }
-            t.instances[device] = b
+            t.set(b, for: device)
             return b
         }
     }

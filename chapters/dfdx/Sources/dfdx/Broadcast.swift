@@ -56,6 +56,8 @@ extension Tensor {
     public func eq(_ other: Tensor) -> Tensor { let (x, y) = Tensor.broadcast(self, other, op: "eq"); return x.binary(.cmpeq, y) }
     /// 1 where self > other, else 0 (no gradient).
     public func gt(_ other: Tensor) -> Tensor { other.lt(self) }
+    /// 1 where self == value, else 0 (no gradient).
+    public func eq(_ value: Float) -> Tensor { eq(scalar(value)) }
     public func lt(_ value: Float) -> Tensor { lt(scalar(value)) }
     public func gt(_ value: Float) -> Tensor { gt(scalar(value)) }
 

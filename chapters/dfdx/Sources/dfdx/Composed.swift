@@ -83,12 +83,12 @@ public func logSoftmax(_ x: Tensor, dim: Int) -> Tensor {
 
 /// Mean negative log-likelihood of `targets` under softmax(logits): logits [N, C], targets N ids.
 /// Targets equal to `ignoreIndex` count neither in the sum nor in the mean (like torch).
-public func crossEntropy(_ logits: Tensor, targets: [Int], ignoreIndex: Int? = nil) -> Tensor {
-    check(logits.rank == 2, "crossEntropy: logits must be [N, C], got shape \(logits.shape)")
+public func crossEntropy(_ logits: Tensor, targets: [Int], ignoreIndex: Int? = nil, file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+    check(logits.rank == 2, "crossEntropy: logits must be [N, C], got shape \(logits.shape)", file: file, line: line)
     let (n, c) = (logits.shape[0], logits.shape[1])
-    check(targets.count == n, "crossEntropy: \(targets.count) targets for logits of shape \(logits.shape)")
+    check(targets.count == n, "crossEntropy: \(targets.count) targets for logits of shape \(logits.shape)", file: file, line: line)
     for t in targets where t != ignoreIndex {
-        check(t >= 0 && t < c, "crossEntropy: target \(t) is out of range for \(c) classes (logits shape \(logits.shape))")
+        check(t >= 0 && t < c, "crossEntropy: target \(t) is out of range for \(c) classes (logits shape \(logits.shape))", file: file, line: line)
     }
     // BEGIN SOLUTION dfdx.24: logSoftmax(logits, dim: 1), gather each row's target (rows equal to ignoreIndex: index 0, weight 0), then minus the weighted sum over the number of counted rows
     let kept = targets.map { $0 == ignoreIndex ? Float(0) : 1 }
@@ -97,4 +97,22 @@ public func crossEntropy(_ logits: Tensor, targets: [Int], ignoreIndex: Int? = n
     let weights = Tensor(kept, shape: [n], device: logits.device)
     return -(picked * weights).sum() / Swift.max(kept.reduce(0, +), 1)
     // END SOLUTION dfdx.24
+}
+
+/// crossEntropy with the targets as an int32 tensor [N] (torch's F.cross_entropy(logits, Y)):
+/// logits [N, C]. Composed on the device: no id comes back to the host (an id out of range
+/// stops in gather). Targets equal to `ignoreIndex` count neither in the sum nor in the mean.
+public func crossEntropy(_ logits: Tensor, targets: Tensor, ignoreIndex: Int? = nil, file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+    check(logits.rank == 2, "crossEntropy: logits must be [N, C], got shape \(logits.shape)", file: file, line: line)
+    check(targets.dtype == .int32, "crossEntropy: targets must be int32, got \(targets.dtype) (shape \(targets.shape)); convert with to(.int32)", file: file, line: line)
+    let n = logits.shape[0]
+    check(targets.shape == [n], "crossEntropy: targets of shape \(targets.shape) for logits of shape \(logits.shape) (expected [\(n)])", file: file, line: line)
+    let logProbs = logSoftmax(logits, dim: 1)
+    guard let ignoreIndex else {
+        return -logProbs.gather(dim: 1, index: targets.reshape([n, 1])).mean()
+    }
+    let kept = withNoGrad { 1 - targets.eq(targets.scalar(Float(ignoreIndex))) }          // float32 [N]
+    let safe = withNoGrad { (targets.to(.float32) * kept).to(.int32) }                    // ignored rows read class 0
+    let picked = logProbs.gather(dim: 1, index: safe.reshape([n, 1])).reshape([n])
+    return -(picked * kept).sum() / kept.sum().maximum(Tensor.ones([], device: logits.device))
 }

@@ -11,7 +11,7 @@ extension Tensor {
         let out = Dispatch.run(.unary(op), [x], shape: shape) { backend, buffer in
             backend.unary(op, x.stridedView, out: buffer)
         }
-        let y = OutputRef(out)   // y() is the output, for VJPs written in terms of it
+        let y = OutputRef(out, needed: recordsAutodiff(x))   // y() is the output, for VJPs written in terms of it
         switch op {
         case .neg:
             return record(out, .unary(.neg), [x], saves: .nothing, vjp: { g in
@@ -65,19 +65,20 @@ extension Tensor {
             fail("\(op.rawValue): int32 is not supported (shapes \(a.shape) and \(b.shape)); convert with to(.float32)")
         }
         let outType: DType = op == .cmplt || op == .cmpeq ? .float32 : a.dtype
-        let out = Dispatch.run(.binary(op), [a, b], shape: shape, dtype: outType) { backend, buffer in
+        let inputs = [a, b]
+        let out = Dispatch.run(.binary(op), inputs, shape: shape, dtype: outType) { backend, buffer in
             backend.binary(op, a.stridedView, b.stridedView, out: buffer)
         }
-        let y = OutputRef(out)
+        let y = OutputRef(out, needed: recordsAutodiff(a, b))
         switch op {
         case .add:
-            return record(out, .binary(.add), [a, b], saves: .nothing, vjp: { g in
+            return record(out, .binary(.add), inputs, saves: .nothing, vjp: { g in
                 // BEGIN SOLUTION dfdx.11: VJP of a + b: the gradient passes unchanged to both
                 return [g, g]
                 // END SOLUTION dfdx.11
             }, jvp: { t in sumTangents(t[0], t[1]) })
         case .mul:
-            return record(out, .binary(.mul), [a, b], vjp: { g in
+            return record(out, .binary(.mul), inputs, vjp: { g in
                 // BEGIN SOLUTION dfdx.12: VJP of a * b: each input gets the gradient times the other input
                 return [g * b, g * a]
                 // END SOLUTION dfdx.12
@@ -90,21 +91,21 @@ extension Tensor {
             // Where a == b the gradient is split evenly, as torch.maximum does. The share that
             // goes to a is made only when a gradient or tangent needs it.
             let share = { withNoGrad { b.binary(.cmplt, a) + 0.5 * a.binary(.cmpeq, b) } }
-            return record(out, .binary(.maximum), [a, b], vjp: { g in
+            return record(out, .binary(.maximum), inputs, vjp: { g in
                 // BEGIN SOLUTION dfdx.13: VJP of maximum: with toA = share() (1, 0, or 0.5 on ties), g * toA goes to a and g * (1 - toA) to b
                 let toA = share()   // 1 where a won, 0.5 on ties, 0 where b won
                 return [g * toA, g * (1 - toA)]
                 // END SOLUTION dfdx.13
             }, jvp: { t in let toA = share(); return sumTangents(t[0].map { $0 * toA }, t[1].map { $0 * (1 - toA) }) })
         case .pow:
-            return record(out, .binary(.pow), [a, b], saves: .inputsAndOutput, vjp: { g in
+            return record(out, .binary(.pow), inputs, saves: .inputsAndOutput, vjp: { g in
                 // BEGIN SOLUTION dfdx.14: VJP of a^b: g * b * a.binary(.pow, b - 1) for a; g * y() * a.log() for b, only when b.requiresGrad (else nil)
                 return [g * b * a.binary(.pow, b - 1), b.requiresGrad ? g * y() * a.log() : nil]
                 // END SOLUTION dfdx.14
             }, jvp: { t in sumTangents(t[0].map { $0 * b * a.binary(.pow, b - 1) }, t[1].map { $0 * y() * a.log() }) })
         case .cmplt, .cmpeq:
             // comparisons are flat almost everywhere: no gradient, no tangent
-            return record(out, .binary(op), [a, b], saves: .nothing, vjp: { _ in [nil, nil] }, jvp: { _ in nil })
+            return record(out, .binary(op), inputs, saves: .nothing, vjp: { _ in [nil, nil] }, jvp: { _ in nil })
         }
     }
 

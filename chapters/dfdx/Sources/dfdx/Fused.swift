@@ -11,11 +11,21 @@ public enum FusedKernel: Hashable, Sendable, CustomStringConvertible {
     case softmax
     /// x / sqrt(mean(x * x over the last dim) + eps) * weight: inputs [x, weight [D]].
     case rmsNorm(eps: Float)
+    /// (x - mean) / sqrt(var + eps) * weight + bias over the last dim: inputs [x, weight, bias].
+    case layerNorm(eps: Float)
+    /// 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), elementwise: inputs [x].
+    case geluTanh
+    /// RoPE with rotate_half: x * cos + cat(-x2, x1) * sin, inputs [x [B, H, T, D], cos [T, D],
+    /// sin [T, D]]; the output is x's shape (contiguous).
+    case rotary
 
     public var description: String {
         switch self {
         case .softmax: "fused_softmax"
         case .rmsNorm: "fused_rms_norm"
+        case .layerNorm: "fused_layer_norm"
+        case .geluTanh: "fused_gelu_tanh"
+        case .rotary: "fused_rotary"
         }
     }
 }
@@ -52,6 +62,17 @@ public enum Fusion {
         case .rmsNorm(let eps):
             if let y = fusedRMSNorm(inputs[0], weight: inputs[1], eps: eps) { return y }
             return inputs[0] / ((inputs[0] * inputs[0]).mean(dim: -1, keepdim: true) + eps).sqrt() * inputs[1]
+        case .layerNorm(let eps):
+            if let y = fusedLayerNorm(inputs[0], weight: inputs[1], bias: inputs[2], eps: eps) { return y }
+            let c = inputs[0] - inputs[0].mean(dim: -1, keepdim: true)
+            return c / ((c * c).mean(dim: -1, keepdim: true) + eps).sqrt() * inputs[1] + inputs[2]
+        case .rotary:
+            if let y = fusedRotary(inputs[0], cos: inputs[1], sin: inputs[2]) { return y }
+            return inputs[0] * inputs[1] + rotateHalf(inputs[0]) * inputs[2]
+        case .geluTanh:
+            if let y = fusedGeluTanh(inputs[0]) { return y }
+            let x = inputs[0]
+            return 0.5 * x * (1 + ((x + 0.044715 * x * x * x) * (2 / Float.pi).squareRoot()).tanh())
         }
     }
 
@@ -95,6 +116,78 @@ public func fusedRMSNorm(_ x: Tensor, weight: Tensor, eps: Float) -> Tensor? {
                       var out: Tensor? = nil
                       if let tx = t[0] { out = weight * (r * tx - x * (r * r * r) * (x * tx).mean(dim: -1, keepdim: true)) }
                       if let tw = t[1] { let part = x * r * tw; out = out.map { $0 + part } ?? part }
+                      return out
+                  })
+}
+
+/// LayerNorm ((x - mean) / sqrt(var + eps) * weight + bias over the last dim) by the backend's
+/// fused kernel, or nil when it has none.
+public func fusedLayerNorm(_ x: Tensor, weight: Tensor, bias: Tensor, eps: Float) -> Tensor? {
+    guard let y = Fusion.forward(.layerNorm(eps: eps), [x, weight, bias]) else { return nil }
+    let d = x.shape[x.rank - 1]
+    // With xhat = (x - mean) r, r = 1 / sqrt(var + eps) per row, y = xhat w + b:
+    //   dx = r (g w - mean(g w) - xhat mean(g w xhat)),  dw = sum of g xhat,  db = sum of g.
+    func normalized(_ x: Tensor) -> (xhat: Tensor, r: Tensor) {
+        let c = x - x.mean(dim: -1, keepdim: true)
+        let r = ((c * c).mean(dim: -1, keepdim: true) + eps).sqrt().reciprocal()
+        return (c * r, r)
+    }
+    return record(y, .fused(.layerNorm(eps: eps)), [x, weight, bias], saves: .inputs,
+                  vjp: { g in
+                      let (xhat, r) = normalized(x), gw = g * weight
+                      let dx = r * (gw - gw.mean(dim: -1, keepdim: true) - xhat * (gw * xhat).mean(dim: -1, keepdim: true))
+                      return [dx, (g * xhat).reshape([-1, d]).sum(dim: 0), g.reshape([-1, d]).sum(dim: 0)]
+                  },
+                  jvp: { t in
+                      let (xhat, r) = normalized(x)
+                      var out: Tensor? = nil
+                      func add(_ part: Tensor) { out = out.map { $0 + part } ?? part }
+                      if let tx = t[0] {
+                          let tc = tx - tx.mean(dim: -1, keepdim: true)
+                          add(weight * r * (tc - xhat * (xhat * tc).mean(dim: -1, keepdim: true)))
+                      }
+                      if let tw = t[1] { add(xhat * tw) }
+                      if let tb = t[2] { add(tb.expand(x.shape)) }
+                      return out
+                  })
+}
+
+/// GELU with the tanh approximation by the backend's fused kernel, or nil when it has none.
+public func fusedGeluTanh(_ x: Tensor) -> Tensor? {
+    guard let y = Fusion.forward(.geluTanh, [x]) else { return nil }
+    // d/dx = 0.5 (1 + t) + 0.5 x (1 - t^2) c (1 + 3 * 0.044715 x^2), t = tanh(c (x + 0.044715 x^3))
+    func derivative(_ x: Tensor) -> Tensor {
+        let c = (2 / Float.pi).squareRoot()
+        let t = ((x + 0.044715 * x * x * x) * c).tanh()
+        return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * c * (1 + 3 * 0.044715 * x * x)
+    }
+    return record(y, .fused(.geluTanh), [x], saves: .inputs,
+                  vjp: { g in [g * derivative(x)] }, jvp: { t in t[0].map { $0 * derivative(x) } })
+}
+
+/// cat(-x2, x1) over the last dim (x1, x2 its halves): RoPE's rotation by 90 degrees.
+func rotateHalf(_ x: Tensor) -> Tensor {
+    let d = x.shape[x.rank - 1]
+    return cat([-x.slice(dim: x.rank - 1, start: d / 2, end: d), x.slice(dim: x.rank - 1, start: 0, end: d / 2)], dim: x.rank - 1)
+}
+
+/// RoPE (x * cos + rotate_half(x) * sin, x [B, H, T, D], cos and sin [T, D]) by the backend's
+/// fused kernel, or nil when it has none.
+public func fusedRotary(_ x: Tensor, cos: Tensor, sin: Tensor) -> Tensor? {
+    guard x.rank == 4, let y = Fusion.forward(.rotary, [x, cos, sin]) else { return nil }
+    // linear in x: the transpose of rotate_half is cat(y2, -y1) = -rotate_half(y)
+    let d = x.shape[3]
+    return record(y, .fused(.rotary), [x, cos, sin], saves: .inputs,
+                  vjp: { g in
+                      let dx = g * cos - rotateHalf(g * sin)
+                      let dcos = cos.requiresGrad ? (g * x).reshape([-1, x.shape[2], d]).sum(dim: 0) : nil
+                      let dsin = sin.requiresGrad ? (g * rotateHalf(x)).reshape([-1, x.shape[2], d]).sum(dim: 0) : nil
+                      return [dx, dcos, dsin]
+                  },
+                  jvp: { t in
+                      var out: Tensor? = t[0].map { $0 * cos + rotateHalf($0) * sin }
+                      if let tc = t[1] { let part = x * tc; out = out.map { $0 + part } ?? part }
+                      if let ts = t[2] { let part = rotateHalf(x) * ts; out = out.map { $0 + part } ?? part }
                       return out
                   })
 }

@@ -19,7 +19,19 @@ public final class HostAllocator: Sendable {
     private struct Block: @unchecked Sendable { let pointer: UnsafeMutableRawPointer }
     private struct State {
         var free: [Int: [Block]] = [:]
+        /// The free blocks of the classes up to 64 KB, by `smallSlot`: what an op allocates, with
+        /// no dictionary to hash.
+        var small = [[Block]](repeating: [], count: HostAllocator.smallSlots)
         var stats = AllocationStats()
+    }
+    static let smallSlots = 41
+
+    /// The free list of a size class up to 64 KB (four per power of two), nil above.
+    @inline(__always)
+    static func smallSlot(_ size: Int) -> Int? {
+        guard size <= 65536 else { return nil }
+        let top = Int.bitWidth - 1 - size.leadingZeroBitCount
+        return (top - 6) * 4 + ((size - (1 << top)) >> (top - 2))
     }
     private let state = Mutex(State())
     /// Most bytes of free blocks kept for reuse (`PICOGRAD_POOL_MB`, default 256 MB).
@@ -45,7 +57,9 @@ public final class HostAllocator: Sendable {
         let reused: UnsafeMutableRawPointer? = state.withLock { s in
             s.stats.allocations += 1
             s.stats.bytesInUse += size
-            guard let block = s.free[size]?.popLast() else { s.stats.systemAllocations += 1; return nil }
+            let found: Block?
+            if let slot = HostAllocator.smallSlot(size) { found = s.small[slot].popLast() } else { found = s.free[size]?.popLast() }
+            guard let block = found else { s.stats.systemAllocations += 1; return nil }
             s.stats.bytesCached -= size
             return block.pointer
         }
@@ -59,7 +73,8 @@ public final class HostAllocator: Sendable {
         let keep = state.withLock { s in
             s.stats.bytesInUse -= blockSize
             guard s.stats.bytesCached + blockSize <= cacheLimit else { return false }
-            s.free[blockSize, default: []].append(block)
+            if let slot = HostAllocator.smallSlot(blockSize) { s.small[slot].append(block) }
+            else { s.free[blockSize, default: []].append(block) }
             s.stats.bytesCached += blockSize
             return true
         }
@@ -69,8 +84,9 @@ public final class HostAllocator: Sendable {
     /// Gives every cached block back to the system (like torch.cuda.empty_cache).
     public func emptyCache() {
         let blocks = state.withLock { s in
-            let all = s.free.values.flatMap { $0 }
+            let all = s.free.values.flatMap { $0 } + s.small.flatMap { $0 }
             s.free = [:]
+            s.small = [[Block]](repeating: [], count: HostAllocator.smallSlots)
             s.stats.bytesCached = 0
             return all
         }

@@ -7,13 +7,13 @@ extension Tensor {
     /// torch.gather: out has index's shape; along `dim` it reads x at the given indices,
     /// elsewhere at the same position. index: int32, as many dims as x, no larger than x
     /// outside `dim`. Backward scatters (adds) the gradient back.
-    public func gather(dim: Int, index: Tensor) -> Tensor {
-        let d = normalizeDim(dim, rank: rank, op: "gather", shape: shape)
-        check(!dtype.isQuantized, "gather: a \(dtype) tensor (shape \(shape)) is a block format; use embedding for rows")
-        check(index.dtype == .int32, "gather: index must be int32, got \(index.dtype) (shape \(index.shape)); convert with to(.int32)")
-        check(index.rank == rank, "gather: index of shape \(index.shape) must have as many dims as input of shape \(shape)")
+    public func gather(dim: Int, index: Tensor, file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        let d = normalizeDim(dim, rank: rank, op: "gather", shape: shape, file: file, line: line)
+        check(!dtype.isQuantized, "gather: a \(dtype) tensor (shape \(shape)) is a block format; use embedding for rows", file: file, line: line)
+        check(index.dtype == .int32, "gather: index must be int32, got \(index.dtype) (shape \(index.shape)); convert with to(.int32)", file: file, line: line)
+        check(index.rank == rank, "gather: index of shape \(index.shape) must have as many dims as input of shape \(shape)", file: file, line: line)
         for i in 0..<rank where i != d {
-            check(index.shape[i] <= shape[i], "gather: index shape \(index.shape) is larger than input shape \(shape) in dim \(i)")
+            check(index.shape[i] <= shape[i], "gather: index shape \(index.shape) is larger than input shape \(shape) in dim \(i)", file: file, line: line)
         }
         let x = self
         let out = Dispatch.run(.gather(dim: d), [x, index], shape: index.shape, dtype: dtype) { backend, buffer in
@@ -45,9 +45,9 @@ extension Tensor {
 
     /// Rows of a 2-D table [N, D] picked by int32 ids of any shape -> [ids..., D] (like
     /// nn.Embedding). One row copy per id; backward adds each gradient row back into its row.
-    public func embedding(_ ids: Tensor) -> Tensor {
-        check(rank == 2, "embedding: table must be 2-D [count, dim], got shape \(shape)")
-        check(ids.dtype == .int32, "embedding: ids must be int32, got \(ids.dtype) (shape \(ids.shape)); convert with to(.int32)")
+    public func embedding(_ ids: Tensor, file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        check(rank == 2, "embedding: table must be 2-D [count, dim], got shape \(shape)", file: file, line: line)
+        check(ids.dtype == .int32, "embedding: ids must be int32, got \(ids.dtype) (shape \(ids.shape)); convert with to(.int32)", file: file, line: line)
         let table = self
         let (count, dim) = (shape[0], shape[1])
         let outShape = ids.shape + [dim]
@@ -79,17 +79,26 @@ extension Tensor {
         }
     }
 
+    /// Advanced indexing on the first dim (torch's `x[ids]`): the rows named by an int32 tensor
+    /// of any shape -> [ids..., rest of self's dims]. An embedding of the rows flattened.
+    public subscript(_ index: Tensor, file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        check(rank > 0, "subscript: cannot index a 0-d tensor with an index tensor of shape \(index.shape)", file: file, line: line)
+        check(index.dtype == .int32, "subscript: index must be int32, got \(index.dtype) (shape \(index.shape)); convert with to(.int32)", file: file, line: line)
+        let rest = Array(shape.dropFirst())
+        return reshape([shape[0], rest.reduce(1, *)]).embedding(index).reshape(index.shape + rest)
+    }
+
     // MARK: conveniences with host ids
 
     /// gather with host indices: `index` fills `indexShape` in row-major order.
-    public func gather(dim: Int, index: [Int], indexShape: [Int]) -> Tensor {
-        check(index.count == indexShape.reduce(1, *), "gather: \(index.count) indices do not fill index shape \(indexShape)")
+    public func gather(dim: Int, index: [Int], indexShape: [Int], file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        check(index.count == indexShape.reduce(1, *), "gather: \(index.count) indices do not fill index shape \(indexShape)", file: file, line: line)
         return gather(dim: dim, index: Tensor(int32: index, shape: indexShape, device: device))
     }
 
     /// embedding with host ids: `ids` fills `idsShape` in row-major order -> [idsShape..., D].
-    public func embedding(_ ids: [Int], idsShape: [Int]) -> Tensor {
-        check(ids.count == idsShape.reduce(1, *), "embedding: \(ids.count) ids do not fill shape \(idsShape)")
+    public func embedding(_ ids: [Int], idsShape: [Int], file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        check(ids.count == idsShape.reduce(1, *), "embedding: \(ids.count) ids do not fill shape \(idsShape)", file: file, line: line)
         return embedding(Tensor(int32: ids, shape: idsShape, device: device))
     }
 }

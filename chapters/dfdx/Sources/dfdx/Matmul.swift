@@ -18,15 +18,15 @@ extension Tensor {
 
     /// Matrix product with torch.matmul semantics: 1-D operands are promoted (and the added
     /// dim removed), batch dims broadcast. [B, M, K] @ [K, N] -> [B, M, N]. Cost: 2*B*M*K*N flops.
-    public func matmul(_ other: Tensor) -> Tensor {
-        check(rank >= 1 && other.rank >= 1, "matmul: both arguments need at least 1 dim, got shapes \(shape) and \(other.shape)")
+    public func matmul(_ other: Tensor, file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        check(rank >= 1 && other.rank >= 1, "matmul: both arguments need at least 1 dim, got shapes \(shape) and \(other.shape)", file: file, line: line)
         let a = rank == 1 ? unsqueeze(dim: 0) : self
         let b = other.rank == 1 ? other.unsqueeze(dim: 1) : other
         let k = a.shape[a.rank - 1]
         check(k == b.shape[b.rank - 2],
-              "matmul: shapes \(shape) and \(other.shape) are not aligned (\(k) != \(b.shape[b.rank - 2]))")
+              "matmul: shapes \(shape) and \(other.shape) are not aligned (\(k) != \(b.shape[b.rank - 2]))", file: file, line: line)
         guard let batch = broadcastShapes(Array(a.shape.dropLast(2)), Array(b.shape.dropLast(2))) else {
-            fail("matmul: batch dims of shapes \(shape) and \(other.shape) cannot be broadcast together")
+            fail("matmul: batch dims of shapes \(shape) and \(other.shape) cannot be broadcast together", file: file, line: line)
         }
         let aFull = batch + Array(a.shape.suffix(2)), bFull = batch + Array(b.shape.suffix(2))
         var out = (a.shape == aFull ? a : a.expand(aFull)).matmulPrimitive(b.shape == bFull ? b : b.expand(bFull))

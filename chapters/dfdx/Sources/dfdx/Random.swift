@@ -42,6 +42,10 @@ public struct Generator: Sendable {
 }
 
 
+/// A `Generator` is a Swift random number generator too: `ids.shuffled(using: &generator)`,
+/// `Int.random(in: 0..<n, using: &generator)`.
+extension Generator: RandomNumberGenerator {}
+
 /// A generator shared by reference, so `withDefaultGenerator` can hand one to a task.
 final class GeneratorBox: Sendable {
     let state: Mutex<Generator>
@@ -75,25 +79,86 @@ public func withDefaultGenerator<T>(_ generator: Generator, _ body: () throws ->
 }
 
 extension Tensor {
-    /// Standard normal samples.
-    public static func randn(_ shape: [Int], generator: inout Generator, device: Device = .default) -> Tensor {
+    /// Standard normal samples (a leaf that requires grad with `requiresGrad`, like torch's).
+    public static func randn(_ shape: [Int], generator: inout Generator, requiresGrad: Bool = false, device: Device = .default) -> Tensor {
         let n = shape.reduce(1, *)
-        return Tensor((0..<n).map { _ in generator.normal() }, shape: shape, device: device)
+        return Tensor((0..<n).map { _ in generator.normal() }, shape: shape, requiresGrad: requiresGrad, device: device)
     }
 
     /// Uniform samples in [0, 1).
-    public static func rand(_ shape: [Int], generator: inout Generator, device: Device = .default) -> Tensor {
+    public static func rand(_ shape: [Int], generator: inout Generator, requiresGrad: Bool = false, device: Device = .default) -> Tensor {
         let n = shape.reduce(1, *)
-        return Tensor((0..<n).map { _ in generator.uniform() }, shape: shape, device: device)
+        return Tensor((0..<n).map { _ in generator.uniform() }, shape: shape, requiresGrad: requiresGrad, device: device)
     }
 
     /// Standard normal samples from the default generator.
-    public static func randn(_ shape: [Int], device: Device = .default) -> Tensor {
-        withDefaultGenerator { randn(shape, generator: &$0, device: device) }
+    public static func randn(_ shape: [Int], requiresGrad: Bool = false, device: Device = .default) -> Tensor {
+        withDefaultGenerator { randn(shape, generator: &$0, requiresGrad: requiresGrad, device: device) }
     }
 
     /// Uniform [0, 1) samples from the default generator.
-    public static func rand(_ shape: [Int], device: Device = .default) -> Tensor {
-        withDefaultGenerator { rand(shape, generator: &$0, device: device) }
+    public static func rand(_ shape: [Int], requiresGrad: Bool = false, device: Device = .default) -> Tensor {
+        withDefaultGenerator { rand(shape, generator: &$0, requiresGrad: requiresGrad, device: device) }
+    }
+}
+
+extension Tensor {
+    /// Uniform integers in low..<high as an int32 tensor (torch.randint).
+    public static func randint(_ low: Int, _ high: Int, _ shape: [Int], generator: inout Generator,
+                               device: Device = .default, file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        check(low < high, "randint: low \(low) must be below high \(high) (shape \(shape))", file: file, line: line)
+        let n = elementCount(shape)
+        return Tensor(int32: (0..<n).map { _ in low + generator.int(below: high - low) }, shape: shape, device: device)
+    }
+
+    /// Uniform integers in 0..<high as an int32 tensor (torch.randint(high, size)).
+    public static func randint(_ high: Int, _ shape: [Int], generator: inout Generator, device: Device = .default) -> Tensor {
+        randint(0, high, shape, generator: &generator, device: device)
+    }
+
+    /// Uniform integers in low..<high from the default generator.
+    public static func randint(_ low: Int, _ high: Int, _ shape: [Int], device: Device = .default) -> Tensor {
+        withDefaultGenerator { randint(low, high, shape, generator: &$0, device: device) }
+    }
+
+    /// Uniform integers in 0..<high from the default generator.
+    public static func randint(_ high: Int, _ shape: [Int], device: Device = .default) -> Tensor {
+        randint(0, high, shape, device: device)
+    }
+
+    /// Category ids drawn from the rows of self, nonnegative weights [C] or [R, C] (need not sum
+    /// to 1), like torch.multinomial: int32 [numSamples] or [R, numSamples]. Composed: each draw
+    /// u (uniform, scaled by the row's total) picks the first category whose running total
+    /// (a matmul with an upper-triangular matrix of ones) exceeds u. Without replacement a
+    /// drawn category's weight is zeroed before the next draw.
+    public func multinomial(_ numSamples: Int, replacement: Bool = false, generator: inout Generator, file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        check(rank == 1 || rank == 2, "multinomial: prob_dist must be 1 or 2 dim, got shape \(shape)", file: file, line: line)
+        let c = shape[rank - 1]
+        check(numSamples > 0, "multinomial: numSamples must be positive, got \(numSamples) (shape \(shape))", file: file, line: line)
+        check(replacement || numSamples <= c,
+              "multinomial: cannot sample \(numSamples) > prob_dist.size(-1) = \(c) samples without replacement (shape \(shape))", file: file, line: line)
+        var weights = withNoGrad { rank == 1 ? reshape([1, c]) : self }
+        let rows = weights.shape[0]
+        let upper = Tensor.ones([c, c], device: device).triu()
+        let categories = Tensor.arange(c, device: device)
+        var draws: [Tensor] = []
+        withNoGrad {
+            for _ in 0..<(replacement ? 1 : numSamples) {
+                let running = weights.matmul(upper)                                         // [R, C]
+                let total = running.slice(dim: 1, start: c - 1, end: c)                      // [R, 1]
+                let u = Tensor.rand([rows, replacement ? numSamples : 1], generator: &generator, device: device) * total
+                let above = u.unsqueeze(dim: -1).lt(running.unsqueeze(dim: 1)).sum(dim: -1)  // [R, S]
+                let drawn = Float(c) - above.maximum(Tensor.ones([], device: device))          // never past the last
+                draws.append(drawn)
+                if !replacement { weights = weights * (1 - categories.eq(drawn)) }
+            }
+        }
+        let ids = (draws.count == 1 ? draws[0] : cat(draws, dim: 1)).to(.int32)
+        return rank == 1 ? ids.reshape([numSamples]) : ids
+    }
+
+    /// multinomial from the default generator.
+    public func multinomial(_ numSamples: Int, replacement: Bool = false) -> Tensor {
+        withDefaultGenerator { multinomial(numSamples, replacement: replacement, generator: &$0) }
     }
 }

@@ -46,10 +46,10 @@ extension Tensor {
     /// Sum of all elements (0-d).
     public func sum() -> Tensor { reduce(.sum, axes: Array(0..<rank)).reshape([]) }
     /// Sum over `dim`.
-    public func sum(dim: Int, keepdim: Bool = false) -> Tensor { sum(dims: [dim], keepdim: keepdim) }
+    public func sum(dim: Int, keepdim: Bool = false, file: StaticString = #fileID, line: UInt = #line) -> Tensor { sum(dims: [dim], keepdim: keepdim, file: file, line: line) }
     /// Sum over several dims.
-    public func sum(dims: [Int], keepdim: Bool = false) -> Tensor {
-        let axes = dims.map { normalizeDim($0, rank: rank, op: "sum", shape: shape) }
+    public func sum(dims: [Int], keepdim: Bool = false, file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        let axes = dims.map { normalizeDim($0, rank: rank, op: "sum", shape: shape, file: file, line: line) }
         let r = reduce(.sum, axes: axes)
         return keepdim || rank == 0 ? r : dropping(axes, from: r)
     }
@@ -57,10 +57,10 @@ extension Tensor {
     /// Mean of all elements (0-d).
     public func mean() -> Tensor { sum() / Float(Swift.max(count, 1)) }
     /// Mean over `dim`.
-    public func mean(dim: Int, keepdim: Bool = false) -> Tensor { mean(dims: [dim], keepdim: keepdim) }
+    public func mean(dim: Int, keepdim: Bool = false, file: StaticString = #fileID, line: UInt = #line) -> Tensor { mean(dims: [dim], keepdim: keepdim, file: file, line: line) }
     /// Mean over several dims.
-    public func mean(dims: [Int], keepdim: Bool = false) -> Tensor {
-        let axes = Set(dims.map { normalizeDim($0, rank: rank, op: "mean", shape: shape) })
+    public func mean(dims: [Int], keepdim: Bool = false, file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        let axes = Set(dims.map { normalizeDim($0, rank: rank, op: "mean", shape: shape, file: file, line: line) })
         let n = axes.reduce(1) { $0 * shape[$1] }
         return sum(dims: Array(axes), keepdim: keepdim) / Float(Swift.max(n, 1))
     }
@@ -71,20 +71,20 @@ extension Tensor {
         return reduce(.max, axes: Array(0..<rank)).reshape([])
     }
     /// Largest values along `dim` (values only).
-    public func max(dim: Int, keepdim: Bool = false) -> Tensor {
-        let d = normalizeDim(dim, rank: rank, op: "max", shape: shape)
-        check(rank == 0 || shape[d] > 0, "max: dim \(dim) of shape \(shape) is empty")
+    public func max(dim: Int, keepdim: Bool = false, file: StaticString = #fileID, line: UInt = #line) -> Tensor {
+        let d = normalizeDim(dim, rank: rank, op: "max", shape: shape, file: file, line: line)
+        check(rank == 0 || shape[d] > 0, "max: dim \(dim) of shape \(shape) is empty", file: file, line: line)
         let r = reduce(.max, axes: [d])
         return keepdim || rank == 0 ? r : dropping([d], from: r)
     }
 
     /// Indices of the largest values along `dim` (first one on ties), in row-major order of the rest.
-    public func argmax(dim: Int) -> [Int] {
-        let d = normalizeDim(dim, rank: rank, op: "argmax", shape: shape)
+    public func argmax(dim: Int, file: StaticString = #fileID, line: UInt = #line) -> [Int] {
+        let d = normalizeDim(dim, rank: rank, op: "argmax", shape: shape, file: file, line: line)
         if rank == 0 { return [0] }
         let moved = transpose(d, rank - 1).contiguous().toArray()
         let n = shape[d]
-        check(n > 0, "argmax: dim \(dim) of shape \(shape) is empty")
+        check(n > 0, "argmax: dim \(dim) of shape \(shape) is empty", file: file, line: line)
         return stride(from: 0, to: moved.count, by: n).map { start in
             var best = start
             for i in start..<(start + n) where moved[i] > moved[best] { best = i }

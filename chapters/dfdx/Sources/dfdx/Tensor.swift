@@ -79,18 +79,18 @@ public final class Tensor: @unchecked Sendable {
     }
 
     /// A tensor holding `data` in row-major order. data.count must equal the product of `shape`.
-    public convenience init(_ data: [Float], shape: [Int], requiresGrad: Bool = false, device: Device = .default) {
+    public convenience init(_ data: [Float], shape: [Int], requiresGrad: Bool = false, device: Device = .default, file: StaticString = #fileID, line: UInt = #line) {
         let count = Tensor.elementCount(shape)
-        check(data.count == count, "Tensor: \(data.count) values do not fill shape \(shape) (needs \(count))")
+        check(data.count == count, "Tensor: \(data.count) values do not fill shape \(shape) (needs \(count))", file: file, line: line)
         self.init(HostData(.float32(data)), shape: shape, requiresGrad: requiresGrad, device: device)
     }
 
     /// An int32 tensor (token ids, indices) holding `data` in row-major order.
-    public convenience init(int32 data: [Int], shape: [Int], device: Device = .default) {
+    public convenience init(int32 data: [Int], shape: [Int], device: Device = .default, file: StaticString = #fileID, line: UInt = #line) {
         let count = Tensor.elementCount(shape)
-        check(data.count == count, "Tensor: \(data.count) values do not fill shape \(shape) (needs \(count))")
+        check(data.count == count, "Tensor: \(data.count) values do not fill shape \(shape) (needs \(count))", file: file, line: line)
         let values = data.map { v -> Int32 in
-            guard let x = Int32(exactly: v) else { fail("Tensor(int32:): \(v) does not fit in int32 (shape \(shape))") }
+            guard let x = Int32(exactly: v) else { fail("Tensor(int32:): \(v) does not fit in int32 (shape \(shape))", file: file, line: line) }
             return x
         }
         self.init(HostData(.int32(values)), shape: shape, device: device)
@@ -128,10 +128,23 @@ public final class Tensor: @unchecked Sendable {
     public static func zeros(_ shape: [Int], dtype: DType = .float32, device: Device = .default) -> Tensor { full(shape, 0, dtype: dtype, device: device) }
     public static func ones(_ shape: [Int], dtype: DType = .float32, device: Device = .default) -> Tensor { full(shape, 1, dtype: dtype, device: device) }
 
-    /// [0, 1, ..., n-1] as floats.
-    public static func arange(_ n: Int, device: Device = .default) -> Tensor {
+    /// [0, 1, ..., n-1] as floats (or int32 ids with `dtype: .int32`, like torch.arange(n, dtype=torch.long)).
+    public static func arange(_ n: Int, dtype: DType = .float32, device: Device = .default) -> Tensor {
         check(n >= 0, "arange: n must be >= 0, got \(n)")
+        check(dtype == .float32 || dtype == .int32, "arange: dtype must be float32 or int32, got \(dtype)")
+        if dtype == .int32 { return Tensor(int32: Array(0..<n), shape: [n], device: device) }
         return Tensor((0..<n).map(Float.init), shape: [n], device: device)
+    }
+
+    /// `steps` evenly spaced values from start to end, both included (torch.linspace). Composed
+    /// like torch computes it: the first half counts up from start, the second down from end.
+    public static func linspace(_ start: Float, _ end: Float, steps: Int, device: Device = .default) -> Tensor {
+        check(steps >= 0, "linspace: number of steps must be non-negative, got \(steps)")
+        if steps == 1 { return Tensor.full([1], start, device: device) }
+        let step = (end - start) / Float(Swift.max(steps - 1, 1))
+        let i = Tensor.arange(steps, device: device)
+        let up = start + i * step, down = end - (Float(steps - 1) - i) * step
+        return Tensor.where(i.lt(Float(steps / 2)), up, down)
     }
 
     /// The n x n identity matrix.
@@ -182,8 +195,8 @@ public final class Tensor: @unchecked Sendable {
     }
 
     /// The value of a one-element tensor.
-    public func item() -> Float {
-        check(count == 1, "item: tensor of shape \(shape) has \(count) elements, expected 1")
+    public func item(file: StaticString = #fileID, line: UInt = #line) -> Float {
+        check(count == 1, "item: tensor of shape \(shape) has \(count) elements, expected 1", file: file, line: line)
         return toArray()[0]
     }
 
@@ -227,6 +240,12 @@ public final class Tensor: @unchecked Sendable {
     public func detach() -> Tensor {
         Dispatch.view(.detach, self, shape: shape, strides: strides, offset: offset)
     }
+
+    /// torch's `.data`: this tensor's memory as a tensor that autograd does not track (`detach()`),
+    /// so `p.data += -lr * p.grad!` updates a parameter in place outside `withNoGrad`. Unlike
+    /// torch's `.data`, a write through it still counts as a write to this tensor (they share the
+    /// version counter), so a backward that saved the old values stops instead of going wrong.
+    public var data: Tensor { detach() }
 
     /// detach without telling the dispatch point, for autodiff's own bookkeeping (an op's
     /// saved output), which no traced computation reads.

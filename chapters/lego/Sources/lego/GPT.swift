@@ -74,6 +74,20 @@ public final class GPT: Module {
         callAsFunction(ids, shape: [1, ids.count]).squeeze(dim: 0)
     }
 
+    /// ids: an int32 tensor [B, T] (or [T]) -> logits [B, T, vocab] (or [T, vocab]), like nanoGPT's `model(idx)`.
+    public override func forward(_ ids: Tensor) -> Tensor {
+        check(ids.dtype == .int32 && (ids.rank == 1 || ids.rank == 2), "GPT: ids must be an int32 tensor [B, T] or [T], got \(ids.dtype) of shape \(ids.shape)")
+        if ids.rank == 1 { return forward(ids.unsqueeze(dim: 0)).squeeze(dim: 0) }
+        let t = ids.shape[1]
+        check(t <= config.blockSize, "GPT: sequence length \(t) exceeds blockSize \(config.blockSize)")
+        let positions = transformer.wpe(Tensor(int32: Array(0..<t), shape: [t], device: ids.device))
+        var x = transformer.wte(ids) + positions
+        for block in transformer.h { x = block(x) }
+        x = transformer.lnF(x)
+        if let lmHead { return lmHead(x) }
+        return x.matmul(transformer.wte.weight.transpose(0, 1))
+    }
+
     /// ids [B, T] (row-major) -> logits [B, T, vocab]. T must not exceed blockSize.
     public func callAsFunction(_ ids: [Int], shape: [Int]) -> Tensor {
         check(shape.count == 2 && ids.count == shape[0] * shape[1], "GPT: ids must fill shape [B, T], got \(ids.count) ids for \(shape)")

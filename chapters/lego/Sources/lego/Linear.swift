@@ -12,9 +12,9 @@ func uniformInit(_ shape: [Int], bound: Float) -> Tensor {
 /// y = x W^T + b (torch.nn.Linear). weight [out, in], bias [out].
 public final class Linear: Module {
     /// [outFeatures, inFeatures]
-    public let weight: Tensor
+    public var weight: Tensor
     /// [outFeatures], or nil with `bias: false`.
-    public let bias: Tensor?
+    public var bias: Tensor?
 
     /// in -> out features; weight and bias drawn from U(-1/sqrt(in), 1/sqrt(in)) like nn.Linear.
     public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true) {
@@ -52,7 +52,7 @@ public final class Linear: Module {
 /// A lookup table of `count` vectors of size `dim` (torch.nn.Embedding). weight [count, dim].
 public final class Embedding: Module {
     /// [count, dim]
-    public let weight: Tensor
+    public var weight: Tensor
 
     /// `count` vectors of size `dim`, drawn from N(0, 1) like nn.Embedding.
     public init(_ count: Int, _ dim: Int) {

@@ -196,6 +196,16 @@ public final class Llama: Module {
         return head(model.norm(x))
     }
 
+    /// ids: an int32 tensor [B, T] (or [T]) -> logits [B, T, vocab] (or [T, vocab]): `model(idx)`.
+    public override func forward(_ ids: Tensor) -> Tensor {
+        check(ids.dtype == .int32 && (ids.rank == 1 || ids.rank == 2), "Llama: ids must be an int32 tensor [B, T] or [T], got \(ids.dtype) of shape \(ids.shape)")
+        if ids.rank == 1 { return forward(ids.unsqueeze(dim: 0)).squeeze(dim: 0) }
+        check(ids.shape[1] <= contextLength, "Llama: \(ids.shape[1]) positions exceed the context length \(contextLength)")
+        var x = model.embedTokens(ids)
+        for layer in model.layers { x = layer.forward(x, rope: rope) }
+        return head(model.norm(x))
+    }
+
     /// With a KV cache: ids (T new tokens of one sequence) at positions cache.count..<cache.count+T
     /// -> logits [T, vocab] for the new positions; the cache (made on first use, with room for
     /// `contextLength` positions) grows by T.

@@ -15,3 +15,31 @@ public func languageModelLoss(_ logits: Tensor, targets: [Int]) -> Tensor {
     let v = logits.shape[logits.rank - 1]
     return crossEntropy(logits.reshape([-1, v]), targets: targets)
 }
+
+/// How a loss reduces its elementwise values (torch's `reduction=`).
+public enum LossReduction: Sendable {
+    /// The mean over every element (0-d).
+    case mean
+    /// The sum over every element (0-d).
+    case sum
+    /// No reduction: the elementwise losses, in the inputs' shape.
+    case none
+}
+
+/// Squared error with torch's `reduction` (F.mse_loss(prediction, target, reduction=...)).
+public func mseLoss(_ prediction: Tensor, _ target: Tensor, reduction: LossReduction) -> Tensor {
+    check(prediction.shape == target.shape, "mseLoss: prediction \(prediction.shape) and target \(target.shape) differ in shape")
+    let squared = (prediction - target).square()
+    switch reduction {
+    case .mean: return squared.mean()
+    case .sum: return squared.sum()
+    case .none: return squared
+    }
+}
+
+/// Cross-entropy of logits [..., vocab] against an int32 tensor of target ids [...] (flattened),
+/// like F.cross_entropy(logits.view(-1, V), targets.view(-1)).
+public func languageModelLoss(_ logits: Tensor, targets: Tensor) -> Tensor {
+    let v = logits.shape[logits.rank - 1]
+    return crossEntropy(logits.reshape([-1, v]), targets: targets.reshape([-1]))
+}

@@ -33,6 +33,13 @@ public final class MLPLanguageModel: Module, LanguageModel {
         return output(hidden(embedded).tanh())
     }
 
+    /// ids: an int32 tensor [B, context] -> logits [B, vocab] (makemore's `model(X)`).
+    public override func forward(_ ids: Tensor) -> Tensor {
+        check(ids.dtype == .int32 && ids.rank == 2 && ids.shape[1] == context,
+              "MLPLanguageModel: ids must be an int32 tensor [B, \(context)], got \(ids.dtype) of shape \(ids.shape)")
+        return output(hidden(wte(ids).reshape([ids.shape[0], -1])).tanh())
+    }
+
     /// `callAsFunction(ids, shape:)`.
     public func logits(_ ids: [Int], shape: [Int]) -> Tensor { callAsFunction(ids, shape: shape) }
 }

@@ -77,16 +77,20 @@ open class Module {
     /// Every parameter with its full dotted name, like torch's `named_parameters()`:
     /// this module's own tensors first, then each child's, depth first.
     public func namedParameters() -> [(String, Tensor)] {
-        // BEGIN SOLUTION lego.1: for each (name, value) of storedProperties(): a Tensor that requires grad is a parameter; a Module, or [Module] by index, adds its namedParameters() under a "name." prefix
+        // BEGIN SOLUTION lego.1: for each (name, value) of storedProperties(): a Tensor that requires grad is a parameter; a Module, or [Module] by index, adds its namedParameters() under a "name." prefix; a tensor met twice (a tied weight) is listed once, under its first name
         var out: [(String, Tensor)] = []
+        var seen = Set<ObjectIdentifier>()
+        func add(_ name: String, _ t: Tensor) {
+            if seen.insert(ObjectIdentifier(t)).inserted { out.append((name, t)) }
+        }
         for (name, value) in storedProperties() {
             if let t = value as? Tensor {
-                if t.requiresGrad { out.append((name, t)) }
+                if t.requiresGrad { add(name, t) }
             } else if let m = value as? Module {
-                out += m.namedParameters().map { ("\(name).\($0.0)", $0.1) }
+                for (n, t) in m.namedParameters() { add("\(name).\(n)", t) }
             } else if let ms = value as? [Module] {
                 for (i, m) in ms.enumerated() {
-                    out += m.namedParameters().map { ("\(name).\(i).\($0.0)", $0.1) }
+                    for (n, t) in m.namedParameters() { add("\(name).\(i).\(n)", t) }
                 }
             }
         }
@@ -151,6 +155,36 @@ open class Module {
     /// Evaluation mode for this module and every child (dropout off).
     @discardableResult
     public func eval() -> Self { train(false) }
+
+    /// This module and every module below it, each once, parents before children, with dotted
+    /// names ("" for self), like torch's `named_modules()`.
+    public func namedModules() -> [(String, Module)] {
+        var out: [(String, Module)] = [("", self)]
+        var seen: Set<ObjectIdentifier> = [ObjectIdentifier(self)]
+        for (name, child) in namedChildren() {
+            for (n, m) in child.namedModules() where seen.insert(ObjectIdentifier(m)).inserted {
+                out.append((n.isEmpty ? name : "\(name).\(n)", m))
+            }
+        }
+        return out
+    }
+
+    /// This module and every module below it, each once (torch's `modules()`).
+    public func modules() -> [Module] { namedModules().map(\.1) }
+
+    /// Calls `fn` on every child module (recursively) and then on self, like torch's
+    /// `apply(fn)`, e.g. to initialize weights: `model.apply { if let l = $0 as? Linear { ... } }`.
+    @discardableResult
+    public func apply(_ fn: (Module) -> Void) -> Self {
+        for (_, child) in namedChildren() { child.apply(fn) }
+        fn(self)
+        return self
+    }
+
+    /// Drops every parameter's gradient (torch's `model.zero_grad()`, set_to_none=True).
+    public func zeroGrad() {
+        for p in parameters() { p.grad = nil }
+    }
 
     /// The forward pass of single-input modules; subclasses override it.
     open func forward(_ x: Tensor) -> Tensor {

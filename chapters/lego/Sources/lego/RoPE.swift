@@ -56,6 +56,8 @@ public func applyRotary(_ x: Tensor, _ tables: RotaryTables, start: Int) -> Tens
 public func applyRotary(_ x: Tensor, cos: Tensor, sin: Tensor) -> Tensor {
     let d = x.shape[3]
     check(cos.shape == [x.shape[2], d] && sin.shape == cos.shape, "RoPE: rows of shape \(cos.shape) for x of shape \(x.shape)")
+    // one kernel where the backend has it (brrr's CPU backend); the line below defines it
+    if let y = fusedRotary(x, cos: cos, sin: sin) { return y }
     let x1 = x.slice(dim: 3, start: 0, end: d / 2), x2 = x.slice(dim: 3, start: d / 2, end: d)
     return x * cos + cat([-x2, x1], dim: 3) * sin
 }

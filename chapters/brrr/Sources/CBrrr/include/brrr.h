@@ -81,9 +81,6 @@ void brrr_pack_b(int64_t kc, int64_t nc, int nr, const float *b, int64_t rsb, in
 /// The block formats (dfdx's DType): 32 values a block.
 enum brrr_block_format { BRRR_Q8_0 = 0, BRRR_Q4_0 = 1, BRRR_Q4_1 = 2 };
 
-/// De-quantizes one row of k values (k / 32 blocks of `format`) into out.
-void brrr_dequantize_row(int format, const uint8_t *row, int64_t k, float *out);
-
 /// out [rows x n] = x [rows x k, contiguous] @ w^T for a weight of n rows of `row_bytes`
 /// bytes of `format` blocks (torch.nn.functional.linear with the weight de-quantized).
 void brrr_linear_quantized(int isa, int threads, int format, int64_t rows, int64_t n, int64_t k,
@@ -110,8 +107,77 @@ void brrr_softmax_rows(int threads, int64_t rows, int64_t cols, const float *x, 
 /// out = each row of x / sqrt(mean(row^2) + eps) * w (w: cols values).
 void brrr_rms_norm_rows(int threads, int64_t rows, int64_t cols, const float *x, const float *w, float eps, float *out);
 
+/// out = each row of x normalized ((x - mean) / sqrt(var + eps)) times w plus b.
+void brrr_layer_norm_rows(int threads, int64_t rows, int64_t cols, const float *x, const float *w, const float *b,
+                          float eps, float *out);
+/// out = GELU (tanh approximation) of n contiguous values.
+void brrr_gelu_tanh(int threads, int64_t n, const float *x, float *out);
+
+/// out [b, h, t, d] (contiguous) = RoPE of x (element strides `strides`) with rows cos, sin
+/// [t, d]: x * cos + rotate_half(x) * sin.
+void brrr_rotary(int64_t b, int64_t h, int64_t t, int64_t d, const float *x, const int64_t strides[4],
+                 const float *cos, const float *sin, float *out);
+
 /// What a student's stub of a C exercise calls: prints `TODO(id): instruction` and stops the
 /// process, as a Swift stub's fatalError does (grading reads the id from it).
 _Noreturn void picograd_todo(const char *id, const char *instruction);
+
+// ---- elementwise ops, reductions, indexing (elementwise.c, reduce.c, indexing.c) ----
+//
+// Operands are strided views passed as one `layout` array of ptrdiff_t: the shape (`rank`
+// sizes), then each operand's strides (`rank` each, in elements), in the order the function
+// names its operands. Pointers already include each view's offset. Every element is 4 bytes
+// (float32 or int32) except the block formats. `isa` is an `enum brrr_isa` this CPU runs.
+// Big ops are split over `threads` threads (small ones run on the caller).
+
+/// The largest rank a layout may have (Swift falls back above it).
+enum { BRRR_MAX_RANK = 32 };
+
+/// dfdx's UnaryOp, BinaryOp and Reduction, in its declaration order.
+enum brrr_unary { BRRR_NEG, BRRR_EXP, BRRR_LOG, BRRR_SQRT, BRRR_SIN, BRRR_RECIPROCAL, BRRR_ERF };
+enum brrr_binary { BRRR_ADD, BRRR_MUL, BRRR_MAXIMUM, BRRR_POW, BRRR_CMPLT, BRRR_CMPEQ };
+enum brrr_reduction { BRRR_SUM, BRRR_MAX };
+// (the block formats: enum brrr_block_format above)
+
+/// Sets n 32-bit words to `bits`.
+void brrr_fill(int isa, int threads, uint32_t *out, ptrdiff_t n, uint32_t bits);
+/// dst = src, 32-bit words; layout: shape, src strides, dst strides.
+void brrr_copy(int isa, int threads, int rank, const ptrdiff_t *layout, const void *src, void *dst);
+/// out (contiguous) = op(x); layout: shape, x strides.
+void brrr_unary(int isa, int threads, int op, int rank, const ptrdiff_t *layout, const float *x, float *out);
+/// out (contiguous) = op(a, b), float32 (int32 when `int32`: add -> int32, cmplt/cmpeq -> float32);
+/// layout: shape, a strides, b strides.
+void brrr_binary(int isa, int threads, int op, int int32, int rank, const ptrdiff_t *layout,
+                 const void *a, const void *b, void *out);
+/// out (contiguous) = cond != 0 ? a : b (words); layout: shape, cond, a, b strides.
+void brrr_select(int isa, int threads, int rank, const ptrdiff_t *layout, const float *cond,
+                 const void *a, const void *b, void *out);
+/// out (contiguous) = x converted: `to_int32` float32 -> int32 toward zero, else int32 ->
+/// float32. A float with no int32 (NaN, inf, out of range) stops it: status->position.
+void brrr_cast(int isa, int threads, int to_int32, int rank, const ptrdiff_t *layout, const void *x,
+               void *out, brrr_status *status);
+/// `rows` rows of k values (k % 32 == 0) in `format`, contiguous, -> float32 rows.
+void brrr_dequantize(int isa, int threads, int format, const void *x, ptrdiff_t rows, ptrdiff_t k, float *out);
+/// out (x's shape with the axes in `reduced` (bit i: axis i) set to 1, contiguous) = op over
+/// those axes; layout: shape, x strides.
+void brrr_reduce(int isa, int threads, int op, int rank, const ptrdiff_t *layout, uint64_t reduced,
+                 const float *x, float *out);
+/// out (contiguous, index's shape) = x[.., index, ..] along a dim of `size` elements, `step`
+/// apart; layout: index's shape, x strides (0 along dim), index strides.
+void brrr_gather(int isa, int threads, int rank, const ptrdiff_t *layout, const void *x, ptrdiff_t step,
+                 ptrdiff_t size, const int32_t *index, void *out, brrr_status *status);
+/// out[.., index, ..] += src; layout: src's shape, src strides, out strides (0 along dim),
+/// index strides. Runs on one thread (two sources may land on one output).
+void brrr_scatter_add(int isa, int rank, const ptrdiff_t *layout, const float *src, float *out,
+                      ptrdiff_t step, ptrdiff_t size, const int32_t *index, brrr_status *status);
+/// dst[.., index, ..] = src (words); layout: src's shape, src strides, dst strides (0 along
+/// dim), index strides (0 but along dim).
+void brrr_index_copy(int isa, int rank, const ptrdiff_t *layout, const void *src, void *dst,
+                     ptrdiff_t step, ptrdiff_t size, const int32_t *index, brrr_status *status);
+/// out [ids..., d] = rows of a table of n rows; float32 rows `row_stride` and `col_stride`
+/// apart, or (format >= 0) contiguous rows of blocks de-quantized; layout: ids' shape, strides.
+void brrr_embedding(int isa, int threads, int format, const void *table, ptrdiff_t n, ptrdiff_t d,
+                    ptrdiff_t row_stride, ptrdiff_t col_stride, int rank, const ptrdiff_t *layout,
+                    const int32_t *ids, float *out, brrr_status *status);
 
 #endif
