@@ -1,5 +1,6 @@
-// What code generated at run time needs from brrr (pt2's C kernels): the SGEMM entry point as
-// a plain function pointer, with the instruction set and thread count the CPU backend uses.
+// What code generated at run time needs from brrr (pt2's C kernels): the SGEMM entry point and
+// the thread pool as plain function pointers, with the instruction set and thread count the CPU
+// backend uses.
 // A dlopen'd object cannot resolve symbols inside a statically linked Swift binary, so the
 // generated code is handed this pointer in a table instead of linking against brrr.
 internal import CBrrr
@@ -16,6 +17,12 @@ public enum SGEMMExport {
                                UnsafePointer<Float>?, Int64, Int64, Int64,
                                UnsafePointer<Float>?, Int64, Int64, Int64,
                                UnsafeMutablePointer<Float>?, Int64, Int64) -> Void = brrr_sgemm
+        return unsafeBitCast(f, to: UnsafeRawPointer.self)
+    }
+    /// The address of `brrr_parallel` (brrr.h): void (int threads, void (*task)(void *context,
+    /// int thread, int threads), void *context), the CPU backend's thread pool.
+    public static var parallelPointer: UnsafeRawPointer {
+        let f: @convention(c) (Int32, brrr_task?, UnsafeMutableRawPointer?) -> Void = brrr_parallel
         return unsafeBitCast(f, to: UnsafeRawPointer.self)
     }
     /// The `isa` argument the CPU backend passes (its selected kernel variant).

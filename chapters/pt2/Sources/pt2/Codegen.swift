@@ -50,6 +50,7 @@ typedef struct {
                   const float *a, int64_t sba, int64_t rsa, int64_t csa,
                   const float *b, int64_t sbb, int64_t rsb, int64_t csb,
                   float *c, int64_t sbc, int64_t ldc);
+    void (*parallel)(int threads, void (*task)(void *context, int thread, int threads), void *context);
     int isa, threads;
 } pt2_runtime;
 
@@ -132,17 +133,25 @@ struct KernelWriter {
         return (open, close)
     }
 
+    /// Elements a kernel must have to be split across threads: below it, waking the pool
+    /// costs more than the loop.
+    static let parallelThreshold = 1 << 16
+
     /// The kernel's C function.
     mutating func write() -> Kernel {
         let n = graph.nodes[root]
         let variables = n.shape.indices.map { IndexExpr.variable("i\($0)") }
         var lines: [String] = []
+        var outer: (dim: Int, size: Int)? = nil       // the loop a parallel kernel splits
+        var work = n.shape.reduce(1, *)
         switch n.primitive {
         case .reduce(let op, let axes)?:
             // out (keepdim shape) over the kept dims; the reduced dims innermost
             let x = graph.nodes[n.inputs[0]]
             let xIndex = x.shape.indices.map { IndexExpr.variable("i\($0)") }
             let kept = x.shape.indices.filter { !axes.contains($0) }
+            if let d = kept.first { outer = (d, x.shape[d]) }
+            work = x.shape.reduce(1, *)
             let outer = KernelWriter.loops(kept, x.shape, depth: 1)
             let inner = KernelWriter.loops(axes.sorted(), x.shape, depth: 1 + kept.count)
             let v = value(n.inputs[0], at: xIndex)
@@ -159,6 +168,7 @@ struct KernelWriter {
         case .matmul?:
             lines += matmulLines()
         default:
+            if !n.shape.isEmpty { outer = (0, n.shape[0]) }
             let v = value(root, at: variables)
             let nest = KernelWriter.loops(Array(n.shape.indices), n.shape, depth: 1)
             lines += nest.open
@@ -166,11 +176,26 @@ struct KernelWriter {
             lines += nest.close
         }
         var text = "// %\(root) = \(n.op)(\(n.inputs.map { "%\($0)" }.joined(separator: ", "))) : \(typeName(n.dtype, n.shape))\n"
-        text += "void k\(root)(float *const *b, const pt2_runtime *rt) {\n"
-        for (k, i) in reads.enumerated() { text += "    const float *restrict v\(i) = b[\(k)];\n" }
-        text += "    float *restrict out = b[\(reads.count)];\n"
-        if n.primitive != .matmul { text += "    (void)rt;\n" }
-        text += lines.joined(separator: "\n") + "\n}\n"
+        var pointers = ""
+        for (k, i) in reads.enumerated() { pointers += "    const float *restrict v\(i) = b[\(k)];\n" }
+        pointers += "    float *restrict out = b[\(reads.count)];\n"
+        if let outer, n.primitive != .matmul, outer.size > 1, work >= KernelWriter.parallelThreshold {
+            // big enough to split: each thread of brrr's pool runs a range of the outer loop
+            let first = "for (int64_t i\(outer.dim) = 0; i\(outer.dim) < \(outer.size); i\(outer.dim)++) {"
+            if let at = lines.firstIndex(where: { $0.hasSuffix(first) }) {
+                lines[at] = String(lines[at].dropLast(first.count)) + "for (int64_t i\(outer.dim) = lo; i\(outer.dim) < hi; i\(outer.dim)++) {"
+            }
+            text += "static void k\(root)_part(void *context, int thread, int threads) {\n"
+            text += "    float *const *b = (float *const *)context;\n"
+            text += "    const int64_t lo = \(outer.size) * (int64_t)thread / threads, hi = \(outer.size) * (int64_t)(thread + 1) / threads;\n"
+            text += pointers + lines.joined(separator: "\n") + "\n}\n\n"
+            text += "void k\(root)(float *const *b, const pt2_runtime *rt) {\n"
+            text += "    rt->parallel(rt->threads, k\(root)_part, (void *)b);\n}\n"
+        } else {
+            text += "void k\(root)(float *const *b, const pt2_runtime *rt) {\n" + pointers
+            if n.primitive != .matmul { text += "    (void)rt;\n" }
+            text += lines.joined(separator: "\n") + "\n}\n"
+        }
         return Kernel(name: "k\(root)", node: root, reads: reads, source: text)
     }
 

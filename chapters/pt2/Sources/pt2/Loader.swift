@@ -14,8 +14,12 @@ public enum CCompiler {
     /// The flags every generated object is compiled with.
     public static let flags = ["-O3", "-march=native", "-shared", "-fPIC", "-fno-math-errno", "-w"]
     /// Added for GCC: GCC 12's loop if-conversion vectorizes `c != 0 ? a : b` over an inner
-    /// loop of 7 wrongly at -O3 (some lanes read 0; found by the compiled `where` cases).
-    public static let gccFlags = ["-fno-tree-loop-if-convert"]
+    /// loop of 7 wrongly at -O3 (some lanes read 0; found by the compiled `where` cases). And
+    /// glibc's vector math (libmvec: expf, logf, sinf, ... 8 or 16 lanes at a time, within 4
+    /// ulp), which glibc's headers declare only under __FAST_MATH__: defined here with the
+    /// reassociation it implies (sums may add in another order) but not -ffinite-math-only,
+    /// so infinities and NaNs keep their meaning.
+    public static let gccFlags = ["-fno-tree-loop-if-convert", "-funsafe-math-optimizations", "-fno-finite-math-only", "-D__FAST_MATH__"]
 
     /// The flags for `compiler`: `flags`, plus `gccFlags` when `compiler --version` says GCC.
     public static func flags(for compiler: String) -> [String] {
@@ -147,14 +151,15 @@ final class LoadedObject: @unchecked Sendable {
     }
 }
 
-/// The table the kernels call brrr through: the C `pt2_runtime` (sgemm, isa, threads).
+/// The table the kernels call brrr through: the C `pt2_runtime` (sgemm, parallel, isa, threads).
 final class RuntimeTable: @unchecked Sendable {
     let pointer: UnsafeMutableRawPointer
     static let shared = RuntimeTable()
     private init() {
-        pointer = UnsafeMutableRawPointer.allocate(byteCount: 16, alignment: 8)
+        pointer = UnsafeMutableRawPointer.allocate(byteCount: 24, alignment: 8)
         pointer.storeBytes(of: SGEMMExport.pointer, as: UnsafeRawPointer.self)
-        pointer.storeBytes(of: SGEMMExport.isa, toByteOffset: 8, as: Int32.self)
-        pointer.storeBytes(of: SGEMMExport.threads, toByteOffset: 12, as: Int32.self)
+        pointer.storeBytes(of: SGEMMExport.parallelPointer, toByteOffset: 8, as: UnsafeRawPointer.self)
+        pointer.storeBytes(of: SGEMMExport.isa, toByteOffset: 16, as: Int32.self)
+        pointer.storeBytes(of: SGEMMExport.threads, toByteOffset: 20, as: Int32.self)
     }
 }

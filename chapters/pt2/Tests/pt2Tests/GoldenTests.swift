@@ -56,6 +56,9 @@ struct GoldenTests {
 
     @Test func softmax() { Self.snapshot("softmax", [[4, 10]]) { x in [pt2.softmax(x[0], dim: -1)] } }
 
+    /// Big enough (2^16 elements and more) to be split across brrr's thread pool by rows.
+    @Test func softmaxParallel() { Self.snapshot("softmax_parallel", [[256, 1024]]) { x in [pt2.softmax(x[0], dim: -1)] } }
+
     @Test func mlp() {
         // Linear(8 -> 16), relu, Linear(16 -> 4): two SGEMMs with the bias and relu inlined
         let first = Linear(8, 16), second = Linear(16, 4)

@@ -6,6 +6,7 @@ typedef struct {
                   const float *a, int64_t sba, int64_t rsa, int64_t csa,
                   const float *b, int64_t sbb, int64_t rsb, int64_t csb,
                   float *c, int64_t sbc, int64_t ldc);
+    void (*parallel)(int threads, void (*task)(void *context, int thread, int threads), void *context);
     int isa, threads;
 } pt2_runtime;
 
