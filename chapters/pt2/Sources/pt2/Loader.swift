@@ -17,9 +17,12 @@ public enum CCompiler {
     /// loop of 7 wrongly at -O3 (some lanes read 0; found by the compiled `where` cases). And
     /// glibc's vector math (libmvec: expf, logf, sinf, ... 8 or 16 lanes at a time, within 4
     /// ulp), which glibc's headers declare only under __FAST_MATH__: defined here with the
-    /// reassociation it implies (sums may add in another order) but not -ffinite-math-only,
-    /// so infinities and NaNs keep their meaning.
-    public static let gccFlags = ["-fno-tree-loop-if-convert", "-funsafe-math-optimizations", "-fno-finite-math-only", "-D__FAST_MATH__"]
+    /// reassociation it needs (sums may add in another order), never -ffast-math or
+    /// -funsafe-math-optimizations themselves: with those GCC links crtfastmath.o into the
+    /// object, whose load sets flush-to-zero for the whole process (brrr's libm comparisons
+    /// caught it); infinities and NaNs keep their meaning.
+    public static let gccFlags = ["-fno-tree-loop-if-convert", "-fno-signed-zeros", "-fno-trapping-math", "-fassociative-math",
+                                  "-D__FAST_MATH__"]
 
     /// The flags for `compiler`: `flags`, plus `gccFlags` when `compiler --version` says GCC.
     public static func flags(for compiler: String) -> [String] {
