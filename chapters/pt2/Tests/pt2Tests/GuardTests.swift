@@ -59,3 +59,17 @@ struct GuardTests {
         #expect(CCompiler.hash("a") != CCompiler.hash("b") && CCompiler.hash("a").count == 16)
     }
 }
+
+/// Loading generated code must not change the process's floating point (GCC's -ffast-math
+/// objects turn on flush-to-zero when loaded, for every thread that computes afterwards).
+@Suite("pt2 loading")
+struct LoadingTests {
+    @Test func subnormalsSurviveLoading() {
+        let f = pt2.compile { (x: Tensor) in x.exp() * 3 }
+        _ = withNoGrad { f(Tensor.randn([4, 9])) }
+        let tiny = Tensor([Float.leastNormalMagnitude], shape: [1])
+        #expect(withNoGrad { f(tiny) }.toArray()[0] == 3, "exp(tiny) * 3 is 3")
+        let half = (tiny * 0.5).toArray()[0]       // subnormal, computed by brrr on this thread
+        #expect(half > 0 && half < Float.leastNormalMagnitude, "a subnormal was flushed to zero: \(half)")
+    }
+}
