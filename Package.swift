@@ -16,6 +16,7 @@ let package = Package(
         .package(path: "chapters/dfdx"),
         .package(path: "chapters/lego"),
         .package(path: "chapters/brrr"),
+        .package(path: "chapters/pt2"),
         .package(path: "chapters/ctoriscv"),
     ],
     targets: [
@@ -23,6 +24,7 @@ let package = Package(
             .product(name: "dfdx", package: "dfdx"),
             .product(name: "lego", package: "lego"),
             .product(name: "brrr", package: "brrr"),
+            .product(name: "pt2", package: "pt2"),
         ]),
         // The grading checks: one library, two front ends (Swift Testing suites and `grade`).
         .target(name: "Grading",
@@ -52,6 +54,8 @@ let package = Package(
                     path: "chapters/lego/Tests/legoTests"),
         .testTarget(name: "brrrTests", dependencies: [.product(name: "brrr", package: "brrr")],
                     path: "chapters/brrr/Tests/brrrTests"),
+        .testTarget(name: "pt2Tests", dependencies: [.product(name: "pt2", package: "pt2")],
+                    path: "chapters/pt2/Tests/pt2Tests", exclude: ["Golden"]),
         .testTarget(name: "ctoriscvTests", dependencies: [.product(name: "ctoriscv-lib", package: "ctoriscv")],
                     path: "chapters/ctoriscv/Tests/ctoriscvTests", exclude: ["corpus"]),
     ],

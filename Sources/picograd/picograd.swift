@@ -2,3 +2,4 @@
 @_exported import dfdx
 @_exported import lego
 @_exported import brrr
+@_exported import pt2

@@ -307,3 +307,16 @@ struct BrrrOnImport {
         #expect(share == 4..<7 && cpuThreads >= 1 && GEMMLadder.steps.count == 6 && blocks.mr > 0)
     }
 }
+
+@Suite struct Pt2CompileAPI {
+    /// API.md's two `compile` signatures, through `import picograd`.
+    @Test func signatures() {
+        let many: ([Tensor]) -> [Tensor] = compile { (x: [Tensor]) -> [Tensor] in [x[0] + x[1], x[0] * x[1]] }
+        let one: (Tensor) -> Tensor = compile { (x: Tensor) -> Tensor in x * 2 }
+        withNoGrad {
+            let y = many([Tensor([1, 2], shape: [2]), Tensor([3, 4], shape: [2])])
+            #expect(y.count == 2 && y[0].toArray() == [4, 6] && y[1].toArray() == [3, 8])
+            #expect(one(Tensor([1, 2], shape: [2])).toArray() == [2, 4])
+        }
+    }
+}

@@ -24,6 +24,9 @@ func run(_ c: GradingCase) throws {
     @Test(arguments: Catalog.cases(chapter: "brrr"))
     func brrr(_ c: GradingCase) throws { try run(c) }
 
+    @Test(arguments: Catalog.cases(chapter: "pt2"))
+    func pt2(_ c: GradingCase) throws { try run(c) }
+
     @Test(arguments: Catalog.cases(chapter: "ctoriscv"))
     func ctoriscv(_ c: GradingCase) throws { try run(c) }
 

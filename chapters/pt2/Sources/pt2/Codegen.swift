@@ -1,0 +1,235 @@
+// C code generation: one C function per kernel node of the schedule, all in one source file.
+// A kernel is a loop nest over its output; its body computes the element at the loop index
+// by walking the graph down from the kernel's node: an elementwise op becomes a C expression
+// of its inputs at the same index, a movement op rewrites the index (Index.swift), a `full`
+// is a literal, and a node with a buffer is a load. Each value is named once per element
+// (`float t3 = ...;`), so a value read twice in one kernel is computed once there.
+//
+// Every kernel has one signature, `void kN(float *const *b, const pt2_runtime *rt)`: b holds
+// the buffers it reads in the order its comment lists them, then its output; rt holds brrr's
+// SGEMM (a dlopen'd object cannot link against the Swift binary that loads it).
+
+/// The C expression of an elementwise op on its operands' C expressions.
+public func cExpression(_ op: Primitive, _ args: [String]) -> String {
+    // BEGIN SOLUTION pt2.3: unary: neg -> (-a), exp/log/sqrt/sin/erf -> expf(a)/logf/sqrtf/sinf/erff, reciprocal -> (1.0f / a); binary: add (a + b), mul (a * b), maximum fmaxf(a, b), pow powf(a, b), cmplt (a < b ? 1.0f : 0.0f), cmpeq (a == b ? 1.0f : 0.0f); select (c != 0.0f ? a : b); anything else: fail naming the op
+    switch op {
+    case .unary(.neg): return "(-\(args[0]))"
+    case .unary(.exp): return "expf(\(args[0]))"
+    case .unary(.log): return "logf(\(args[0]))"
+    case .unary(.sqrt): return "sqrtf(\(args[0]))"
+    case .unary(.sin): return "sinf(\(args[0]))"
+    case .unary(.erf): return "erff(\(args[0]))"
+    case .unary(.reciprocal): return "(1.0f / \(args[0]))"
+    case .binary(.add): return "(\(args[0]) + \(args[1]))"
+    case .binary(.mul): return "(\(args[0]) * \(args[1]))"
+    case .binary(.maximum): return "fmaxf(\(args[0]), \(args[1]))"
+    case .binary(.pow): return "powf(\(args[0]), \(args[1]))"
+    case .binary(.cmplt): return "(\(args[0]) < \(args[1]) ? 1.0f : 0.0f)"
+    case .binary(.cmpeq): return "(\(args[0]) == \(args[1]) ? 1.0f : 0.0f)"
+    case .select: return "(\(args[0]) != 0.0f ? \(args[1]) : \(args[2]))"
+    default: fail("cExpression: \(op) is not an elementwise op (operands \(args))")
+    }
+    // END SOLUTION pt2.3
+}
+
+/// A float as a C literal that reads back as the same float.
+func cLiteral(_ v: Float) -> String {
+    if v.isNaN { return "NAN" }
+    if v.isInfinite { return v < 0 ? "(-INFINITY)" : "INFINITY" }
+    let s = "\(v)"
+    return v < 0 ? "(\(s)f)" : "\(s)f"
+}
+
+/// What the source file starts with: the runtime table and the helpers kernels use.
+let cPrelude = """
+#include <math.h>
+#include <stdint.h>
+
+typedef struct {
+    void (*sgemm)(int isa, int threads, int64_t batch, int64_t m, int64_t n, int64_t k,
+                  const float *a, int64_t sba, int64_t rsa, int64_t csa,
+                  const float *b, int64_t sbb, int64_t rsb, int64_t csb,
+                  float *c, int64_t sbc, int64_t ldc);
+    void (*parallel)(int threads, void (*task)(void *context, int thread, int threads), void *context);
+    int isa, threads;
+} pt2_runtime;
+
+static inline int64_t pt2_clamp(int64_t i, int64_t n) { return i < 0 ? 0 : (i >= n ? n - 1 : i); }
+
+"""
+
+/// One generated kernel: its C function, the node it computes and the buffers it reads.
+public struct Kernel: Sendable {
+    /// The C function's name, `k` and the node number.
+    public let name: String
+    /// The node whose buffer it writes.
+    public let node: Int
+    /// The nodes whose buffers it reads, in the order of `b`.
+    public let reads: [Int]
+    /// The C function.
+    public let source: String
+}
+
+/// Writes the C function of kernel node `root`.
+struct KernelWriter {
+    let schedule: Schedule
+    let root: Int
+    var graph: Graph { schedule.graph }
+    var reads: [Int] = []
+    var body: [String] = []
+    var named: [String: String] = [:]      // "node@index" -> the C name of that value
+    var temps = 0
+
+    init(_ schedule: Schedule, root: Int) { self.schedule = schedule; self.root = root }
+
+    /// The buffer pointer of node i (`v5` for %5), entered into `reads` on first use.
+    mutating func buffer(_ i: Int) -> String {
+        if !reads.contains(i) { reads.append(i) }
+        return "v\(i)"
+    }
+
+    /// A fresh temporary holding `expression`.
+    mutating func temp(_ expression: String, key: String) -> String {
+        let name = "t\(temps)"
+        temps += 1
+        body.append("float \(name) = \(expression);")
+        named[key] = name
+        return name
+    }
+
+    /// The C expression of node i's element at `index` (computing, for the kernel's own node).
+    mutating func value(_ i: Int, at index: [IndexExpr]) -> String {
+        let n = graph.nodes[i]
+        let key = "\(i)@\(index.map(\.description).joined(separator: ","))"
+        if let name = named[key] { return name }
+        if i != root && schedule.hasBuffer(i) {
+            return temp("\(buffer(i))[\(flatIndex(index, shape: n.shape))]", key: key)
+        }
+        guard let p = n.primitive else { fail("codegen: %\(i) (\(n.op)) has no buffer") }
+        if case .full(let v, _, _) = p { return cLiteral(v) }
+        if isMovement(p) {
+            let input = n.inputs[0]
+            let (inner, bounds) = inputIndex(of: p, index: index, inShape: graph.nodes[input].shape, outShape: n.shape)
+            if bounds.isEmpty { return value(input, at: inner) }
+            // pad: read a clamped index (always inside the buffer) and keep it only in bounds
+            var clamped = inner
+            for b in bounds where b.size > 0 { clamped[b.dim] = .clamped(b.index, b.size) }
+            let v = value(input, at: clamped)
+            let condition = bounds.map(\.condition).joined(separator: " && ")
+            return temp("(\(condition) ? \(v) : 0.0f)", key: key)
+        }
+        let args = n.inputs.map { value($0, at: index) }
+        return temp(cExpression(p, args), key: key)
+    }
+
+    /// `for (int64_t i0 = 0; i0 < 4; i0++) {` for each dim of `shape` listed in `dims`.
+    static func loops(_ dims: [Int], _ shape: [Int], depth: Int) -> (open: [String], close: [String]) {
+        var open: [String] = [], close: [String] = []
+        for (k, d) in dims.enumerated() {
+            let pad = String(repeating: "    ", count: depth + k)
+            open.append("\(pad)for (int64_t i\(d) = 0; i\(d) < \(shape[d]); i\(d)++) {")
+            close.insert("\(pad)}", at: 0)
+        }
+        return (open, close)
+    }
+
+    /// Elements a kernel must have to be split across threads: below it, waking the pool
+    /// costs more than the loop.
+    static let parallelThreshold = 1 << 16
+
+    /// The kernel's C function.
+    mutating func write() -> Kernel {
+        let n = graph.nodes[root]
+        let variables = n.shape.indices.map { IndexExpr.variable("i\($0)") }
+        var lines: [String] = []
+        var outer: (dim: Int, size: Int)? = nil       // the loop a parallel kernel splits
+        var work = n.shape.reduce(1, *)
+        switch n.primitive {
+        case .reduce(let op, let axes)?:
+            // out (keepdim shape) over the kept dims; the reduced dims innermost
+            let x = graph.nodes[n.inputs[0]]
+            let xIndex = x.shape.indices.map { IndexExpr.variable("i\($0)") }
+            let kept = x.shape.indices.filter { !axes.contains($0) }
+            if let d = kept.first { outer = (d, x.shape[d]) }
+            work = x.shape.reduce(1, *)
+            let outer = KernelWriter.loops(kept, x.shape, depth: 1)
+            let inner = KernelWriter.loops(axes.sorted(), x.shape, depth: 1 + kept.count)
+            let v = value(n.inputs[0], at: xIndex)
+            let pad = String(repeating: "    ", count: 1 + kept.count)
+            let step = op == .sum ? "acc += \(v);" : "acc = fmaxf(acc, \(v));"
+            let outIndex = flatIndex(x.shape.indices.map { axes.contains($0) ? .constant(0) : xIndex[$0] }, shape: n.shape)
+            lines += outer.open
+            lines.append(pad + "float acc = \(op == .sum ? "0.0f" : "(-INFINITY)");")
+            lines += inner.open
+            lines += (body + [step]).map { String(repeating: "    ", count: 1 + kept.count + axes.count) + $0 }
+            lines += inner.close
+            lines.append(pad + "out[\(outIndex)] = acc;")
+            lines += outer.close
+        case .matmul?:
+            lines += matmulLines()
+        default:
+            if !n.shape.isEmpty { outer = (0, n.shape[0]) }
+            let v = value(root, at: variables)
+            let nest = KernelWriter.loops(Array(n.shape.indices), n.shape, depth: 1)
+            lines += nest.open
+            lines += (body + ["out[\(flatIndex(variables, shape: n.shape))] = \(v);"]).map { String(repeating: "    ", count: 1 + n.shape.count) + $0 }
+            lines += nest.close
+        }
+        var text = "// %\(root) = \(n.op)(\(n.inputs.map { "%\($0)" }.joined(separator: ", "))) : \(typeName(n.dtype, n.shape))\n"
+        var pointers = ""
+        for (k, i) in reads.enumerated() { pointers += "    const float *restrict v\(i) = b[\(k)];\n" }
+        pointers += "    float *restrict out = b[\(reads.count)];\n"
+        if let outer, n.primitive != .matmul, outer.size > 1, work >= KernelWriter.parallelThreshold {
+            // big enough to split: each thread of brrr's pool runs a range of the outer loop
+            let first = "for (int64_t i\(outer.dim) = 0; i\(outer.dim) < \(outer.size); i\(outer.dim)++) {"
+            if let at = lines.firstIndex(where: { $0.hasSuffix(first) }) {
+                lines[at] = String(lines[at].dropLast(first.count)) + "for (int64_t i\(outer.dim) = lo; i\(outer.dim) < hi; i\(outer.dim)++) {"
+            }
+            text += "static void k\(root)_part(void *context, int thread, int threads) {\n"
+            text += "    float *const *b = (float *const *)context;\n"
+            text += "    const int64_t lo = \(outer.size) * (int64_t)thread / threads, hi = \(outer.size) * (int64_t)(thread + 1) / threads;\n"
+            text += pointers + lines.joined(separator: "\n") + "\n}\n\n"
+            text += "void k\(root)(float *const *b, const pt2_runtime *rt) {\n"
+            text += "    rt->parallel(rt->threads, k\(root)_part, (void *)b);\n}\n"
+        } else {
+            text += "void k\(root)(float *const *b, const pt2_runtime *rt) {\n" + pointers
+            if n.primitive != .matmul { text += "    (void)rt;\n" }
+            text += lines.joined(separator: "\n") + "\n}\n"
+        }
+        return Kernel(name: "k\(root)", node: root, reads: reads, source: text)
+    }
+
+    /// A matmul [..., M, K] @ [..., K, N]: SGEMM per batch element, on the operands' strides.
+    mutating func matmulLines() -> [String] {
+        var s = schedule
+        let n = graph.nodes[root]
+        let a = s.stridedView(n.inputs[0]), b = s.stridedView(n.inputs[1])
+        let r = n.shape.count, m = n.shape[r - 2], cols = n.shape[r - 1], k = a.shape[r - 1]
+        let batch = Array(n.shape[0..<(r - 2)])
+        let nest = KernelWriter.loops(Array(batch.indices), n.shape, depth: 1)
+        let pad = String(repeating: "    ", count: 1 + batch.count)
+        let vars = batch.indices.map { IndexExpr.variable("i\($0)") }
+        func offset(_ v: StaticView) -> IndexExpr {
+            var e = IndexExpr.constant(v.offset)
+            for d in batch.indices { e = e + vars[d] * v.strides[d] }
+            return e
+        }
+        let pa = buffer(a.base), pb = buffer(b.base)
+        let co = flatIndex(vars + [.constant(0), .constant(0)], shape: n.shape)
+        var lines = nest.open
+        lines.append(pad + "rt->sgemm(rt->isa, rt->threads, 1, \(m), \(cols), \(k), \(pa) + \(offset(a)), 0, \(a.strides[r - 2]), \(a.strides[r - 1]),")
+        lines.append(pad + "          \(pb) + \(offset(b)), 0, \(b.strides[r - 2]), \(b.strides[r - 1]), out + \(co), 0, \(cols));")
+        lines += nest.close
+        return lines
+    }
+}
+
+/// The whole program's C source and its kernels, in the order they run.
+func generateSource(_ schedule: Schedule) -> (source: String, kernels: [Kernel]) {
+    var kernels: [Kernel] = []
+    for i in schedule.graph.nodes.indices where schedule.realization[i] == .kernel {
+        var w = KernelWriter(schedule, root: i)
+        kernels.append(w.write())
+    }
+    return (cPrelude + kernels.map(\.source).joined(separator: "\n"), kernels)
+}

@@ -1,0 +1,204 @@
+// `compile(f)`: trace on the first call for each set of argument shapes and dtypes (the
+// guards), optimise, generate and load C, and run the loaded kernels on every later call
+// that passes the same guards. Captured parameters are read at every call. No C compiler:
+// one warning and eager execution (an error in strict mode). Backward through a compiled
+// function is chapter 4 part 2: with gradients wanted, the function runs eagerly.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Synchronization
+
+/// PICOGRAD_DEBUG: 1 prints the IR after each pass, 2 also the generated C, 3 also each
+/// kernel's time at every call.
+public let debugLevel: Int = environment("PICOGRAD_DEBUG").flatMap { Int($0) } ?? 0
+
+func debugPrint(_ text: String) {
+    let line = text + "\n"
+    _ = line.utf8CString.withUnsafeBufferPointer { write(2, $0.baseAddress, $0.count - 1) }
+}
+
+/// A traced function lowered for one set of argument shapes: the kernels and the steps.
+public final class CompiledProgram: @unchecked Sendable {
+    /// The graph as traced, and after the passes.
+    public let traced: Graph, optimized: Graph
+    /// Every pass's output, in order (what PICOGRAD_DEBUG=1 prints).
+    public let stages: [(pass: String, graph: Graph)]
+    /// The generated C source.
+    public let source: String
+    /// The kernels, in the order they run.
+    public let kernels: [Kernel]
+    let schedule: Schedule
+    let params: [Tensor]
+    let paramShapes: [[Int]]
+    /// The loaded object and the constants made from host data, once (calls may come from
+    /// several threads).
+    private let loaded = Mutex<(object: LoadedObject?, constants: [Int: Tensor]?)>((nil, nil))
+
+    init(traced: Graph, params: [Tensor]) {
+        self.traced = traced
+        self.params = params
+        paramShapes = params.map(\.shape)
+        var g = traced, stages: [(String, Graph)] = [("traced", traced)]
+        for pass in Pass.all { g = pass.run(g); stages.append((pass.name, g)) }
+        self.stages = stages
+        optimized = g
+        schedule = Schedule(g)
+        (source, kernels) = generateSource(schedule)
+    }
+
+    /// The IR after each pass, as PICOGRAD_DEBUG=1 prints it.
+    public var passDump: String {
+        stages.map { "--- \($0.pass) (\($0.graph.nodes.count) nodes)\n\($0.graph)" }.joined(separator: "\n")
+    }
+
+    /// Compiles and loads the source, and makes the constants on `device` (once).
+    func load(compiler: String, device: Device) -> (LoadedObject, [Int: Tensor]) {
+        loaded.withLock { state in
+            if state.object == nil {
+                let path = CCompiler.build(source, compiler: compiler, flags: CCompiler.selectedFlags)
+                state.object = LoadedObject(path: path, names: kernels.map(\.name))
+            }
+            if state.constants == nil {
+                var constants: [Int: Tensor] = [:]
+                for (i, n) in optimized.nodes.enumerated() {
+                    guard case .primitive(.data(let d, let shape)) = n.op else { continue }
+                    switch d.values {
+                    case .float32(let v): constants[i] = Tensor(v, shape: shape, device: device)
+                    case .int32(let v): constants[i] = Tensor(int32: v.map { Int($0) }, shape: shape, device: device)
+                    case .bytes(let v, let dtype): constants[i] = v.withUnsafeBytes { Tensor(bytes: $0, dtype: dtype, shape: shape, device: device) }
+                    }
+                }
+                state.constants = constants
+            }
+            return (state.object!, state.constants!)
+        }
+    }
+
+    /// Runs the program on `args` (shapes as traced); returns what `f` returns.
+    func run(_ args: [Tensor], compiler: String) -> [Tensor] {
+        let g = optimized
+        let device = args.first?.device ?? params.first?.device ?? .default
+        let (object, constants) = withNoGrad { load(compiler: compiler, device: device) }
+        var values = [Tensor?](repeating: nil, count: g.nodes.count)
+        var kernelIndex = 0
+        withNoGrad {
+            for (i, n) in g.nodes.enumerated() {
+                switch schedule.realization[i] {
+                case .inline: break
+                case .given:
+                    let t: Tensor
+                    switch n.op {
+                    case .input(let k): t = args[k]
+                    case .param(let k): t = params[k]
+                    case .primitive: fail("compile: %\(i) is not an input")
+                    }
+                    values[i] = t.isContiguous ? t : t.contiguous()
+                case .constant:
+                    values[i] = constants[i]
+                case .view:
+                    values[i] = Tensor.apply(n.primitive!, n.inputs.map { values[$0]! })
+                case .eager:
+                    let t: Tensor
+                    if case .primitive(.full(let v, let shape, let dtype)) = n.op { t = Tensor.full(shape, v, dtype: dtype, device: device) }
+                    else { t = Tensor.apply(n.primitive!, n.inputs.map { values[$0]! }) }
+                    values[i] = t.isContiguous ? t : t.contiguous()
+                case .kernel:
+                    let kernel = kernels[kernelIndex]
+                    let entry = object.entries[kernelIndex]
+                    kernelIndex += 1
+                    let backend = Backends.backend(for: device)
+                    let out = Tensor(buffer: backend.allocate(byteCount: 4 * n.shape.reduce(1, *)), device: device, shape: n.shape)
+                    var pointers: [UnsafeMutablePointer<Float>?] = kernel.reads.map { hostPointer(values[$0]!) }
+                    pointers.append(hostPointer(out))
+                    let start = debugLevel >= 3 ? monotonicSeconds() : 0
+                    pointers.withUnsafeBufferPointer { entry($0.baseAddress!, UnsafeRawPointer(RuntimeTable.shared.pointer)) }
+                    if debugLevel >= 3 {
+                        debugPrint("pt2: \(kernel.name) \(typeName(n.dtype, n.shape)) \(Int((monotonicSeconds() - start) * 1e6)) us")
+                    }
+                    values[i] = out
+                }
+            }
+            for w in g.writes {
+                let target: Tensor
+                switch g.nodes[w.target].op {
+                case .input(let k): target = args[k]
+                case .param(let k): target = params[k]
+                case .primitive: continue
+                }
+                target.assign(values[w.value]!)
+            }
+        }
+        return g.outputs.map { values[$0]! }
+    }
+
+    /// A tensor's first element in host memory (the CPU backends' buffers).
+    func hostPointer(_ t: Tensor) -> UnsafeMutablePointer<Float> {
+        guard let b = t.buffer as? HostBuffer else { fail("compile: a tensor of shape \(t.shape) on \(t.device) is not in host memory") }
+        return b.floats + t.offset
+    }
+}
+
+/// A compiled function: its programs by guard (argument shapes and dtypes).
+public final class CompiledFunction: @unchecked Sendable {
+    let f: ([Tensor]) -> [Tensor]
+    private let programs = Mutex<[[String]: CompiledProgram]>([:])
+    private let warned = Atomic<Bool>(false)
+    /// How many times `f` was traced (a new guard traces, a passing guard reuses).
+    public var traceCount: Int { programs.withLock { $0.count } }
+
+    public init(_ f: @escaping ([Tensor]) -> [Tensor]) { self.f = f }
+
+    /// The guard of a call: each argument's dtype, shape and device.
+    static func guardKey(_ args: [Tensor]) -> [String] { args.map { "\(typeName($0.dtype, $0.shape))@\($0.device)" } }
+
+    /// The program for these arguments, traced and lowered on first use (nothing is loaded).
+    public func program(for args: [Tensor]) -> CompiledProgram {
+        let key = CompiledFunction.guardKey(args)
+        // a parameter that changed shape since the trace fails the guard too: trace again
+        if let p = programs.withLock({ $0[key] }), p.params.map(\.shape) == p.paramShapes { return p }
+        let (graph, params) = Tracer.trace(args, f)
+        let program = CompiledProgram(traced: graph, params: params)
+        if debugLevel >= 1 { debugPrint("pt2: traced \(key.joined(separator: ", "))\n" + program.passDump) }
+        if debugLevel >= 2 { debugPrint("pt2: generated C\n" + program.source) }
+        programs.withLock { $0[key] = program }
+        return program
+    }
+
+    /// Runs `f` compiled (or eagerly where it cannot be, saying why once).
+    public func callAsFunction(_ args: [Tensor]) -> [Tensor] {
+        let program = program(for: args)
+        if isGradEnabled && (args.contains { $0.requiresGrad } || program.params.contains { $0.requiresGrad }) {
+            return eager(args, because: "gradients through a compiled function are chapter 4 part 2 (call it inside withNoGrad)")
+        }
+        if !(args + program.params).allSatisfy({ $0.buffer is HostBuffer }) {
+            return eager(args, because: "the generated code runs on host memory (.cpu, .reference) only")
+        }
+        guard let compiler = CCompiler.selected else {
+            return eager(args, because: "no C compiler ($CC, cc or clang on the PATH)")
+        }
+        return program.run(args, compiler: compiler)
+    }
+
+    /// `f` run eagerly, with one warning per function (an error in strict mode).
+    func eager(_ args: [Tensor], because reason: String) -> [Tensor] {
+        Strict.fallback("compile: running eagerly: \(reason)")
+        if !warned.exchange(true, ordering: .relaxed) { debugPrint("pt2: warning: running eagerly: \(reason)") }
+        return f(args)
+    }
+}
+
+/// `f` compiled: traced on the first call for each set of argument shapes and dtypes, then
+/// run as generated C kernels. Tensors `f` reads that are not arguments (parameters) are
+/// graph inputs, read at every call.
+public func compile(_ f: @escaping ([Tensor]) -> [Tensor]) -> ([Tensor]) -> [Tensor] {
+    let compiled = CompiledFunction(f)
+    return { compiled($0) }
+}
+
+/// The one-tensor form of `compile`.
+public func compile(_ f: @escaping (Tensor) -> Tensor) -> (Tensor) -> Tensor {
+    let compiled = CompiledFunction { [f($0[0])] }
+    return { compiled([$0])[0] }
+}

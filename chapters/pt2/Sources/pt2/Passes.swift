@@ -1,0 +1,144 @@
+// The passes: each takes a graph and returns an equivalent one, printable in between
+// (PICOGRAD_DEBUG=1 prints the graph after every pass).
+//   algebraic simplification  x*1, x+0, -(-x), reshape/expand/permute to the same shape -> x
+//   constant folding          an op whose inputs are all constants becomes a constant
+//   common subexpressions     the same op on the same inputs is computed once
+//   dead code                 a node no output (or write) depends on is removed
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One pass: a name for the dumps and the rewrite.
+public struct Pass: Sendable {
+    public let name: String
+    public let run: @Sendable (Graph) -> Graph
+
+    /// The pipeline `compile` runs, in order.
+    public static let all: [Pass] = [
+        Pass(name: "constant folding", run: foldConstants),
+        Pass(name: "algebraic simplification", run: simplify),
+        Pass(name: "common subexpression elimination", run: eliminateCommonSubexpressions),
+        Pass(name: "dead code elimination", run: eliminateDeadCode),
+    ]
+}
+
+/// Removes the nodes that no output and no write reads (inputs and params stay: they number
+/// the function's arguments).
+public func eliminateDeadCode(_ graph: Graph) -> Graph {
+    var live = [Bool](repeating: false, count: graph.nodes.count)
+    for o in graph.outputs { live[o] = true }
+    for w in graph.writes { live[w.value] = true; live[w.target] = true }
+    for i in graph.nodes.indices.reversed() {
+        switch graph.nodes[i].op {
+        case .input, .param: live[i] = true
+        case .primitive: break
+        }
+        if live[i] { for j in graph.nodes[i].inputs { live[j] = true } }
+    }
+    return graph.rebuilt(keep: live, replace: Array(graph.nodes.indices))
+}
+
+/// Computes each (op, inputs) once: a later node equal to an earlier one is replaced by it.
+public func eliminateCommonSubexpressions(_ graph: Graph) -> Graph {
+    // BEGIN SOLUTION pt2.1: walk the nodes in order with a dictionary from a node (op, inputs, shape, dtype; inputs already mapped to the nodes that replace them) to the first node equal to it; a node found there is replaced (replace[i] = that node), a new one is entered; inputs and params are never merged; return graph.rebuilt(keep: all true, replace:)
+    var replace = Array(graph.nodes.indices)
+    var first: [GraphNode: Int] = [:]
+    for (i, n) in graph.nodes.enumerated() {
+        if case .primitive = n.op {} else { continue }
+        var key = n
+        key.inputs = n.inputs.map { replace[$0] }
+        if let j = first[key] { replace[i] = j } else { first[key] = i }
+    }
+    return graph.rebuilt(keep: [Bool](repeating: true, count: graph.nodes.count), replace: replace)
+    // END SOLUTION pt2.1
+}
+
+/// Replaces an op whose inputs are all `full` constants by the `full` constant it computes
+/// (elementwise ops, reductions, movement of a `full`); a one-element host constant becomes
+/// a `full`. Host data of more elements is left as it is (reading it costs a load, and the
+/// kernel that reads it is the one place it is needed).
+public func foldConstants(_ graph: Graph) -> Graph {
+    var g = graph
+    for i in g.nodes.indices {
+        let n = g.nodes[i]
+        guard case .primitive(let p) = n.op, n.dtype == .float32 else { continue }
+        if case .data(let d, _) = p, case .float32(let v) = d.values, v.count == 1 {
+            g.nodes[i] = GraphNode(.primitive(.full(v[0], shape: n.shape, dtype: .float32)), [], shape: n.shape, dtype: .float32)
+            continue
+        }
+        let values = n.inputs.map { g.nodes[$0].fullValue }
+        guard !n.inputs.isEmpty, values.allSatisfy({ $0 != nil }) else { continue }
+        let x = values.map { $0! }
+        let count = g.nodes[n.inputs[0]].shape.reduce(1, *)
+        var folded: Float? = nil
+        switch p {
+        case .unary(let op): folded = scalar(op, x[0])
+        case .binary(let op): folded = scalar(op, x[0], x[1])
+        case .select: folded = x[0] != 0 ? x[1] : x[2]
+        case .reduce(.sum, let axes):
+            let reduced = axes.reduce(1) { $0 * g.nodes[n.inputs[0]].shape[$1] }
+            folded = count == 0 ? 0 : x[0] * Float(reduced)
+        case .reduce(.max, _): folded = count == 0 ? nil : x[0]
+        case .reshape, .expand, .permute, .shrink, .contiguous: folded = x[0]
+        default: folded = nil
+        }
+        if let v = folded {
+            g.nodes[i] = GraphNode(.primitive(.full(v, shape: n.shape, dtype: .float32)), [], shape: n.shape, dtype: .float32)
+        }
+    }
+    return g
+}
+
+/// Rewrites that make nothing slower and keep every value exact: x*1 and x+0 (either side)
+/// are x, -(-x) is x, a reshape, expand or permute that changes nothing is its input.
+public func simplify(_ graph: Graph) -> Graph {
+    var replace = Array(graph.nodes.indices)
+    func resolved(_ i: Int) -> Int { var j = i; while replace[j] != j { j = replace[j] }; return j }
+    for (i, n) in graph.nodes.enumerated() {
+        guard case .primitive(let p) = n.op else { continue }
+        let args = n.inputs.map(resolved)
+        func isFull(_ k: Int, _ v: Float) -> Bool { graph.nodes[args[k]].fullValue == v }
+        switch p {
+        case .binary(.mul) where isFull(1, 1) && graph.nodes[args[0]].shape == n.shape: replace[i] = args[0]
+        case .binary(.mul) where isFull(0, 1) && graph.nodes[args[1]].shape == n.shape: replace[i] = args[1]
+        case .binary(.add) where isFull(1, 0) && graph.nodes[args[0]].shape == n.shape: replace[i] = args[0]
+        case .binary(.add) where isFull(0, 0) && graph.nodes[args[1]].shape == n.shape: replace[i] = args[1]
+        case .unary(.neg):
+            if case .primitive(.unary(.neg)) = graph.nodes[args[0]].op { replace[i] = resolved(graph.nodes[args[0]].inputs[0]) }
+        case .reshape, .expand:
+            if graph.nodes[args[0]].shape == n.shape { replace[i] = args[0] }
+        case .permute(let order):
+            if order == Array(order.indices) { replace[i] = args[0] }
+        default: break
+        }
+    }
+    return graph.rebuilt(keep: [Bool](repeating: true, count: graph.nodes.count), replace: replace)
+}
+
+/// op(x) on one float, as the kernels compute it.
+func scalar(_ op: UnaryOp, _ x: Float) -> Float {
+    switch op {
+    case .neg: return -x
+    case .exp: return expf(x)
+    case .log: return logf(x)
+    case .sqrt: return x.squareRoot()
+    case .sin: return sinf(x)
+    case .reciprocal: return 1 / x
+    case .erf: return erff(x)
+    }
+}
+
+/// op(a, b) on floats, as the kernels compute it.
+func scalar(_ op: BinaryOp, _ a: Float, _ b: Float) -> Float {
+    switch op {
+    case .add: return a + b
+    case .mul: return a * b
+    case .maximum: return Swift.max(a, b)
+    case .pow: return powf(a, b)
+    case .cmplt: return a < b ? 1 : 0
+    case .cmpeq: return a == b ? 1 : 0
+    }
+}

@@ -1,0 +1,149 @@
+// The scheduler: which nodes get a buffer of their own, and how each is computed. The rules,
+// applied where they are decided below:
+//   - elementwise ops and movement ops are inlined into the kernel that reads them (a chain
+//     of them is one loop nest; a value read twice is computed twice, never stored);
+//   - a reduction is a kernel of its own (one reduce per kernel), with the elementwise chain
+//     that feeds it inlined into its loop;
+//   - a matmul is a kernel that calls brrr's SGEMM on strided views: a permute or expand in
+//     front of it becomes strides, anything else in front of it is realised first;
+//   - what the C backend does not generate (int32 values, gather, embedding, casts, ...) runs
+//     eagerly between kernels through `Tensor.apply`, with its inputs realised as tensors;
+//   - every value the function returns or writes back is realised.
+
+/// How one node is made when the program runs.
+public enum Realization: Sendable, Equatable {
+    /// Not stored: inlined into the kernels that read it (elementwise, movement, `full`).
+    case inline
+    /// Given at every call (an argument or a captured parameter), read contiguous.
+    case given
+    /// A constant made once from host data.
+    case constant
+    /// The output of the generated kernel of this node.
+    case kernel
+    /// Computed eagerly by `Tensor.apply` (ops the generated code does not cover).
+    case eager
+    /// A movement op applied eagerly to a realised tensor (a view, free): for eager readers.
+    case view
+}
+
+/// A strided window on a realised node, as SGEMM reads it.
+struct StaticView: Equatable {
+    var base: Int
+    var shape: [Int]
+    var strides: [Int]
+    var offset: Int
+}
+
+/// The plan: each node's realization, decided by the rules above.
+struct Schedule {
+    let graph: Graph
+    var realization: [Realization]
+
+    init(_ graph: Graph) {
+        self.graph = graph
+        realization = graph.nodes.map { n in
+            switch n.op {
+            case .input, .param: return .given
+            case .primitive(let p):
+                if case .data = p { return .constant }
+                if Schedule.generates(n, graph) {
+                    switch p {
+                    case .reduce, .matmul: return .kernel      // one reduce (or one SGEMM) per kernel
+                    default: return .inline                    // elementwise, movement, full
+                    }
+                }
+                return .eager
+            }
+        }
+        for (i, n) in graph.nodes.enumerated() {
+            switch realization[i] {
+            case .eager: for j in n.inputs { needTensor(j) }
+            case .kernel where n.primitive == .matmul: for j in n.inputs { _ = stridedView(j) }
+            default: break
+            }
+        }
+        for o in graph.outputs { needBuffer(o) }
+        for w in graph.writes { needTensor(w.value) }
+    }
+
+    /// Whether the generated C computes this node: float32 values, elementwise, reduce,
+    /// matmul, movement, `full`.
+    static func generates(_ n: GraphNode, _ graph: Graph) -> Bool {
+        guard n.dtype == .float32, n.inputs.allSatisfy({ graph.nodes[$0].dtype == .float32 }),
+              let p = n.primitive else { return false }
+        switch p {
+        case .unary, .binary, .select, .reduce, .matmul, .full: return true
+        default: return isMovement(p)
+        }
+    }
+
+    /// True for a node that owns a contiguous buffer when the program runs.
+    func hasBuffer(_ i: Int) -> Bool {
+        switch realization[i] {
+        case .given, .constant, .kernel, .eager: return true
+        case .inline, .view: return false
+        }
+    }
+
+    /// Node i must exist as a contiguous buffer (an output): an inline float node gets a
+    /// kernel of its own ("realize outputs"); an inline int32 node an eager step.
+    mutating func needBuffer(_ i: Int) {
+        if hasBuffer(i) { return }
+        if Schedule.generates(graph.nodes[i], graph) { realization[i] = .kernel } else { realization[i] = .eager; for j in graph.nodes[i].inputs { needTensor(j) } }
+    }
+
+    /// Node i must exist as a tensor (any strides) for an eager reader: a movement op over a
+    /// tensor is a view of it; anything else inline gets a buffer.
+    mutating func needTensor(_ i: Int) {
+        if hasBuffer(i) || realization[i] == .view { return }
+        if let p = graph.nodes[i].primitive, isMovement(p), p != .contiguous {
+            realization[i] = .view
+            needTensor(graph.nodes[i].inputs[0])
+        } else {
+            needBuffer(i)
+        }
+    }
+
+    /// Node i as strides over a node with a buffer (SGEMM's operands): movement ops that are
+    /// strides (permute, expand, shrink, size-1 reshapes) fold into the view; anything else
+    /// is realised first ("realize what SGEMM cannot stride over").
+    mutating func stridedView(_ i: Int) -> StaticView {
+        let n = graph.nodes[i]
+        if hasBuffer(i) { return StaticView(base: i, shape: n.shape, strides: contiguousStrides(n.shape), offset: 0) }
+        if let p = n.primitive, isMovement(p), realization[i] == .inline {
+            var v = stridedView(n.inputs[0])
+            if let w = Schedule.fold(p, v, to: n.shape) { return w }
+            v = StaticView(base: i, shape: n.shape, strides: contiguousStrides(n.shape), offset: 0)
+            realization[i] = .kernel
+            return v
+        }
+        needBuffer(i)
+        return StaticView(base: i, shape: n.shape, strides: contiguousStrides(n.shape), offset: 0)
+    }
+
+    /// A movement op applied to a strided view, when the result is one.
+    static func fold(_ p: Primitive, _ v: StaticView, to shape: [Int]) -> StaticView? {
+        var w = v
+        w.shape = shape
+        switch p {
+        case .permute(let order): w.strides = order.map { v.strides[$0] }
+        case .expand:
+            let lead = shape.count - v.shape.count
+            w.strides = shape.indices.map { $0 < lead || (v.shape[$0 - lead] == 1 && shape[$0] != 1) ? 0 : v.strides[$0 - lead] }
+        case .shrink(let flat):
+            for d in v.shape.indices { w.offset += flat[2 * d] * v.strides[d] }
+        case .contiguous, .detach: break
+        case .reshape:
+            let kept = v.shape.indices.filter { v.shape[$0] != 1 }
+            let outDims = shape.indices.filter { shape[$0] != 1 }
+            if kept.map({ v.shape[$0] }) == outDims.map({ shape[$0] }) {
+                w.strides = [Int](repeating: 0, count: shape.count)
+                for (o, d) in zip(outDims, kept) { w.strides[o] = v.strides[d] }
+            } else if v.strides == contiguousStrides(v.shape) {
+                w.strides = contiguousStrides(shape)
+            } else { return nil }
+        default: return nil
+        }
+        return w
+    }
+}

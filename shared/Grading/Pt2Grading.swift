@@ -1,0 +1,134 @@
+// Grading for chapter 4 (pt2), part 1: the compiler's pieces by their definitions (common
+// subexpressions against the graph's meaning, the index of a permute or an expand against
+// eager views), then compiled forward against PyTorch: every program of dfdx's ops.json and
+// every layer of lego's layers.json, traced, optimised, generated as C and run on `.cpu`
+// (forward rtol 1e-4/atol 1e-5; backward through a compiled function is part 2).
+import picograd
+
+enum Pt2Grading {
+    static let cases: [GradingCase] = {
+        var all = [
+            GradingCase(chapter: "pt2", name: "cse", todos: ["pt2.1"]) { _ in try checkCSE() },
+            GradingCase(chapter: "pt2", name: "index_permute_expand", todos: ["pt2.2"]) { _ in try checkIndexFolding() },
+            GradingCase(chapter: "pt2", name: "c_elementwise", todos: ["pt2.3"]) { _ in try checkElementwise() },
+        ]
+        for name in DfdxGrading.programs.keys.sorted() {
+            all.append(GradingCase(chapter: "pt2", name: "ops_" + name, todos: ["pt2.3"]) { ctx in try checkProgram(name, ctx) })
+        }
+        for name in LegoGrading.layers.keys.sorted() {
+            all.append(GradingCase(chapter: "pt2", name: "layer_" + name, todos: ["pt2.3"]) { ctx in try checkLayer(name, ctx) })
+        }
+        return all
+    }()
+
+    /// Random inputs of `shapes` (a fixed seed).
+    static func inputs(_ shapes: [[Int]], seed: UInt64) -> [Tensor] {
+        var g = Generator(seed: seed)
+        return shapes.map { Tensor.randn($0, generator: &g) }
+    }
+
+    /// |got - expected| <= 1e-5 + 1e-4 |expected| everywhere.
+    static func compare(_ what: String, _ got: Tensor, _ expected: Tensor) throws {
+        guard got.shape == expected.shape else { throw GradingFailure("\(what): shape \(got.shape), expected \(expected.shape)") }
+        let a = got.toArray(), b = expected.toArray()
+        for i in a.indices where !(abs(a[i] - b[i]) <= 1e-5 + 1e-4 * abs(b[i])) && !(a[i].isNaN && b[i].isNaN) && a[i] != b[i] {
+            throw GradingFailure("\(what): element \(Compare.index(i, in: got.shape)) is \(a[i]), expected \(b[i])")
+        }
+    }
+
+    /// CSE keeps the graph's meaning, computes each repeated (op, inputs) once, and merges
+    /// nothing else: not different ops, not one op with different parameters, not two inputs.
+    static func checkCSE() throws {
+        let f: ([Tensor]) -> [Tensor] = { t in
+            let a = (t[0] * t[1]).exp() + (t[0] * t[1]).exp()        // mul and exp twice
+            let b = t[0].sum(dim: 0, keepdim: true) * t[0].sum(dim: 1, keepdim: true).sum(dim: 0, keepdim: true)
+            return [a + t[0].log().abs() - t[0].abs(), b, t[1] + t[2]]
+        }
+        let args = inputs([[3, 4], [3, 4], [3, 4]], seed: 11).map { $0.abs() + 0.5 }
+        let (traced, params) = capture(args, f)
+        let g = eliminateDeadCode(eliminateCommonSubexpressions(traced))
+        func count(_ name: String) -> Int { g.nodes.filter { $0.primitive?.name == name }.count }
+        let expected = ["mul": 2, "exp": 1, "log": 1, "maximum": 2, "sum": 3]
+        for (op, n) in expected.sorted(by: { $0.key < $1.key }) where count(op) != n {
+            throw GradingFailure("cse: \(count(op)) \(op) nodes after CSE and DCE, expected \(n)\n\(g)")
+        }
+        let inputNodes = g.nodes.filter { if case .input = $0.op { true } else { false } }.count
+        guard inputNodes == 3 else { throw GradingFailure("cse: \(inputNodes) input nodes left, expected 3 (inputs are never merged)\n\(g)") }
+        let want = withNoGrad { f(args) }, got = withNoGrad { g.interpret(args, params: params) }
+        for (k, (a, b)) in zip(got, want).enumerated() { try compare("cse: output \(k) of the graph after CSE", a, b) }
+    }
+
+    /// The input index of a permute or an expand at every output index, against the element
+    /// eager execution reads there (x holds 0, 1, 2, ...: each value names its own position).
+    static func checkIndexFolding() throws {
+        let cases: [(Primitive, [Int])] = [
+            (.permute([1, 0]), [3, 5]), (.permute([2, 0, 1]), [2, 3, 4]), (.permute([0, 2, 1, 3]), [2, 3, 1, 2]),
+            (.expand([4, 5]), [4, 1]), (.expand([3, 2, 6]), [3, 1, 1]), (.expand([2, 3, 4]), [3, 1]), (.expand([5, 7]), []),
+        ]
+        for (p, inShape) in cases {
+            let n = inShape.reduce(1, *)
+            let x = Tensor((0..<n).map(Float.init), shape: inShape)
+            let y = Tensor.apply(p, [x])
+            let values = y.toArray(), outShape = y.shape
+            let vars = outShape.indices.map { IndexExpr.variable("i\($0)") }
+            let (index, _) = inputIndex(of: p, index: vars, inShape: inShape, outShape: outShape)
+            guard index.count == inShape.count else {
+                throw GradingFailure("\(p) of \(inShape): an input index of \(index.count) dims, the input has \(inShape.count)")
+            }
+            let flat = flatIndex(index, shape: inShape)
+            for i in values.indices {
+                let at = Compare.index(i, in: outShape)
+                var env: [String: Int] = [:]
+                for (d, v) in at.enumerated() { env["i\(d)"] = v }
+                let got = flat.evaluate(env)
+                if got != Int(values[i]) {
+                    throw GradingFailure("\(p) of \(inShape): output \(at) reads input element \(got) (index \(index)), eager reads \(Int(values[i]))")
+                }
+            }
+        }
+    }
+
+    /// Every elementwise op compiled (one kernel of C expressions) against eager.
+    static func checkElementwise() throws {
+        let programs: [(String, ([Tensor]) -> Tensor)] = [
+            ("neg", { -$0[0] }), ("exp", { $0[0].exp() }), ("log", { $0[0].abs().log() }), ("sqrt", { $0[0].abs().sqrt() }),
+            ("sin", { $0[0].sin() }), ("reciprocal", { $0[0].reciprocal() }), ("erf", { $0[0].erf() }),
+            ("add", { $0[0] + $0[1] }), ("mul", { $0[0] * $0[1] }), ("maximum", { $0[0].maximum($0[1]) }),
+            ("pow", { $0[0].abs().pow($0[1]) }), ("cmplt", { $0[0].lt($0[1]) }), ("cmpeq", { $0[0].eq($0[0] * ($0[1].gt(0))) }),
+            ("where", { Tensor.where($0[0].gt(0), $0[0], $0[1]) }),
+            ("chain", { ($0[0].exp() * $0[1] - 1).sin().maximum($0[1] / 2) }),
+        ]
+        let args = inputs([[5, 7], [5, 7]], seed: 12)
+        for (name, f) in programs {
+            let compiled = picograd.compile { [f($0)] }
+            let got = withNoGrad { compiled(args) }[0], want = withNoGrad { f(args) }
+            try compare("compiled \(name)", got, want)
+        }
+    }
+
+    /// A program of dfdx's ops.json, compiled, against PyTorch's forward.
+    static func checkProgram(_ name: String, _ ctx: GradingContext) throws {
+        let ref = try Reference.load(chapter: "dfdx", file: "ops.json", ctx).tensorCase(named: name)
+        let program = DfdxGrading.programs[name]!.run
+        let args = ref.inputs.map { Tensor($0.floats, shape: $0.shape) }
+        let compiled = picograd.compile { [program($0)] }
+        let out = withNoGrad { compiled(args) }[0]
+        try Compare.forward("\(name) compiled forward", out, ref.output)
+    }
+
+    /// A layer of lego's layers.json (PyTorch's weights), compiled, against PyTorch's forward.
+    static func checkLayer(_ name: String, _ ctx: GradingContext) throws {
+        let ref = try Reference.load(chapter: "lego", file: "layers.json", ctx).decode(LegoGrading.Layers.self)
+        guard let c = ref.cases.first(where: { $0.name == name }), let entry = LegoGrading.layers[name] else {
+            throw GradingFailure("layers.json: no case named \(name)")
+        }
+        let (module, run) = entry.build(c)
+        if let module {
+            do { try module.loadStateDict(LegoGrading.stateDict(c.params)) } catch { throw GradingFailure("\(name): \(error)") }
+        }
+        let args = c.inputs["input"].map { [LegoGrading.tensor($0)] } ?? []
+        let compiled = picograd.compile { t in [run(t.first)] }
+        let out = withNoGrad { compiled(args) }[0]
+        try Compare.forward("\(name) compiled forward", out, c.output)
+    }
+}
