@@ -320,3 +320,13 @@ struct BrrrOnImport {
         }
     }
 }
+
+@Suite struct BrrrPrecisionAPI {
+    @Test func precision() {
+        let before: MatmulPrecision = currentMatmulPrecision
+        setMatmulPrecision(.tf32)
+        #expect(currentMatmulPrecision == .tf32)
+        setMatmulPrecision(before)
+        #expect(currentMatmulPrecision == before && CUDA.deviceCount >= 0 && (CUDA.isAvailable == (CUDA.deviceCount > 0)))
+    }
+}

@@ -1,0 +1,22 @@
+// torch.set_float32_matmul_precision: how much precision a float32 matmul may give up for
+// speed. A permission, not an order (as in torch): `.tf32` lets a GPU backend use TF32 tensor
+// cores (10-bit mantissas in, float32 sums); where no backend has such a kernel yet (brrr's
+// CUDA matmul today is the fp32 tiled one; the tensor-core ladder is CUDA part 2, and CPUs
+// have no TF32) matmuls stay fp32.
+import Synchronization
+
+/// The precision float32 matmuls may use.
+public enum MatmulPrecision: String, Sendable, CaseIterable {
+    /// Full float32 (the default; torch's "highest").
+    case fp32
+    /// TF32 inputs allowed on hardware that has it (torch's "high").
+    case tf32
+}
+
+private let matmulPrecisionSetting = Mutex(MatmulPrecision.fp32)
+
+/// Sets the precision float32 matmuls may use, process-wide (torch.set_float32_matmul_precision).
+public func setMatmulPrecision(_ p: MatmulPrecision) { matmulPrecisionSetting.withLock { $0 = p } }
+
+/// The precision set by `setMatmulPrecision` (`.fp32` unless changed).
+public var currentMatmulPrecision: MatmulPrecision { matmulPrecisionSetting.withLock { $0 } }
