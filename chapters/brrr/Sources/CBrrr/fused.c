@@ -116,6 +116,7 @@ struct attention_job {
     int64_t b, h, r, s, d;
     const float *q, *k, *v, *mask;
     const int64_t *qs, *ks, *vs;   // element strides of q, k, v: [4] each
+    int64_t mr, mc;                // the mask's row and column strides (a broadcast row: 0)
     float scale;
     float *out;
 };
@@ -138,7 +139,7 @@ static void attention_task(void *context, int thread, int threads) {
                 const float *kt = k + t * j->ks[2];
                 float dot = 0;
                 for (int64_t e = 0; e < j->d; e++) dot += qr[e * j->qs[3]] * kt[e * j->ks[3]];
-                scores[t] = dot * j->scale + j->mask[r * j->s + t];
+                scores[t] = dot * j->scale + j->mask[r * j->mr + t * j->mc];
                 m = scores[t] > m ? scores[t] : m;
             }
             if (m == -INFINITY) m = 0;
@@ -162,7 +163,8 @@ static void attention_task(void *context, int thread, int threads) {
 
 void brrr_attention(int threads, int64_t b, int64_t h, int64_t r, int64_t s, int64_t d,
                     const float *q, const int64_t qs[4], const float *k, const int64_t ks[4],
-                    const float *v, const int64_t vs[4], const float *mask, float scale, float *out) {
-    struct attention_job job = {b, h, r, s, d, q, k, v, mask, qs, ks, vs, scale, out};
+                    const float *v, const int64_t vs[4], const float *mask, int64_t mask_row_stride,
+                    int64_t mask_col_stride, float scale, float *out) {
+    struct attention_job job = {b, h, r, s, d, q, k, v, mask, qs, ks, vs, mask_row_stride, mask_col_stride, scale, out};
     brrr_parallel(b * h * r * s * d >= 65536 ? threads : 1, attention_task, &job);
 }

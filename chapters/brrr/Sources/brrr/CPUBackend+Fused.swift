@@ -16,7 +16,7 @@ extension CPUBackend: FusedBackend {
             let (q, k, v, mask) = (inputs[0], inputs[1], inputs[2], inputs[3])
             return q.shape.count == 4 && k.shape.count == 4 && v.shape == k.shape && q.shape[0] == k.shape[0]
                 && q.shape[1] == k.shape[1] && q.shape[3] == k.shape[3] && mask.shape == [q.shape[2], k.shape[2]]
-                && mask.isContiguous && k.shape[2] > 0
+                && k.shape[2] > 0
         }
         guard x.isContiguous else { return false }
         switch kernel {
@@ -45,7 +45,7 @@ extension CPUBackend: FusedBackend {
             let qs = x.strides.map { Int64($0) }, ks = k.strides.map { Int64($0) }, vs = v.strides.map { Int64($0) }
             brrr_attention(Int32(cpuThreads), Int64(x.shape[0]), Int64(x.shape[1]), Int64(x.shape[2]), Int64(k.shape[2]), Int64(x.shape[3]),
                            xp, qs, floatPointer(k.buffer) + k.offset, ks, floatPointer(v.buffer) + v.offset, vs,
-                           floatPointer(mask.buffer) + mask.offset, scale, op)
+                           floatPointer(mask.buffer) + mask.offset, Int64(mask.strides[0]), Int64(mask.strides[1]), scale, op)
         case .rotary:
             let strides = x.strides.map { Int64($0) }
             brrr_rotary(Int64(x.shape[0]), Int64(x.shape[1]), Int64(x.shape[2]), Int64(x.shape[3]), xp, strides,

@@ -115,3 +115,17 @@ struct FusedAttentionTests {
         #expect(seen["fused_attention"] == 1, "\(seen)")
     }
 }
+
+@Suite("brrr fused attention, broadcast mask")
+struct FusedAttentionBroadcastMaskTests {
+    @Test("a mask row broadcast over the query rows (a decode step's grouped heads)")
+    func broadcastMask() {
+        let row = (0..<9).map { Float($0 % 4) / 3 - ($0 > 6 ? Float.infinity : 0) }
+        let seen = FusedTests().compare("attention, broadcast mask", [[1, 2, 5, 8], [1, 2, 9, 8], [1, 2, 9, 8]]) { x in
+            let mask = Tensor(row, shape: [1, 9], device: x[0].device).expand([5, 9])
+            if let y = fusedAttention(x[0], x[1], x[2], mask: mask, scale: 0.3) { return y }
+            return softmax(x[0].matmul(x[1].transpose(-2, -1)) * 0.3 + mask, dim: -1).matmul(x[2])
+        }
+        #expect(seen["fused_attention"] == 1, "\(seen)")
+    }
+}

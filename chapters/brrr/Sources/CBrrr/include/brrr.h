@@ -119,10 +119,11 @@ void brrr_rotary(int64_t b, int64_t h, int64_t t, int64_t d, const float *x, con
                  const float *cos, const float *sin, float *out);
 
 /// out [b, h, r, d] (contiguous) = softmax(q k^T * scale + mask) v, q [b, h, r, d] and k, v
-/// [b, h, s, d] with element strides qs, ks, vs, mask [r, s] contiguous.
+/// [b, h, s, d] with element strides qs, ks, vs, mask [r, s] with its row and column strides.
 void brrr_attention(int threads, int64_t b, int64_t h, int64_t r, int64_t s, int64_t d,
                     const float *q, const int64_t qs[4], const float *k, const int64_t ks[4],
-                    const float *v, const int64_t vs[4], const float *mask, float scale, float *out);
+                    const float *v, const int64_t vs[4], const float *mask, int64_t mask_row_stride,
+                    int64_t mask_col_stride, float scale, float *out);
 
 /// What a student's stub of a C exercise calls: prints `TODO(id): instruction` and stops the
 /// process, as a Swift stub's fatalError does (grading reads the id from it).
