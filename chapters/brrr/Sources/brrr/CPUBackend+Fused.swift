@@ -31,25 +31,25 @@ extension CPUBackend: FusedBackend {
 
     public func fused(_ kernel: FusedKernel, _ inputs: [StridedView], out: any Buffer) {
         let x = inputs[0], cols = x.shape[x.shape.count - 1], rows = x.count / cols
-        let xp = floatPointer(x.buffer) + x.offset, op = floatPointer(out)
+        let xp = floats(x.buffer) + x.offset, op = floats(out)
         switch kernel {
-        case .softmax: brrr_softmax_rows(Int32(cpuThreads), Int64(rows), Int64(cols), xp, op)
+        case .softmax: brrr_softmax_rows(threads, Int64(rows), Int64(cols), xp, op)
         case .rmsNorm(let eps):
-            brrr_rms_norm_rows(Int32(cpuThreads), Int64(rows), Int64(cols), xp, floatPointer(inputs[1].buffer) + inputs[1].offset, eps, op)
+            brrr_rms_norm_rows(threads, Int64(rows), Int64(cols), xp, floats(inputs[1].buffer) + inputs[1].offset, eps, op)
         case .layerNorm(let eps):
-            brrr_layer_norm_rows(Int32(cpuThreads), Int64(rows), Int64(cols), xp, floatPointer(inputs[1].buffer) + inputs[1].offset,
-                                 floatPointer(inputs[2].buffer) + inputs[2].offset, eps, op)
-        case .geluTanh: brrr_gelu_tanh(Int32(cpuThreads), Int64(x.count), xp, op)
+            brrr_layer_norm_rows(threads, Int64(rows), Int64(cols), xp, floats(inputs[1].buffer) + inputs[1].offset,
+                                 floats(inputs[2].buffer) + inputs[2].offset, eps, op)
+        case .geluTanh: brrr_gelu_tanh(threads, Int64(x.count), xp, op)
         case .attention(let scale):
             let (k, v, mask) = (inputs[1], inputs[2], inputs[3])
             let qs = x.strides.map { Int64($0) }, ks = k.strides.map { Int64($0) }, vs = v.strides.map { Int64($0) }
-            brrr_attention(Int32(cpuThreads), Int64(x.shape[0]), Int64(x.shape[1]), Int64(x.shape[2]), Int64(k.shape[2]), Int64(x.shape[3]),
-                           xp, qs, floatPointer(k.buffer) + k.offset, ks, floatPointer(v.buffer) + v.offset, vs,
-                           floatPointer(mask.buffer) + mask.offset, Int64(mask.strides[0]), Int64(mask.strides[1]), scale, op)
+            brrr_attention(threads, Int64(x.shape[0]), Int64(x.shape[1]), Int64(x.shape[2]), Int64(k.shape[2]), Int64(x.shape[3]),
+                           xp, qs, floats(k.buffer) + k.offset, ks, floats(v.buffer) + v.offset, vs,
+                           floats(mask.buffer) + mask.offset, Int64(mask.strides[0]), Int64(mask.strides[1]), scale, op)
         case .rotary:
             let strides = x.strides.map { Int64($0) }
             brrr_rotary(Int64(x.shape[0]), Int64(x.shape[1]), Int64(x.shape[2]), Int64(x.shape[3]), xp, strides,
-                        floatPointer(inputs[1].buffer) + inputs[1].offset, floatPointer(inputs[2].buffer) + inputs[2].offset, op)
+                        floats(inputs[1].buffer) + inputs[1].offset, floats(inputs[2].buffer) + inputs[2].offset, op)
         }
     }
 }

@@ -2,11 +2,6 @@
 internal import CBrrr
 import dfdx
 
-@inline(__always) func floatPointer(_ buffer: any Buffer) -> UnsafeMutablePointer<Float> {
-    guard let b = buffer as? HostBuffer else { fail("cpu backend: got a buffer of another device (\(type(of: buffer)))") }
-    return b.floats
-}
-
 extension CPUBackend {
     /// out [..., M, N] = a [..., M, K] @ b [..., K, N]. The batch dims become one batch stride
     /// when they can (else a loop here); a batch that shares one B (a weight broadcast over
@@ -21,9 +16,9 @@ extension CPUBackend {
         let batchShape = Array(a.shape[0..<(r - 2)])
         let batch = batchShape.reduce(1, *)
         if batch == 0 || m == 0 || n == 0 { return }
-        let ap = floatPointer(a.buffer) + a.offset, bp = floatPointer(b.buffer) + b.offset, cp = floatPointer(out)
+        let ap = floats(a.buffer) + a.offset, bp = floats(b.buffer) + b.offset, cp = floats(out)
         let rsa = a.strides[r - 2], csa = a.strides[r - 1], rsb = b.strides[r - 2], csb = b.strides[r - 1]
-        let threads = Int32(cpuThreads), isa = self.isa.code
+        let isa = self.isa.code
         // one stride for all batch dims of a and b (out is contiguous: m*n per matrix)
         if let sba = Self.batchStride(batchShape, Array(a.strides[0..<(r - 2)])),
            let sbb = Self.batchStride(batchShape, Array(b.strides[0..<(r - 2)])) {
@@ -64,29 +59,24 @@ extension CPUBackend {
     /// out [..., N] = x [..., K] @ w^T for a weight [N, K] in a block format, de-quantized
     /// 64 rows at a time into a tile the SGEMM code multiplies (gemm.c).
     public func linear(_ x: StridedView, _ w: StridedView, out: any Buffer) {
-        let format: brrr_block_format
-        switch w.dtype {
-        case .q8_0: format = BRRR_Q8_0
-        case .q4_0: format = BRRR_Q4_0
-        case .q4_1: format = BRRR_Q4_1
-        default:
+        guard w.dtype.isQuantized else {
             Strict.fallback("cpu linear with \(w.dtype) weights")
             return reference.linear(x, w, out: out)
         }
-        guard let wb = w.buffer as? HostBuffer else { fail("cpu backend: got a buffer of another device (\(type(of: w.buffer)))") }
+        let format = formatCode(w.dtype)
         let k = x.shape[x.shape.count - 1], n = w.shape[0], rows = x.count / Swift.max(k, 1)
         let rowBytes = w.dtype.byteCount(of: k)
         // x as `rows` contiguous rows of k floats (copied only when its view is not already that)
         let packed = x.isContiguous ? nil : allocate(byteCount: x.count * 4)
         if let packed { copy(x, to: StridedView(contiguous: packed, shape: x.shape)) }
-        let xs = packed.map { floatPointer($0) } ?? floatPointer(x.buffer) + x.offset
-        let base = (wb.pointer + w.dtype.byteCount(of: w.offset)).assumingMemoryBound(to: UInt8.self)
+        let xs = packed.map { floats($0) } ?? floats(x.buffer) + x.offset
+        let base = (hostPointer(w.buffer) + w.dtype.byteCount(of: w.offset)).assumingMemoryBound(to: UInt8.self)
         if int8Activations && rows <= 4 {
-            brrr_linear_int8(isa.code, Int32(cpuThreads), Int32(format.rawValue), Int64(rows), Int64(n), Int64(k),
-                             xs, base, Int64(rowBytes), floatPointer(out))
+            brrr_linear_int8(isa.code, threads, format, Int64(rows), Int64(n), Int64(k),
+                             xs, base, Int64(rowBytes), floats(out))
         } else {
-            brrr_linear_quantized(isa.code, Int32(cpuThreads), Int32(format.rawValue), Int64(rows), Int64(n), Int64(k),
-                                  xs, base, Int64(rowBytes), floatPointer(out))
+            brrr_linear_quantized(isa.code, threads, format, Int64(rows), Int64(n), Int64(k),
+                                  xs, base, Int64(rowBytes), floats(out))
         }
     }
 }
