@@ -17,24 +17,15 @@ import torch.nn.functional as F
 
 THREADS = int(sys.argv[sys.argv.index("--threads") + 1]) if "--threads" in sys.argv else 2
 torch.set_num_threads(THREADS)   # --threads 1 compares with the single-threaded reference backend
-MASK = (1 << 64) - 1
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reference"))
+from picograd_random import Generator  # noqa: E402  (dfdx's Generator: SplitMix64)
 
 
-class SplitMix64:
+class SplitMix64(Generator):
     """dfdx's Generator: the same stream of numbers as picograd's samplers."""
 
-    def __init__(self, seed):
-        self.state = seed & MASK
-
-    def next(self):
-        self.state = (self.state + 0x9E3779B97F4A7C15) & MASK
-        z = self.state
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
-        return z ^ (z >> 31)
-
     def below(self, n):
-        return self.next() % n
+        return self.int_below(n)
 
 
 def data_path(name):
