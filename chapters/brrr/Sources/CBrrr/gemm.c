@@ -161,14 +161,15 @@ static float *scratch(int which, size_t floats) {
     return scratch_buffers[which];
 }
 
-/// One thread's product with the variant: the few-rows path or the packed loops.
+/// One thread's product with the variant: the few-rows path (when `few_rows` allows it and m
+/// is under the register tile) or the packed loops.
 static void gemm_one_thread(struct gemm_variant v, int64_t m, int64_t n, int64_t k,
                             const float *a, int64_t rsa, int64_t csa, const float *b, int64_t rsb, int64_t csb,
-                            float *c, int64_t ldc) {
+                            float *c, int64_t ldc, int few_rows) {
     if (m == 0 || n == 0) return;
     if (k == 0) { for (int64_t i = 0; i < m; i++) memset(c + i * ldc, 0, (size_t)n * sizeof(float)); return; }
     const struct brrr_gemm_shape *s = v.shape;
-    if (m < s->mr && v.few_rows(m, n, k, a, rsa, csa, b, rsb, csb, c, ldc)) return;
+    if (few_rows && m < s->mr && v.few_rows(m, n, k, a, rsa, csa, b, rsb, csb, c, ldc)) return;
     int64_t kc = k < s->kc ? k : s->kc, mc = m < s->mc ? m : s->mc, nc = n < s->nc ? n : s->nc;
     size_t asize = (size_t)((mc + s->mr - 1) / s->mr * s->mr * kc), bsize = (size_t)((nc + s->nr - 1) / s->nr * s->nr * kc);
     v.blocked(m, n, k, a, rsa, csa, b, rsb, csb, c, ldc, scratch(0, asize), scratch(1, bsize));
@@ -192,7 +193,7 @@ static void gemm_task(void *context, int thread, int threads) {
         brrr_split(j->batch, thread, threads, &begin, &end);
         for (int64_t t = begin; t < end; t++)
             gemm_one_thread(j->v, j->m, j->n, j->k, j->a + t * j->sba, j->rsa, j->csa,
-                            j->b + t * j->sbb, j->rsb, j->csb, j->c + t * j->sbc, j->ldc);
+                            j->b + t * j->sbb, j->rsb, j->csb, j->c + t * j->sbc, j->ldc, 1);
         return;
     }
     int64_t unit = j->split == 1 ? j->v.shape->nr : j->v.shape->mr;
@@ -206,12 +207,12 @@ static void gemm_task(void *context, int thread, int threads) {
             if (end > j->n) end = j->n;
             if (begin < end)
                 gemm_one_thread(j->v, j->m, end - begin, j->k, a, j->rsa, j->csa,
-                                b + begin * j->csb, j->rsb, j->csb, c + begin, j->ldc);
+                                b + begin * j->csb, j->rsb, j->csb, c + begin, j->ldc, 1);
         } else {
             if (end > j->m) end = j->m;
             if (begin < end)
                 gemm_one_thread(j->v, end - begin, j->n, j->k, a + begin * j->rsa, j->rsa, j->csa,
-                                b, j->rsb, j->csb, c + begin * j->ldc, j->ldc);
+                                b, j->rsb, j->csb, c + begin * j->ldc, j->ldc, 1);
         }
     }
 }
@@ -232,7 +233,7 @@ void brrr_sgemm(int isa, int threads, int64_t batch, int64_t m, int64_t n, int64
         if (job.split >= 0) { brrr_parallel(threads, gemm_task, &job); return; }
     }
     for (int64_t t = 0; t < batch; t++)
-        gemm_one_thread(job.v, m, n, k, a + t * sba, rsa, csa, b + t * sbb, rsb, csb, c + t * sbc, ldc);
+        gemm_one_thread(job.v, m, n, k, a + t * sba, rsa, csa, b + t * sbb, rsb, csb, c + t * sbc, ldc, 1);
 }
 
 // ---- rungs 1-5, one thread, for the ladder ----
@@ -326,16 +327,9 @@ int brrr_gemm_step(int step, int isa, int threads, int64_t m, int64_t n, int64_t
     case 2: gemm_loop_order(m, n, k, a, rsa, csa, b, rsb, csb, c, ldc); return 1;
     case 3: gemm_tiled(m, n, k, a, rsa, csa, b, rsb, csb, c, ldc); return 1;
     case 4: gemm_packed(m, n, k, a, rsa, csa, b, rsb, csb, c, ldc); return 1;
-    case 5: {   // the packed loops with the ISA's microkernel, one thread, never the few-rows path
-        struct gemm_variant v = variant(isa);
-        const struct brrr_gemm_shape *s = v.shape;
-        if (m == 0 || n == 0) return 1;
-        if (k == 0) { for (int64_t i = 0; i < m; i++) memset(c + i * ldc, 0, (size_t)n * sizeof(float)); return 1; }
-        int64_t kc = k < s->kc ? k : s->kc, mc = m < s->mc ? m : s->mc, nc = n < s->nc ? n : s->nc;
-        v.blocked(m, n, k, a, rsa, csa, b, rsb, csb, c, ldc, scratch(0, (size_t)((mc + s->mr - 1) / s->mr * s->mr * kc)),
-                  scratch(1, (size_t)((nc + s->nr - 1) / s->nr * s->nr * kc)));
+    case 5:   // the packed loops with the ISA's microkernel, one thread, never the few-rows path
+        gemm_one_thread(variant(isa), m, n, k, a, rsa, csa, b, rsb, csb, c, ldc, 0);
         return 1;
-    }
     case 6: brrr_sgemm(isa, threads, 1, m, n, k, a, 0, rsa, csa, b, 0, rsb, csb, c, 0, ldc); return 1;
     default: return 0;
     }
@@ -373,7 +367,7 @@ static void linear_task(void *context, int thread, int threads) {
     for (int64_t n0 = begin; n0 < end; n0 += TILE) {
         int64_t nb = end - n0 < TILE ? end - n0 : TILE;
         j->v.dequantize_rows(j->format, j->w + n0 * j->row_bytes, j->row_bytes, nb, j->k, tile);
-        gemm_one_thread(j->v, j->rows, nb, j->k, j->x, j->k, 1, tile, 1, j->k, j->out + n0, j->n);
+        gemm_one_thread(j->v, j->rows, nb, j->k, j->x, j->k, 1, tile, 1, j->k, j->out + n0, j->n, 1);
     }
 }
 
