@@ -49,14 +49,7 @@ public final class Adam: Optimizer {
 
     /// Moments and step counts by torch's names (`state.i.exp_avg`, `exp_avg_sq`, `step`).
     public func stateDict() -> [String: Tensor] {
-        var out: [String: Tensor] = [:]
-        for i in params.indices {
-            guard let mi = m[i], let vi = v[i] else { continue }
-            out["state.\(i).exp_avg"] = mi
-            out["state.\(i).exp_avg_sq"] = vi
-            out["state.\(i).step"] = Tensor(Float(steps[i]))
-        }
-        return out
+        adamStateDict(m: m, v: v, steps: steps)
     }
 
     /// Restores what `stateDict()` returned.

@@ -124,14 +124,7 @@ public final class AdamW: Optimizer {
 
     /// Buffers by torch's names (`state.i.momentum_buffer`, `state.i.exp_avg`, ...).
     public func stateDict() -> [String: Tensor] {
-        var out: [String: Tensor] = [:]
-        for i in params.indices {
-            guard let mi = m[i], let vi = v[i] else { continue }
-            out["state.\(i).exp_avg"] = mi
-            out["state.\(i).exp_avg_sq"] = vi
-            out["state.\(i).step"] = Tensor(Float(steps[i]))
-        }
-        return out
+        adamStateDict(m: m, v: v, steps: steps)
     }
 
     /// Restores `stateDict()`'s buffers.
@@ -156,3 +149,16 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+
+/// Adam's and AdamW's moments and step counts by torch's names (`state.i.exp_avg`,
+/// `exp_avg_sq`, `step`), for the parameters that have taken a step.
+func adamStateDict(m: [Tensor?], v: [Tensor?], steps: [Int]) -> [String: Tensor] {
+    var out: [String: Tensor] = [:]
+    for i in m.indices {
+        guard let mi = m[i], let vi = v[i] else { continue }
+        out["state.\(i).exp_avg"] = mi
+        out["state.\(i).exp_avg_sq"] = vi
+        out["state.\(i).step"] = Tensor(Float(steps[i]))
+    }
+    return out
+}
