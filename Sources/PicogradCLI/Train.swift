@@ -11,7 +11,7 @@ import Darwin
 import picograd
 
 enum Train {
-    static let usageLine = "usage: picograd train names|shakespeare [--steps N] [--resume PATH] [--out DIR] [--save-every N|Ts] [--device cpu|reference|cuda]"
+    static let usageLine = "usage: picograd train names|shakespeare [--steps N] [--resume PATH] [--out DIR] [--save-every N|Ts] [--device cpu|reference|cuda] [--profile]"
 
     static func usage(_ message: String) -> Never { userError("train", "\(message) (\(usageLine))") }
 
@@ -41,6 +41,7 @@ enum Train {
         var resume: String? = nil
         var out: String? = nil
         var saveEvery = SaveEvery.seconds(60)
+        var profile = false   // count and time the primitives of the training steps (dfdx's Profiler)
     }
 
     static func parse(_ args: [String]) -> Options {
@@ -65,6 +66,7 @@ enum Train {
                 guard let every = SaveEvery(parsing: text) else { usage("--save-every takes a step count (500) or seconds (60s), got '\(text)'") }
                 o.saveEvery = every
             case "--device": Device.default = parseDevice("train", a.value(arg))
+            case "--profile": o.profile = true
             default: usage(arg.hasPrefix("--") ? "unknown option \(arg)" : "unexpected argument '\(arg)'")
             }
         }
@@ -142,8 +144,9 @@ enum Train {
         var lastSave = start
         var evalSeconds = 0.0   // validation and checkpoints inside the loop, reported apart
         var smoothed: Float? = nil
+        let profiler = Profiler()
         while run.step < total {
-            let loss = run.takeStep()
+            let loss = o.profile ? Dispatch.withHandler(profiler) { run.takeStep() } : run.takeStep()
             smoothed = smoothed.map { 0.98 * $0 + 0.02 * loss } ?? loss
             curve.train.append((run.step, Double(loss)))
             if run.step % 10 == 0 || run.step == total {
@@ -178,6 +181,11 @@ enum Train {
         save(run, checkpoint, curve)
         let training = elapsed - evalSeconds
         print("trained \(done(run, first)) steps in \(fixed(elapsed, 1)) s, \(fixed(training, 1)) s of them training (\(fixed(Double((run.step - first) * run.tokensPerStep) / Swift.max(training, 1e-9), 0)) tokens/s; the rest validation and checkpoints)")
+        if o.profile {
+            let steps = done(run, first)
+            print("per training step: \(fixed(Double(profiler.total) / Double(Swift.max(steps, 1)), 1)) primitives dispatched")
+            print(profiler.report(per: steps))
+        }
         print("checkpoint \(checkpoint), loss curve \(curvePath(checkpoint)) (numbers: \(curvePath(checkpoint, "tsv")))")
         print("samples:")
         for s in run.samples(count: task == "names" ? 10 : 1, seed: 1) { print(s) }

@@ -1,27 +1,20 @@
 // Fused kernels (dfdx's FusedKernel): one pass over each row instead of one primitive per
 // step of the composition, each row read from memory once. Rows are shared among the pool's
-// threads when there are enough of them.
-#include "brrr.h"
+// threads when there are enough of them. The row math is vectorized per instruction set
+// (kernels_simd.h: softmax, layer norm, GELU, the attention's dot products); RMSNorm's row
+// is exercise brrr.9, plain C here.
+#include "kernels.h"
 #include <math.h>
 #include <stdlib.h>
 
 struct rows_job {
     int kernel;           // 0 softmax, 1 rms norm, 2 layer norm, 3 gelu (tanh)
+    const brrr_rows *k;   // the instruction set's row kernels
     int64_t rows, cols;
     const float *x, *w, *b;
     float eps;
     float *out;
 };
-
-static void softmax_row(const float *x, int64_t n, float *y) {
-    float m = -INFINITY;
-    for (int64_t i = 0; i < n; i++) m = x[i] > m ? x[i] : m;
-    if (m == -INFINITY) m = 0;   // a row of -inf: exp gives 0s, then 0/0 = nan, as the composition does
-    float s = 0;
-    for (int64_t i = 0; i < n; i++) { y[i] = expf(x[i] - m); s += y[i]; }
-    float inv = 1.0f / s;
-    for (int64_t i = 0; i < n; i++) y[i] *= inv;
-}
 
 static void rms_norm_row(const float *x, const float *w, int64_t n, float eps, float *y) {
     // BEGIN SOLUTION brrr.9: y = x / sqrt(mean(x^2) + eps) * w in two passes over the row: the sum of squares (four partial sums), then one multiply per value
@@ -34,23 +27,6 @@ static void rms_norm_row(const float *x, const float *w, int64_t n, float eps, f
     // END SOLUTION brrr.9
 }
 
-static void layer_norm_row(const float *x, const float *w, const float *b, int64_t n, float eps, float *y) {
-    float s = 0;
-    for (int64_t i = 0; i < n; i++) s += x[i];
-    float mean = s / (float)n, v = 0;
-    for (int64_t i = 0; i < n; i++) { float c = x[i] - mean; v += c * c; }
-    float r = 1.0f / sqrtf(v / (float)n + eps);
-    for (int64_t i = 0; i < n; i++) y[i] = (x[i] - mean) * r * w[i] + b[i];
-}
-
-static void gelu_tanh_row(const float *x, int64_t n, float *y) {
-    const float c = 0.7978845608028654f;   // sqrt(2 / pi)
-    for (int64_t i = 0; i < n; i++) {
-        float v = x[i];
-        y[i] = 0.5f * v * (1.0f + tanhf(c * (v + 0.044715f * v * v * v)));
-    }
-}
-
 static void rows_task(void *context, int thread, int threads) {
     struct rows_job *j = context;
     int64_t begin, end;
@@ -59,36 +35,38 @@ static void rows_task(void *context, int thread, int threads) {
         const float *x = j->x + r * j->cols;
         float *y = j->out + r * j->cols;
         switch (j->kernel) {
-        case 0: softmax_row(x, j->cols, y); break;
+        case 0: j->k->softmax(x, j->cols, y); break;
         case 1: rms_norm_row(x, j->w, j->cols, j->eps, y); break;
-        case 2: layer_norm_row(x, j->w, j->b, j->cols, j->eps, y); break;
-        default: gelu_tanh_row(x, j->cols, y); break;
+        case 2: j->k->layer_norm(x, j->w, j->b, j->cols, j->eps, y); break;
+        default: j->k->gelu_tanh(x, j->cols, y); break;
         }
     }
 }
 
-void brrr_softmax_rows(int threads, int64_t rows, int64_t cols, const float *x, float *out) {
-    struct rows_job job = {0, rows, cols, x, 0, 0, 0, out};
+void brrr_softmax_rows(int isa, int threads, int64_t rows, int64_t cols, const float *x, float *out) {
+    struct rows_job job = {0, brrr_rows_for(isa), rows, cols, x, 0, 0, 0, out};
     brrr_parallel(rows * cols >= 32768 ? threads : 1, rows_task, &job);
 }
 
 void brrr_rms_norm_rows(int threads, int64_t rows, int64_t cols, const float *x, const float *w, float eps, float *out) {
-    struct rows_job job = {1, rows, cols, x, w, 0, eps, out};
+    struct rows_job job = {1, NULL, rows, cols, x, w, 0, eps, out};
     brrr_parallel(rows * cols >= 32768 ? threads : 1, rows_task, &job);
 }
 
-void brrr_layer_norm_rows(int threads, int64_t rows, int64_t cols, const float *x, const float *w, const float *b,
+void brrr_layer_norm_rows(int isa, int threads, int64_t rows, int64_t cols, const float *x, const float *w, const float *b,
                           float eps, float *out) {
-    struct rows_job job = {2, rows, cols, x, w, b, eps, out};
+    struct rows_job job = {2, brrr_rows_for(isa), rows, cols, x, w, b, eps, out};
     brrr_parallel(rows * cols >= 32768 ? threads : 1, rows_task, &job);
 }
 
-void brrr_gelu_tanh(int threads, int64_t n, const float *x, float *out) {
-    int64_t cols = n < 4096 ? n : 4096, rows = (n + cols - 1) / cols;
+void brrr_gelu_tanh(int isa, int threads, int64_t n, const float *x, float *out) {
+    if (n == 0) return;
+    const brrr_rows *k = brrr_rows_for(isa);
+    int64_t cols = n < 4096 ? n : 4096, full = n / cols;
     // rows of 4096 values; the last one may be shorter, so it is done apart
-    struct rows_job job = {3, n / cols, cols, x, 0, 0, 0, out};
+    struct rows_job job = {3, k, full, cols, x, 0, 0, 0, out};
     brrr_parallel(n >= 32768 ? threads : 1, rows_task, &job);
-    if (rows * cols != n || n / cols != rows) gelu_tanh_row(x + (n / cols) * cols, n - (n / cols) * cols, out + (n / cols) * cols);
+    if (full * cols != n) k->gelu_tanh(x + full * cols, n - full * cols, out + full * cols);
 }
 
 void brrr_rotary(int64_t b, int64_t h, int64_t t, int64_t d, const float *x, const int64_t strides[4],
@@ -113,6 +91,7 @@ void brrr_rotary(int64_t b, int64_t h, int64_t t, int64_t d, const float *x, con
 // max, exp and sum as the fused softmax does, then the weighted sum of v's rows. The (b, h)
 // pairs are shared among threads.
 struct attention_job {
+    const brrr_rows *rk;  // the instruction set's row kernels
     int64_t b, h, r, s, d;
     const float *q, *k, *v, *mask;
     const int64_t *qs, *ks, *vs;   // element strides of q, k, v: [4] each
@@ -132,26 +111,24 @@ static void attention_task(void *context, int thread, int threads) {
         const float *q = j->q + bi * j->qs[0] + hi * j->qs[1];
         const float *k = j->k + bi * j->ks[0] + hi * j->ks[1];
         const float *v = j->v + bi * j->vs[0] + hi * j->vs[1];
+        int dense = j->qs[3] == 1 && j->ks[3] == 1;   // contiguous head dims: vector dot products
         for (int64_t r = 0; r < j->r; r++) {
             const float *qr = q + r * j->qs[2];
-            float m = -INFINITY;
             for (int64_t t = 0; t < j->s; t++) {
                 const float *kt = k + t * j->ks[2];
                 float dot = 0;
-                for (int64_t e = 0; e < j->d; e++) dot += qr[e * j->qs[3]] * kt[e * j->ks[3]];
+                if (dense) dot = j->rk->dot(qr, kt, j->d);
+                else for (int64_t e = 0; e < j->d; e++) dot += qr[e * j->qs[3]] * kt[e * j->ks[3]];
                 scores[t] = dot * j->scale + j->mask[r * j->mr + t * j->mc];
-                m = scores[t] > m ? scores[t] : m;
             }
-            if (m == -INFINITY) m = 0;
-            float sum = 0;
-            for (int64_t t = 0; t < j->s; t++) { scores[t] = expf(scores[t] - m); sum += scores[t]; }
-            float inv = 1.0f / sum;
+            j->rk->softmax(scores, j->s, scores);
             for (int64_t e = 0; e < j->d; e++) acc[e] = 0;
             for (int64_t t = 0; t < j->s; t++) {
-                float w = scores[t] * inv;
+                float w = scores[t];
                 if (w == 0) continue;
                 const float *vt = v + t * j->vs[2];
-                for (int64_t e = 0; e < j->d; e++) acc[e] += w * vt[e * j->vs[3]];
+                if (j->vs[3] == 1) j->rk->axpy(w, vt, j->d, acc);
+                else for (int64_t e = 0; e < j->d; e++) acc[e] += w * vt[e * j->vs[3]];
             }
             float *y = j->out + ((bi * j->h + hi) * j->r + r) * j->d;
             for (int64_t e = 0; e < j->d; e++) y[e] = acc[e];
@@ -161,10 +138,10 @@ static void attention_task(void *context, int thread, int threads) {
     free(acc);
 }
 
-void brrr_attention(int threads, int64_t b, int64_t h, int64_t r, int64_t s, int64_t d,
+void brrr_attention(int isa, int threads, int64_t b, int64_t h, int64_t r, int64_t s, int64_t d,
                     const float *q, const int64_t qs[4], const float *k, const int64_t ks[4],
                     const float *v, const int64_t vs[4], const float *mask, int64_t mask_row_stride,
                     int64_t mask_col_stride, float scale, float *out) {
-    struct attention_job job = {b, h, r, s, d, q, k, v, mask, qs, ks, vs, mask_row_stride, mask_col_stride, scale, out};
+    struct attention_job job = {brrr_rows_for(isa), b, h, r, s, d, q, k, v, mask, qs, ks, vs, mask_row_stride, mask_col_stride, scale, out};
     brrr_parallel(b * h * r * s * d >= 65536 ? threads : 1, attention_task, &job);
 }

@@ -20,6 +20,12 @@ typedef struct {
     float (*max)(const float *x, ptrdiff_t n, ptrdiff_t xs);
     void (*acc)(int op, ptrdiff_t n, const float *x, ptrdiff_t xs, float *o);
     void (*dequant)(int format, const uint8_t *row, ptrdiff_t k, float *o);
+    // the fused rows (fused.c)
+    void (*softmax)(const float *x, ptrdiff_t n, float *y);
+    void (*layer_norm)(const float *x, const float *w, const float *b, ptrdiff_t n, float eps, float *y);
+    void (*gelu_tanh)(const float *x, ptrdiff_t n, float *y);
+    float (*dot)(const float *a, const float *b, ptrdiff_t n);
+    void (*axpy)(float w, const float *x, ptrdiff_t n, float *o);
 } brrr_rows;
 
 /// The row kernels of `isa` (the portable ones for a variant this binary lacks).

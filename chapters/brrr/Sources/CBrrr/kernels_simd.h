@@ -119,6 +119,29 @@ FI V F(vlog)(V x) {
     return F(sel)(x != x, x, r);
 }
 
+/// tanh x: for |x| < 0.625 the odd polynomial x + x^3 P(x^2) (Cephes' tanhf), else
+/// 1 - 2 / (e^{2|x|} + 1) with the sign put back; beyond |x| = 9 exactly +-1 (as libm's tanhf).
+FI V F(vtanh)(V x) {
+    V ax = F(sel)(x < 0.0f, -x, x), s = x * x;
+    V p = F(splat)(-5.70498872745e-3f);
+    p = p * s + 2.06390887954e-2f;
+    p = p * s - 5.37397155531e-2f;
+    p = p * s + 1.33314422036e-1f;
+    p = p * s - 3.33332819422e-1f;
+    V small = p * s * x + x;
+    V e = F(vexp)(F(sel)(ax > 9.0f, F(splat)(18.0f), ax + ax));
+    V big = F(sel)(ax > 9.0f, F(splat)(1.0f), 1.0f - 2.0f / (e + 1.0f));
+    big = F(sel)(x < 0.0f, -big, big);
+    return F(sel)(x != x, x, F(sel)(ax < 0.625f, small, big));
+}
+
+/// The sum of a vector's lanes.
+FI float F(hsum)(V v) {
+    float s = 0.0f;
+    for (int l = 0; l < W; l++) s += v[l];
+    return s;
+}
+
 /// libm, lane by lane (sin, erf, pow: used outside hot loops; libm's accuracy exactly).
 FI V F(lanes1)(float (*f)(float), V x) {
     for (int i = 0; i < W; i++) x[i] = f(x[i]);
@@ -306,6 +329,83 @@ FN void F(acc_row)(int op, ptrdiff_t n, const float *x, ptrdiff_t xs, float *o) 
     }
 }
 
+// ---- fused rows (fused.c: dfdx's FusedKernel) ----
+
+/// y = softmax(x) over a contiguous row: the max, e^(x - max) into y with its sum, then y / sum.
+/// A row of -inf gives NaN (0 / 0), as the composition does; a NaN anywhere gives NaNs.
+FN void F(softmax_row)(const float *x, ptrdiff_t n, float *y) {
+    float m = F(max_row)(x, n, 1);
+    if (m == -__builtin_inff()) m = 0;
+    V vm = F(splat)(m), vs = F(splat)(0.0f);
+    ptrdiff_t i = 0;
+    for (; i + W <= n; i += W) { V e = F(vexp)(F(ld)(x + i, 1) - vm); F(st)(y + i, e); vs += e; }
+    float s = F(hsum)(vs);
+    if (i < n) {
+        V e = F(vexp)(F(ldpart)(x + i, 1, n - i) - vm);
+        for (ptrdiff_t l = 0; l < n - i; l++) s += e[l];
+        F(stpart)(y + i, e, n - i);
+    }
+    V inv = F(splat)(1.0f / s);
+    for (i = 0; i + W <= n; i += W) F(st)(y + i, F(ld)(y + i, 1) * inv);
+    for (; i < n; i++) y[i] *= inv[0];
+}
+
+/// y = (x - mean) / sqrt(var + eps) * w + b over a contiguous row (the biased variance, two passes).
+FN void F(layer_norm_row)(const float *x, const float *w, const float *b, ptrdiff_t n, float eps, float *y) {
+    V acc = F(splat)(0.0f);
+    ptrdiff_t i = 0;
+    for (; i + W <= n; i += W) acc += F(ld)(x + i, 1);
+    float s = F(hsum)(acc);
+    for (; i < n; i++) s += x[i];
+    float mean = s / (float)n;
+    V vmean = F(splat)(mean);
+    acc = F(splat)(0.0f);
+    for (i = 0; i + W <= n; i += W) { V c = F(ld)(x + i, 1) - vmean; acc += c * c; }
+    float v = F(hsum)(acc);
+    for (; i < n; i++) { float c = x[i] - mean; v += c * c; }
+    float r = 1.0f / __builtin_sqrtf(v / (float)n + eps);
+    V vr = F(splat)(r);
+    for (i = 0; i + W <= n; i += W)
+        F(st)(y + i, (F(ld)(x + i, 1) - vmean) * vr * F(ld)(w + i, 1) + F(ld)(b + i, 1));
+    for (; i < n; i++) y[i] = (x[i] - mean) * r * w[i] + b[i];
+}
+
+/// y = x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), GELU's tanh form, over a contiguous row.
+FN void F(gelu_tanh_row)(const float *x, ptrdiff_t n, float *y) {
+    const float c = 0.7978845608028654f;   // sqrt(2 / pi)
+    ptrdiff_t i = 0;
+    for (; i + W <= n; i += W) {
+        V v = F(ld)(x + i, 1);
+        F(st)(y + i, 0.5f * v * (1.0f + F(vtanh)(c * (v + 0.044715f * v * v * v))));
+    }
+    if (i < n) {
+        V v = F(ldpart)(x + i, 1, n - i);
+        F(stpart)(y + i, 0.5f * v * (1.0f + F(vtanh)(c * (v + 0.044715f * v * v * v))), n - i);
+    }
+}
+
+/// The dot product of two contiguous rows of n floats (four vector accumulators).
+FN float F(dot_row)(const float *a, const float *b, ptrdiff_t n) {
+    V s0 = F(splat)(0.0f), s1 = s0;
+    ptrdiff_t i = 0;
+    for (; i + 2 * W <= n; i += 2 * W) {
+        s0 += F(ld)(a + i, 1) * F(ld)(b + i, 1);
+        s1 += F(ld)(a + i + W, 1) * F(ld)(b + i + W, 1);
+    }
+    for (; i + W <= n; i += W) s0 += F(ld)(a + i, 1) * F(ld)(b + i, 1);
+    float s = F(hsum)(s0 + s1);
+    for (; i < n; i++) s += a[i] * b[i];
+    return s;
+}
+
+/// o[i] += w * x[i] over contiguous rows of n floats.
+FN void F(axpy_row)(float w, const float *x, ptrdiff_t n, float *o) {
+    V vw = F(splat)(w);
+    ptrdiff_t i = 0;
+    for (; i + W <= n; i += W) F(st)(o + i, F(ld)(o + i, 1) + vw * F(ld)(x + i, 1));
+    for (; i < n; i++) o[i] += w * x[i];
+}
+
 // ---- block formats ----
 
 /// IEEE half bits -> float (the same bit moves as dfdx's halfBitsToFloat).
@@ -349,6 +449,7 @@ FN void F(dequant_row)(int format, const uint8_t *row, ptrdiff_t k, float *o) {
 static const brrr_rows F(rows) = {
     F(unary_row), F(binary_row), F(binary_i32_row), F(select_row), F(copy_row),
     F(cast_f2i_row), F(cast_i2f_row), F(sum_row), F(max_row), F(acc_row), F(dequant_row),
+    F(softmax_row), F(layer_norm_row), F(gelu_tanh_row), F(dot_row), F(axpy_row),
 };
 
 #undef W

@@ -33,17 +33,17 @@ extension CPUBackend: FusedBackend {
         let x = inputs[0], cols = x.shape[x.shape.count - 1], rows = x.count / cols
         let xp = floats(x.buffer) + x.offset, op = floats(out)
         switch kernel {
-        case .softmax: brrr_softmax_rows(threads, Int64(rows), Int64(cols), xp, op)
+        case .softmax: brrr_softmax_rows(isa.code, threads, Int64(rows), Int64(cols), xp, op)
         case .rmsNorm(let eps):
             brrr_rms_norm_rows(threads, Int64(rows), Int64(cols), xp, floats(inputs[1].buffer) + inputs[1].offset, eps, op)
         case .layerNorm(let eps):
-            brrr_layer_norm_rows(threads, Int64(rows), Int64(cols), xp, floats(inputs[1].buffer) + inputs[1].offset,
+            brrr_layer_norm_rows(isa.code, threads, Int64(rows), Int64(cols), xp, floats(inputs[1].buffer) + inputs[1].offset,
                                  floats(inputs[2].buffer) + inputs[2].offset, eps, op)
-        case .geluTanh: brrr_gelu_tanh(threads, Int64(x.count), xp, op)
+        case .geluTanh: brrr_gelu_tanh(isa.code, threads, Int64(x.count), xp, op)
         case .attention(let scale):
             let (k, v, mask) = (inputs[1], inputs[2], inputs[3])
             let qs = x.strides.map { Int64($0) }, ks = k.strides.map { Int64($0) }, vs = v.strides.map { Int64($0) }
-            brrr_attention(threads, Int64(x.shape[0]), Int64(x.shape[1]), Int64(x.shape[2]), Int64(k.shape[2]), Int64(x.shape[3]),
+            brrr_attention(isa.code, threads, Int64(x.shape[0]), Int64(x.shape[1]), Int64(x.shape[2]), Int64(k.shape[2]), Int64(x.shape[3]),
                            xp, qs, floats(k.buffer) + k.offset, ks, floats(v.buffer) + v.offset, vs,
                            floats(mask.buffer) + mask.offset, Int64(mask.strides[0]), Int64(mask.strides[1]), scale, op)
         case .rotary:

@@ -1,5 +1,10 @@
 import Testing
 import brrr
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The fused kernels against their compositions (run on the reference backend): values,
 /// gradients of every input, and that the fused kernel really ran (one custom primitive).
@@ -127,5 +132,131 @@ struct FusedAttentionBroadcastMaskTests {
             return softmax(x[0].matmul(x[1].transpose(-2, -1)) * 0.3 + mask, dim: -1).matmul(x[2])
         }
         #expect(seen["fused_attention"] == 1, "\(seen)")
+    }
+}
+
+/// The fused row kernels of every instruction set this CPU runs (CPUBackend(isa:), called
+/// directly), against the formulas evaluated in Double here: rows with vector tails, rows of
+/// -inf, both branches of the vector tanh, strided (non-contiguous) attention operands.
+@Suite("brrr fused kernels on every instruction set")
+struct FusedISATests {
+    static let isas = CPUISA.supported
+
+    func run(_ isa: CPUISA, _ kernel: FusedKernel, _ inputs: [StridedView], count: Int) -> [Float] {
+        let out = referenceBackend.allocate(byteCount: Swift.max(count, 1) * 4)
+        CPUBackend(isa: isa).fused(kernel, inputs, out: out)
+        return floatsOf(out, count)
+    }
+
+    func expectClose(_ got: [Float], _ want: [Double], _ what: String, rtol: Double = 1e-5, atol: Double = 1e-6) {
+        let bad = zip(got, want).enumerated().first { _, p in
+            p.1.isNaN ? !p.0.isNaN : !(abs(Double(p.0) - p.1) <= atol + rtol * abs(p.1))
+        }
+        #expect(got.count == want.count && bad == nil, "\(what): element \(bad?.offset ?? -1): \(bad?.element.0 ?? 0) vs \(bad?.element.1 ?? 0)")
+    }
+
+    @Test("softmax rows", arguments: isas)
+    func softmaxRows(_ isa: CPUISA) {
+        var g = Values(seed: 21)
+        for cols in [1, 7, 16, 37, 64, 100] {
+            let rows = 4
+            var x = (0..<(rows * cols)).map { _ in g.next(-20, 20) }
+            for c in 0..<cols { x[2 * cols + c] = -.infinity }   // row 2: all -inf -> NaN
+            if cols > 1 { x[3 * cols] = -.infinity }               // row 3: one -inf -> a 0
+            var want: [Double] = []
+            for r in 0..<rows {
+                let row = x[(r * cols)..<((r + 1) * cols)].map(Double.init)
+                let m = row.max()!
+                let e = row.map { m == -.infinity ? Double.nan : exp($0 - m) }
+                let s = e.reduce(0, +)
+                want += e.map { $0 / s }
+            }
+            expectClose(run(isa, .softmax, [makeView([rows, cols]) { 0 }.filled(x)], count: rows * cols), want, "softmax \(rows)x\(cols) on \(isa)")
+        }
+    }
+
+    @Test("layer norm rows", arguments: isas)
+    func layerNormRows(_ isa: CPUISA) {
+        var g = Values(seed: 22)
+        for cols in [1, 7, 16, 37, 64, 384] {
+            let rows = 3
+            let x = (0..<(rows * cols)).map { _ in g.next(-4, 6) }
+            let w = (0..<cols).map { _ in g.next() }, b = (0..<cols).map { _ in g.next() }
+            var want: [Double] = []
+            for r in 0..<rows {
+                let row = x[(r * cols)..<((r + 1) * cols)].map(Double.init)
+                let mean = row.reduce(0, +) / Double(cols)
+                let variance = row.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(cols)
+                let inv = 1 / (variance + 1e-5).squareRoot()
+                want += row.indices.map { i in (row[i] - mean) * inv * Double(w[i - row.startIndex]) + Double(b[i - row.startIndex]) }
+            }
+            let views = [makeView([rows, cols]) { 0 }.filled(x), makeView([cols]) { 0 }.filled(w), makeView([cols]) { 0 }.filled(b)]
+            expectClose(run(isa, .layerNorm(eps: 1e-5), views, count: rows * cols), want, "layer norm \(rows)x\(cols) on \(isa)", rtol: 1e-5, atol: 1e-5)
+        }
+    }
+
+    @Test("GELU (tanh) on both branches of the vector tanh", arguments: isas)
+    func geluTanh(_ isa: CPUISA) {
+        var g = Values(seed: 23)
+        // |c (x + 0.044715 x^3)| < 0.625 below |x| of about 0.75 (the polynomial), above it 1 - 2/(e^2u + 1)
+        var x: [Float] = [0, -0, 1e-6, -1e-6, 0.1, 0.7, 0.75, 0.8, -0.78, 3, 5.5, 6, -6, 12, -12, 40, -40, .nan]
+        x += (0..<(4096 + 4096 + 13)).map { _ in g.next(-8, 8) }
+        let want = x.map { v -> Double in
+            let d = Double(v), u = 0.7978845608028654 * (d + 0.044715 * d * d * d)
+            return 0.5 * d * (1 + tanh(u))
+        }
+        expectClose(run(isa, .geluTanh, [makeView([x.count]) { 0 }.filled(x)], count: x.count), want, "GELU (tanh) on \(isa)",
+                    rtol: 1e-5, atol: 1e-6)
+    }
+
+    @Test("attention, contiguous and strided head dims", arguments: isas)
+    func attention(_ isa: CPUISA) {
+        var g = Values(seed: 24)
+        let (b, h, r, s, d) = (2, 3, 5, 11, 24)
+        let q = (0..<(b * h * r * d)).map { _ in g.next() }
+        let k = (0..<(b * h * s * d)).map { _ in g.next() }, v = (0..<(b * h * s * d)).map { _ in g.next() }
+        let mask = (0..<(r * s)).map { i -> Float in i % s > i / s + 6 ? -.infinity : g.next(-1, 0) }
+        var want: [Double] = []
+        for bh in 0..<(b * h) {
+            for i in 0..<r {
+                var scores: [Double] = []
+                for t in 0..<s {
+                    var dot = 0.0
+                    for e in 0..<d { dot += Double(q[(bh * r + i) * d + e]) * Double(k[(bh * s + t) * d + e]) }
+                    scores.append(dot * 0.3 + Double(mask[i * s + t]))
+                }
+                let m = scores.max()!
+                scores = scores.map { exp($0 - m) }
+                let z = scores.reduce(0, +)
+                for e in 0..<d {
+                    var acc = 0.0
+                    for t in 0..<s { acc += scores[t] / z * Double(v[(bh * s + t) * d + e]) }
+                    want.append(acc)
+                }
+            }
+        }
+        let maskView = makeView([r, s]) { 0 }.filled(mask)
+        // contiguous operands
+        let contiguous = [makeView([b, h, r, d]) { 0 }.filled(q), makeView([b, h, s, d]) { 0 }.filled(k),
+                          makeView([b, h, s, d]) { 0 }.filled(v), maskView]
+        expectClose(run(isa, .attention(scale: 0.3), contiguous, count: b * h * r * d), want, "attention on \(isa)", rtol: 1e-4, atol: 1e-5)
+        // k and v stored [b, h, d, s] and read transposed: head dims with stride s (the strided loops)
+        func transposed(_ x: [Float]) -> StridedView {
+            var t = [Float](repeating: 0, count: x.count)
+            for bh in 0..<(b * h) { for j in 0..<s { for e in 0..<d { t[(bh * d + e) * s + j] = x[(bh * s + j) * d + e] } } }
+            let view = makeView([b, h, d, s]) { 0 }.filled(t)
+            return StridedView(buffer: view.buffer, dtype: .float32, shape: [b, h, s, d], strides: [h * d * s, d * s, 1, s], offset: 0)
+        }
+        let strided = [contiguous[0], transposed(k), transposed(v), maskView]
+        expectClose(run(isa, .attention(scale: 0.3), strided, count: b * h * r * d), want, "attention, strided k and v, on \(isa)", rtol: 1e-4, atol: 1e-5)
+    }
+}
+
+extension StridedView {
+    /// This (contiguous) view with its buffer holding `values`.
+    func filled(_ values: [Float]) -> StridedView {
+        let p = (buffer as! HostBuffer).pointer.assumingMemoryBound(to: Float.self)
+        for (i, x) in values.enumerated() { p[offset + i] = x }
+        return self
     }
 }

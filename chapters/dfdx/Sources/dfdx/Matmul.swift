@@ -28,6 +28,14 @@ extension Tensor {
         guard let batch = broadcastShapes(Array(a.shape.dropLast(2)), Array(b.shape.dropLast(2))) else {
             fail("matmul: batch dims of shapes \(shape) and \(other.shape) cannot be broadcast together", file: file, line: line)
         }
+        // A matrix b shared by every batch of a (a linear layer's weight): one product of all of
+        // a's rows, [B*M, K] @ [K, N], as torch does. Its backward is then one GEMM with B*M
+        // as the inner dim for dB, instead of B small products and a sum over the batch.
+        if b.rank == 2 && a.rank > 2 {
+            var out = a.reshape([a.shape.dropLast().reduce(1, *), k]).matmulPrimitive(b).reshape(Array(a.shape.dropLast()) + [b.shape[1]])
+            if other.rank == 1 { out = out.squeeze(dim: -1) }
+            return out
+        }
         let aFull = batch + Array(a.shape.suffix(2)), bFull = batch + Array(b.shape.suffix(2))
         var out = (a.shape == aFull ? a : a.expand(aFull)).matmulPrimitive(b.shape == bFull ? b : b.expand(bFull))
         if rank == 1 { out = out.squeeze(dim: -2) }

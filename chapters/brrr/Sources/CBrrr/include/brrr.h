@@ -103,15 +103,15 @@ int brrr_has_vnni(void);
 // ---- fused kernels (fused.c) ----
 
 /// out = softmax of each of x's `rows` contiguous rows of `cols` values.
-void brrr_softmax_rows(int threads, int64_t rows, int64_t cols, const float *x, float *out);
+void brrr_softmax_rows(int isa, int threads, int64_t rows, int64_t cols, const float *x, float *out);
 /// out = each row of x / sqrt(mean(row^2) + eps) * w (w: cols values).
 void brrr_rms_norm_rows(int threads, int64_t rows, int64_t cols, const float *x, const float *w, float eps, float *out);
 
 /// out = each row of x normalized ((x - mean) / sqrt(var + eps)) times w plus b.
-void brrr_layer_norm_rows(int threads, int64_t rows, int64_t cols, const float *x, const float *w, const float *b,
+void brrr_layer_norm_rows(int isa, int threads, int64_t rows, int64_t cols, const float *x, const float *w, const float *b,
                           float eps, float *out);
 /// out = GELU (tanh approximation) of n contiguous values.
-void brrr_gelu_tanh(int threads, int64_t n, const float *x, float *out);
+void brrr_gelu_tanh(int isa, int threads, int64_t n, const float *x, float *out);
 
 /// out [b, h, t, d] (contiguous) = RoPE of x (element strides `strides`) with rows cos, sin
 /// [t, d]: x * cos + rotate_half(x) * sin.
@@ -120,7 +120,7 @@ void brrr_rotary(int64_t b, int64_t h, int64_t t, int64_t d, const float *x, con
 
 /// out [b, h, r, d] (contiguous) = softmax(q k^T * scale + mask) v, q [b, h, r, d] and k, v
 /// [b, h, s, d] with element strides qs, ks, vs, mask [r, s] with its row and column strides.
-void brrr_attention(int threads, int64_t b, int64_t h, int64_t r, int64_t s, int64_t d,
+void brrr_attention(int isa, int threads, int64_t b, int64_t h, int64_t r, int64_t s, int64_t d,
                     const float *q, const int64_t qs[4], const float *k, const int64_t ks[4],
                     const float *v, const int64_t vs[4], const float *mask, int64_t mask_row_stride,
                     int64_t mask_col_stride, float scale, float *out);
