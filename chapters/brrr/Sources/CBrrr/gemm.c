@@ -184,7 +184,11 @@ struct gemm_job {
     const float *b; int64_t sbb, rsb, csb;
     float *c; int64_t sbc, ldc;
     int split;   // 0: over the batch, 1: over columns (in NR multiples), 2: over rows (MR multiples)
+    const int64_t *aoff, *boff;   // brrr_sgemm_offsets: matrix t of A at a + aoff[t] (else t * sba)
 };
+
+static const float *job_a(const struct gemm_job *j, int64_t t) { return j->a + (j->aoff ? j->aoff[t] : t * j->sba); }
+static const float *job_b(const struct gemm_job *j, int64_t t) { return j->b + (j->boff ? j->boff[t] : t * j->sbb); }
 
 static void gemm_task(void *context, int thread, int threads) {
     struct gemm_job *j = context;
@@ -192,8 +196,8 @@ static void gemm_task(void *context, int thread, int threads) {
     if (j->split == 0) {
         brrr_split(j->batch, thread, threads, &begin, &end);
         for (int64_t t = begin; t < end; t++)
-            gemm_one_thread(j->v, j->m, j->n, j->k, j->a + t * j->sba, j->rsa, j->csa,
-                            j->b + t * j->sbb, j->rsb, j->csb, j->c + t * j->sbc, j->ldc, 1);
+            gemm_one_thread(j->v, j->m, j->n, j->k, job_a(j, t), j->rsa, j->csa,
+                            job_b(j, t), j->rsb, j->csb, j->c + t * j->sbc, j->ldc, 1);
         return;
     }
     int64_t unit = j->split == 1 ? j->v.shape->nr : j->v.shape->mr;
@@ -201,7 +205,7 @@ static void gemm_task(void *context, int thread, int threads) {
     brrr_split(units, thread, threads, &begin, &end);
     begin *= unit; end *= unit;
     for (int64_t t = 0; t < j->batch; t++) {
-        const float *a = j->a + t * j->sba, *b = j->b + t * j->sbb;
+        const float *a = job_a(j, t), *b = job_b(j, t);
         float *c = j->c + t * j->sbc;
         if (j->split == 1) {
             if (end > j->n) end = j->n;
@@ -217,23 +221,37 @@ static void gemm_task(void *context, int thread, int threads) {
     }
 }
 
+static void sgemm_run(int threads, struct gemm_job *job) {
+    int64_t batch = job->batch, m = job->m, n = job->n, k = job->k;
+    double flops = 2.0 * (double)batch * (double)m * (double)n * (double)k;
+    // under ~2 MFLOP a wake-up of the other threads costs more than it saves
+    if (threads > 1 && flops >= 2e6) {
+        int64_t nr = job->v.shape->nr, mr = job->v.shape->mr;
+        if (batch >= threads && (double)m * (double)n * (double)k < 64.0 * 64 * 64 * threads) job->split = 0;
+        else if ((n + nr - 1) / nr >= threads) job->split = 1;
+        else if ((m + mr - 1) / mr >= threads) job->split = 2;
+        else job->split = batch >= threads ? 0 : -1;
+        if (job->split >= 0) { brrr_parallel(threads, gemm_task, job); return; }
+    }
+    for (int64_t t = 0; t < batch; t++)
+        gemm_one_thread(job->v, m, n, k, job_a(job, t), job->rsa, job->csa, job_b(job, t), job->rsb, job->csb,
+                        job->c + t * job->sbc, job->ldc, 1);
+}
+
 void brrr_sgemm(int isa, int threads, int64_t batch, int64_t m, int64_t n, int64_t k,
                 const float *a, int64_t sba, int64_t rsa, int64_t csa,
                 const float *b, int64_t sbb, int64_t rsb, int64_t csb,
                 float *c, int64_t sbc, int64_t ldc) {
-    struct gemm_job job = {variant(isa), batch, m, n, k, a, sba, rsa, csa, b, sbb, rsb, csb, c, sbc, ldc, 0};
-    double flops = 2.0 * (double)batch * (double)m * (double)n * (double)k;
-    // under ~2 MFLOP a wake-up of the other threads costs more than it saves
-    if (threads > 1 && flops >= 2e6) {
-        int64_t nr = job.v.shape->nr, mr = job.v.shape->mr;
-        if (batch >= threads && (double)m * (double)n * (double)k < 64.0 * 64 * 64 * threads) job.split = 0;
-        else if ((n + nr - 1) / nr >= threads) job.split = 1;
-        else if ((m + mr - 1) / mr >= threads) job.split = 2;
-        else job.split = batch >= threads ? 0 : -1;
-        if (job.split >= 0) { brrr_parallel(threads, gemm_task, &job); return; }
-    }
-    for (int64_t t = 0; t < batch; t++)
-        gemm_one_thread(job.v, m, n, k, a + t * sba, rsa, csa, b + t * sbb, rsb, csb, c + t * sbc, ldc, 1);
+    struct gemm_job job = {variant(isa), batch, m, n, k, a, sba, rsa, csa, b, sbb, rsb, csb, c, sbc, ldc, 0, NULL, NULL};
+    sgemm_run(threads, &job);
+}
+
+void brrr_sgemm_offsets(int isa, int threads, int64_t batch, int64_t m, int64_t n, int64_t k,
+                        const float *a, const int64_t *aoff, int64_t rsa, int64_t csa,
+                        const float *b, const int64_t *boff, int64_t rsb, int64_t csb,
+                        float *c, int64_t sbc, int64_t ldc) {
+    struct gemm_job job = {variant(isa), batch, m, n, k, a, 0, rsa, csa, b, 0, rsb, csb, c, sbc, ldc, 0, aoff, boff};
+    sgemm_run(threads, &job);
 }
 
 // ---- rungs 1-5, one thread, for the ladder ----

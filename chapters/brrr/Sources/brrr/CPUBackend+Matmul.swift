@@ -4,7 +4,7 @@ import dfdx
 
 extension CPUBackend {
     /// out [..., M, N] = a [..., M, K] @ b [..., K, N]. The batch dims become one batch stride
-    /// when they can (else a loop here); a batch that shares one B (a weight broadcast over
+    /// when they can (else one offset per matrix); a batch that shares one B (a weight broadcast over
     /// the batch) becomes one tall product of batch*M rows.
     public func matmul(_ a: StridedView, _ b: StridedView, out: any Buffer) {
         guard a.dtype == .float32, b.dtype == .float32 else {
@@ -31,15 +31,18 @@ extension CPUBackend {
                        bp, Int64(sbb), Int64(rsb), Int64(csb), cp, Int64(m * n), Int64(n))
             return
         }
+        // batch dims no one stride walks (a permuted view): each matrix's offset, one call
+        var aoff = [Int64](repeating: 0, count: batch), boff = [Int64](repeating: 0, count: batch)
         var index = [Int](repeating: 0, count: batchShape.count)
         for t in 0..<batch {
             var oa = 0, ob = 0
             for d in 0..<batchShape.count { oa += index[d] * a.strides[d]; ob += index[d] * b.strides[d] }
-            brrr_sgemm(isa, threads, 1, Int64(m), Int64(n), Int64(k), ap + oa, 0, Int64(rsa), Int64(csa),
-                       bp + ob, 0, Int64(rsb), Int64(csb), cp + t * m * n, 0, Int64(n))
+            (aoff[t], boff[t]) = (Int64(oa), Int64(ob))
             var d = batchShape.count - 1
             while d >= 0 { index[d] += 1; if index[d] < batchShape[d] { break }; index[d] = 0; d -= 1 }
         }
+        brrr_sgemm_offsets(isa, threads, Int64(batch), Int64(m), Int64(n), Int64(k), ap, aoff, Int64(rsa), Int64(csa),
+                           bp, boff, Int64(rsb), Int64(csb), cp, Int64(m * n), Int64(n))
     }
 
     /// The one stride that steps through every batch dim in row-major order, or nil.

@@ -63,6 +63,10 @@ struct GEMMTests {
             close(run(q, kt), q.matmul(kt).toArray(), "\(isa): batched attention scores")
             let qp = q.permute([1, 0, 2, 3])   // batch dims that do not collapse to one stride
             close(run(qp, kt.permute([1, 0, 2, 3])), qp.matmul(kt.permute([1, 0, 2, 3])).toArray(), "\(isa): permuted batch dims")
+            // big enough (2 x 6 products of 64 x 64 x 48, 4.7 MFLOP) to be shared among the threads
+            let qb = Tensor.randn([6, 2, 64, 48], generator: &g, device: .reference).permute([1, 0, 2, 3])
+            let kb = Tensor.randn([2, 6, 48, 64], generator: &g, device: .reference).transpose(-2, -1).transpose(-2, -1)
+            close(run(qb, kb), qb.matmul(kb).toArray(), "\(isa): permuted batch dims, threaded")
         }
     }
 }

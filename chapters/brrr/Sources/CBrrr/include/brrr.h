@@ -64,6 +64,12 @@ void brrr_sgemm(int isa, int threads, int64_t batch, int64_t m, int64_t n, int64
                 const float *a, int64_t sba, int64_t rsa, int64_t csa,
                 const float *b, int64_t sbb, int64_t rsb, int64_t csb,
                 float *c, int64_t sbc, int64_t ldc);
+/// brrr_sgemm over batch dims no single stride walks (a permuted view's two batch dims):
+/// matrix t of A starts at a + aoff[t], of B at b + boff[t]; the batch is shared among threads.
+void brrr_sgemm_offsets(int isa, int threads, int64_t batch, int64_t m, int64_t n, int64_t k,
+                        const float *a, const int64_t *aoff, int64_t rsa, int64_t csa,
+                        const float *b, const int64_t *boff, int64_t rsb, int64_t csb,
+                        float *c, int64_t sbc, int64_t ldc);
 
 /// One rung of the SGEMM ladder (1 naive ... 6 threads; see gemm.c); 0 for an unknown step.
 int brrr_gemm_step(int step, int isa, int threads, int64_t m, int64_t n, int64_t k,
