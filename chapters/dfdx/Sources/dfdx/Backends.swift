@@ -42,7 +42,12 @@ public enum Backends {
             for installer in taken[0..<n] { installer?() }
         }
     }()
-    @inline(__always) private static func install() { if !installing { _ = installed } }
+    /// Set once the installers have run: every later lookup skips the task-local read.
+    private static let installDone = Atomic<Bool>(false)
+    @inline(__always) private static func install() {
+        if installDone.load(ordering: .acquiring) { return }
+        if !installing { _ = installed; installDone.store(true, ordering: .releasing) }
+    }
 
     /// Makes `backend` serve `device` (brrr calls this for `.cpu`).
     public static func register(_ backend: any Backend, for device: Device) {

@@ -149,9 +149,10 @@ public enum Dispatch {
     /// device) and lets `compute` fill it, unless the handler skips it.
     static func run(_ primitive: Primitive, _ inputs: [Tensor], shape: [Int], dtype: DType = .float32,
                     device: Device? = nil, _ compute: (any Backend, any Buffer) -> Void) -> Tensor {
-        let (buffer, device) = begin(primitive, inputs, shape: shape, dtype: dtype, device: device, compute)
+        let h = handler   // (a task-local: read once per op)
+        let (buffer, device) = begin(primitive, inputs, shape: shape, dtype: dtype, device: device, handler: h, compute)
         let out = Tensor(buffer: buffer, device: device, dtype: dtype, shape: shape)
-        handler?.didDispatch(primitive, inputs: inputs, output: out)
+        h?.didDispatch(primitive, inputs: inputs, output: out)
         return out
     }
 
@@ -159,7 +160,8 @@ public enum Dispatch {
     /// call `handler?.didDispatch` with the tensor they made): asks the handler, checks the
     /// devices, and computes into a fresh buffer or makes a placeholder.
     static func begin(_ primitive: Primitive, _ inputs: [Tensor], shape: [Int], dtype: DType,
-                      device: Device?, _ compute: (any Backend, any Buffer) -> Void) -> (any Buffer, Device) {
+                      device: Device?, handler: (any DispatchHandler)? = Dispatch.handler,
+                      _ compute: (any Backend, any Buffer) -> Void) -> (any Buffer, Device) {
         let device = device ?? inputs[0].device
         if case .to = primitive {} else {
             for t in inputs where t.device != device {
