@@ -63,8 +63,22 @@ public final class HostAllocator: Sendable {
             s.stats.bytesCached -= size
             return block.pointer
         }
-        let pointer = reused ?? UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
+        let pointer = reused ?? HostAllocator.systemAllocate(size)
         return HostBuffer(pointer: pointer, byteCount: byteCount, blockSize: size, allocator: self)
+    }
+
+    /// Blocks of at least this many bytes are aligned to it and, on Linux, asked to be backed by
+    /// transparent huge pages: one page fault and one TLB entry per 2 MB instead of 512, which
+    /// a stream through a big tensor (a sum, an add of 16M floats) feels as bandwidth.
+    static let hugePage = 2 << 20
+
+    static func systemAllocate(_ size: Int) -> UnsafeMutableRawPointer {
+        guard size >= hugePage else { return UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64) }
+        let pointer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: hugePage)
+        #if os(Linux)
+        _ = madvise(pointer, size, MADV_HUGEPAGE)   // advice only: where THP is off nothing changes
+        #endif
+        return pointer
     }
 
     /// Takes a block back (from a buffer's deinit): into the pool, or to the system when full.
