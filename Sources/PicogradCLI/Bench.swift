@@ -29,14 +29,14 @@ enum Bench {
         results.append(Result(suite: "ops", name: "add_64_us", value: t * 1e6, unit: "us/op"))
         let n = 16 << 20
         let big = Tensor.rand([n], device: device), big2 = Tensor.rand([n], device: device)
-        let tAdd = time(reps: 3, inner: 2) { _ = big + big2 }
+        let tAdd = time(reps: 9, inner: 2) { _ = big + big2 }
         results.append(Result(suite: "ops", name: "add_16M_gbs", value: Double(3 * 4 * n) / tAdd / 1e9, unit: "GB/s"))
-        let tExp = time(reps: 3, inner: 2) { _ = big.exp() }
+        let tExp = time(reps: 9, inner: 2) { _ = big.exp() }
         results.append(Result(suite: "ops", name: "exp_16M_gbs", value: Double(2 * 4 * n) / tExp / 1e9, unit: "GB/s"))
-        let tSum = time(reps: 3, inner: 2) { _ = big.sum() }
+        let tSum = time(reps: 9, inner: 2) { _ = big.sum() }
         results.append(Result(suite: "ops", name: "sum_16M_gbs", value: Double(4 * n) / tSum / 1e9, unit: "GB/s"))
         let matrix = Tensor.rand([4096, 4096], device: device)
-        let tRow = time(reps: 3, inner: 2) { _ = matrix.sum(dim: 1) }
+        let tRow = time(reps: 9, inner: 2) { _ = matrix.sum(dim: 1) }
         results.append(Result(suite: "ops", name: "sum_rows_16M_gbs", value: Double(4 * n) / tRow / 1e9, unit: "GB/s"))
         return results
     }
