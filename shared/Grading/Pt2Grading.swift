@@ -15,6 +15,24 @@ enum Pt2Grading {
         for name in DfdxGrading.programs.keys.sorted() {
             all.append(GradingCase(chapter: "pt2", name: "ops_" + name, todos: ["pt2.3"]) { ctx in try checkProgram(name, ctx) })
         }
+        // the other tensor programs of dfdx and lego: the first steps, the seam (int32 ids,
+        // custom ops, a replayed trace), the numerics at extremes, the PyTorch idioms
+        let tables: [(prefix: String, chapter: String, file: String, programs: [String: DfdxGrading.Program])] = [
+            ("steps_", "dfdx", "steps.json", DfdxGrading.stepPrograms.mapValues(\.run)),
+            ("seam_", "dfdx", "seam.json", DfdxGrading.seamPrograms.mapValues(\.run)),
+            ("numerics_", "dfdx", "numerics.json", DfdxGrading.numericsPrograms.mapValues(\.run)),
+            ("idioms_", "dfdx", "idioms.json", IdiomsGrading.dfdxPrograms),
+            ("lego_idioms_", "lego", "idioms.json", IdiomsGrading.legoPrograms),
+        ]
+        for table in tables {
+            for name in table.programs.keys.sorted() {
+                let program = table.programs[name]!
+                all.append(GradingCase(chapter: "pt2", name: table.prefix + name, todos: ["pt2.3"]) { ctx in
+                    try checkProgram(name, chapter: table.chapter, file: table.file, program, ctx)
+                })
+            }
+        }
+        all.append(GradingCase(chapter: "pt2", name: "layer_llama_kv_cache", todos: ["pt2.3"], body: checkCachedLlama))
         for name in LegoGrading.layers.keys.sorted() {
             all.append(GradingCase(chapter: "pt2", name: "layer_" + name, todos: ["pt2.3"]) { ctx in try checkLayer(name, ctx) })
         }
@@ -108,12 +126,39 @@ enum Pt2Grading {
 
     /// A program of dfdx's ops.json, compiled, against PyTorch's forward.
     static func checkProgram(_ name: String, _ ctx: GradingContext) throws {
-        let ref = try Reference.load(chapter: "dfdx", file: "ops.json", ctx).tensorCase(named: name)
-        let program = DfdxGrading.programs[name]!.run
+        try checkProgram(name, chapter: "dfdx", file: "ops.json", DfdxGrading.programs[name]!.run, ctx)
+    }
+
+    /// A program of a reference file, compiled, against PyTorch's forward.
+    static func checkProgram(_ name: String, chapter: String, file: String, _ program: @escaping DfdxGrading.Program, _ ctx: GradingContext) throws {
+        let ref = try Reference.load(chapter: chapter, file: file, ctx).tensorCase(named: name)
         let args = ref.inputs.map { Tensor($0.floats, shape: $0.shape) }
         let compiled = picograd.compile { [program($0)] }
         let out = withNoGrad { compiled(args) }[0]
         try Compare.forward("\(name) compiled forward", out, ref.output)
+    }
+
+    /// The "llama" case decoded through its KV cache, each step compiled: the prompt, then
+    /// one position at a time. A step's cache writes (indexCopy into the captured cache
+    /// tensors) land after the call. Each step has its own shapes and positions (host values
+    /// that the trace reads as constants, and a count the trace advances), so each step is
+    /// its own compiled function, called once.
+    static func checkCachedLlama(_ ctx: GradingContext) throws {
+        let ref = try Reference.load(chapter: "lego", file: "layers.json", ctx).decode(LegoGrading.Layers.self)
+        guard let c = ref.cases.first(where: { $0.name == "llama" }), let ids = c.ids else { throw GradingFailure("layers.json: no llama case") }
+        let m = Llama(config: c.config!.llama)
+        do { try m.loadStateDict(LegoGrading.stateDict(c.params)) } catch { throw GradingFailure("llama_kv_cache: \(error)") }
+        var cache: KVCache? = KVCache(config: c.config!.llama, capacity: m.contextLength)     // made eagerly: a param of every step
+        var logits: [Float] = []
+        var start = 0
+        for end in [3] + Array(4...ids.count) {
+            let step = Array(ids[start..<end])
+            let compiled = picograd.compile { _ in [m.forward(step, cache: &cache)] }
+            logits += withNoGrad { compiled([]) }[0].toArray()
+            start = end
+        }
+        guard cache?.count == ids.count else { throw GradingFailure("llama_kv_cache: the cache holds \(cache?.count ?? 0) positions after \(ids.count)") }
+        try Compare.forward("llama_kv_cache compiled logits", Tensor(logits, shape: c.output.shape), c.output)
     }
 
     /// A layer of lego's layers.json (PyTorch's weights), compiled, against PyTorch's forward.

@@ -167,6 +167,8 @@ struct KernelWriter {
             lines += outer.close
         case .matmul?:
             lines += matmulLines()
+        case .indexCopy(let dim)?:
+            lines += indexCopyLines(dim)
         default:
             if !n.shape.isEmpty { outer = (0, n.shape[0]) }
             let v = value(root, at: variables)
@@ -177,9 +179,12 @@ struct KernelWriter {
         }
         var text = "// %\(root) = \(n.op)(\(n.inputs.map { "%\($0)" }.joined(separator: ", "))) : \(typeName(n.dtype, n.shape))\n"
         var pointers = ""
-        for (k, i) in reads.enumerated() { pointers += "    const float *restrict v\(i) = b[\(k)];\n" }
+        for (k, i) in reads.enumerated() {
+            pointers += graph.nodes[i].dtype == .int32 ? "    const int32_t *restrict v\(i) = (const int32_t *)b[\(k)];\n"
+                                                       : "    const float *restrict v\(i) = b[\(k)];\n"
+        }
         pointers += "    float *restrict out = b[\(reads.count)];\n"
-        if let outer, n.primitive != .matmul, outer.size > 1, work >= KernelWriter.parallelThreshold {
+        if let outer, n.primitive != .matmul, n.primitive?.name != "indexCopy", outer.size > 1, work >= KernelWriter.parallelThreshold {
             // big enough to split: each thread of brrr's pool runs a range of the outer loop
             let first = "for (int64_t i\(outer.dim) = 0; i\(outer.dim) < \(outer.size); i\(outer.dim)++) {"
             if let at = lines.firstIndex(where: { $0.hasSuffix(first) }) {
@@ -197,6 +202,38 @@ struct KernelWriter {
             text += lines.joined(separator: "\n") + "\n}\n"
         }
         return Kernel(name: "k\(root)", node: root, reads: reads, source: text)
+    }
+
+    /// An indexCopy along `dim`: every element of the destination copied, then each slice j
+    /// of the source stored at position index[j] (checked in range before the call).
+    mutating func indexCopyLines(_ dim: Int) -> [String] {
+        let n = graph.nodes[root]
+        let (dst, index, src) = (n.inputs[0], n.inputs[1], n.inputs[2])
+        let vars = n.shape.indices.map { IndexExpr.variable("i\($0)") }
+        func indent(_ depth: Int) -> String { String(repeating: "    ", count: depth) }
+        let v = value(dst, at: vars)
+        let copy = KernelWriter.loops(Array(n.shape.indices), n.shape, depth: 1)
+        var lines = copy.open
+        lines += (body + ["out[\(flatIndex(vars, shape: n.shape))] = \(v);"]).map { indent(1 + n.shape.count) + $0 }
+        lines += copy.close
+        // the second loop nest names its own temporaries
+        body = []
+        named = [:]
+        let srcShape = graph.nodes[src].shape
+        var srcIndex = vars, outIndex = vars
+        srcIndex[dim] = .variable("j")
+        outIndex[dim] = .variable("p")
+        let positions = buffer(index)
+        let sv = value(src, at: srcIndex)
+        let others = srcShape.indices.filter { $0 != dim }
+        let nest = KernelWriter.loops(others, srcShape, depth: 2)
+        lines.append("    for (int64_t j = 0; j < \(srcShape[dim]); j++) {")
+        lines.append("        const int64_t p = \(positions)[j];")
+        lines += nest.open
+        lines += (body + ["out[\(flatIndex(outIndex, shape: n.shape))] = \(sv);"]).map { indent(2 + others.count) + $0 }
+        lines += nest.close
+        lines.append("    }")
+        return lines
     }
 
     /// A matmul [..., M, K] @ [..., K, N]: SGEMM per batch element, on the operands' strides.

@@ -6,6 +6,8 @@
 //     that feeds it inlined into its loop;
 //   - a matmul is a kernel that calls brrr's SGEMM on strided views: a permute or expand in
 //     front of it becomes strides, anything else in front of it is realised first;
+//   - an indexCopy (a KV cache's write) is a kernel: the destination copied, then the
+//     source's slices stored at the positions its int32 index (realised) names;
 //   - what the C backend does not generate (int32 values, gather, embedding, casts, ...) runs
 //     eagerly between kernels through `Tensor.apply`, with its inputs realised as tensors;
 //   - every value the function returns or writes back is realised.
@@ -14,7 +16,8 @@
 public enum Realization: Sendable, Equatable {
     /// Not stored: inlined into the kernels that read it (elementwise, movement, `full`).
     case inline
-    /// Given at every call (an argument or a captured parameter), read contiguous.
+    /// Given at every call (an argument, a captured parameter, random numbers drawn for the
+    /// call), read contiguous.
     case given
     /// A constant made once from host data.
     case constant
@@ -43,12 +46,12 @@ struct Schedule {
         self.graph = graph
         realization = graph.nodes.map { n in
             switch n.op {
-            case .input, .param: return .given
+            case .input, .param, .random: return .given
             case .primitive(let p):
                 if case .data = p { return .constant }
                 if Schedule.generates(n, graph) {
                     switch p {
-                    case .reduce, .matmul: return .kernel      // one reduce (or one SGEMM) per kernel
+                    case .reduce, .matmul, .indexCopy: return .kernel      // one reduce (or SGEMM, or write) per kernel
                     default: return .inline                    // elementwise, movement, full
                     }
                 }
@@ -59,6 +62,7 @@ struct Schedule {
             switch realization[i] {
             case .eager: for j in n.inputs { needTensor(j) }
             case .kernel where n.primitive == .matmul: for j in n.inputs { _ = stridedView(j) }
+            case .kernel where n.primitive?.name == "indexCopy": needBuffer(n.inputs[1])     // the int32 positions, read as a buffer
             default: break
             }
         }
@@ -67,8 +71,11 @@ struct Schedule {
     }
 
     /// Whether the generated C computes this node: float32 values, elementwise, reduce,
-    /// matmul, movement, `full`.
+    /// matmul, movement, `full`, and indexCopy (float32 values at int32 positions).
     static func generates(_ n: GraphNode, _ graph: Graph) -> Bool {
+        if case .indexCopy? = n.primitive {      // float32 destination and source, int32 positions
+            return n.dtype == .float32 && graph.nodes[n.inputs[1]].dtype == .int32 && graph.nodes[n.inputs[2]].dtype == .float32
+        }
         guard n.dtype == .float32, n.inputs.allSatisfy({ graph.nodes[$0].dtype == .float32 }),
               let p = n.primitive else { return false }
         switch p {
