@@ -56,6 +56,6 @@ enum GraphCommand {
         } catch {
             userError("graph", error.description)
         }
-        note("graph", "wrote \(output) (\(program.dot(afterPasses: afterPasses).split(separator: "\n").count) lines of dot, \((afterPasses ? program.optimized : program.traced).nodes.count) nodes)")
+        note("graph", "wrote \(output) (\(text.split(separator: "\n").count) lines of dot, \((afterPasses ? program.optimized : program.traced).nodes.count) nodes)")
     }
 }
