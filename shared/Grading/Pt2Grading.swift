@@ -10,6 +10,7 @@ enum Pt2Grading {
         var all = [
             GradingCase(chapter: "pt2", name: "cse", todos: ["pt2.1"]) { _ in try checkCSE() },
             GradingCase(chapter: "pt2", name: "index_permute_expand", todos: ["pt2.2"]) { _ in try checkIndexFolding() },
+            GradingCase(chapter: "pt2", name: "fusion_rule", todos: ["pt2.4"]) { _ in try checkFusion() },
             GradingCase(chapter: "pt2", name: "c_elementwise", todos: ["pt2.3"]) { _ in try checkElementwise() },
         ]
         for name in DfdxGrading.programs.keys.sorted() {
@@ -102,6 +103,44 @@ enum Pt2Grading {
                 if got != Int(values[i]) {
                     throw GradingFailure("\(p) of \(inShape): output \(at) reads input element \(got) (index \(index)), eager reads \(Int(values[i]))")
                 }
+            }
+        }
+    }
+
+    /// The fusion rule on the schedules of small programs (no code generated): softmax and
+    /// LayerNorm are one kernel each with both reductions fused; a reduction that is returned,
+    /// read by a matmul, or read across rows keeps its own kernel; an epilogue on the reduced
+    /// shape fuses.
+    static func checkFusion() throws {
+        func plan(_ shapes: [[Int]], _ f: ([Tensor]) -> [Tensor]) -> (Graph, [(kernel: Int, fused: [Int])]) {
+            var g = capture(shapes.map { Tensor.zeros($0) }, f).graph
+            for pass in Pass.all { g = pass.run(g) }
+            return (g, kernelPlan(g))
+        }
+        func reductions(_ g: Graph) -> [Int] { g.nodes.indices.filter { if case .reduce? = g.nodes[$0].primitive { true } else { false } } }
+        let norm = LayerNorm(16)
+        let fuseAll: [(String, [[Int]], ([Tensor]) -> [Tensor])] = [
+            ("softmax", [[4, 10]], { [softmax($0[0], dim: -1)] }),
+            ("softmax over dim 0", [[6, 3]], { [softmax($0[0], dim: 0)] }),
+            ("LayerNorm", [[4, 16]], { [norm($0[0])] }),
+            ("sqrt(mean(x^2)) + 1", [[3, 8]], { [($0[0] * $0[0]).mean(dim: -1, keepdim: true).sqrt() + 1] }),
+        ]
+        for (name, shapes, f) in fuseAll {
+            let (g, p) = plan(shapes, f)
+            guard p.count == 1, p[0].fused == reductions(g) else {
+                throw GradingFailure("fusion: \(name) should be one kernel with its reductions \(reductions(g)) fused; the plan is \(p)\n\(g)")
+            }
+        }
+        let keep: [(String, [[Int]], ([Tensor]) -> [Tensor])] = [
+            ("a max that is returned", [[4, 10]], { [softmax($0[0], dim: -1), $0[0].max(dim: -1, keepdim: true)] }),
+            ("row sums read across rows", [[4, 4]], { [$0[0] + $0[0].sum(dim: 1, keepdim: true).transpose(0, 1).expand([4, 4])] }),
+            ("a sum a matmul reads too", [[4, 4]], { x in let s = x[0].sum(dim: 1, keepdim: true); return [s.expand([4, 4]).matmul(x[0]) + s] }),
+        ]
+        for (name, shapes, f) in keep {
+            let (g, p) = plan(shapes, f)
+            let kept = Set(p.map(\.kernel)), first = reductions(g)[0]
+            guard kept.contains(first), !p.contains(where: { $0.fused.contains(first) }) else {
+                throw GradingFailure("fusion: in \(name), %\(first) needs its own kernel; the plan is \(p)\n\(g)")
             }
         }
     }

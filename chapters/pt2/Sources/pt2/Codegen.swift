@@ -102,6 +102,7 @@ struct KernelWriter {
         let n = graph.nodes[i]
         let key = "\(i)@\(index.map(\.description).joined(separator: ","))"
         if let name = named[key] { return name }
+        if schedule.realization[i] == .fused { return "acc\(i)" }     // this row's value, computed earlier in this kernel
         if i != root && schedule.hasBuffer(i) {
             return temp("\(buffer(i))[\(flatIndex(index, shape: n.shape))]", key: key)
         }
@@ -145,6 +146,11 @@ struct KernelWriter {
         var outer: (dim: Int, size: Int)? = nil       // the loop a parallel kernel splits
         var work = n.shape.reduce(1, *)
         switch n.primitive {
+        case _ where schedule.fused[root] != nil:
+            let (fusedLines, x, kept) = self.fusedLines(schedule.fused[root]!)
+            lines += fusedLines
+            work = x.reduce(1, *)
+            if let d = kept.first { outer = (d, x[d]) }
         case .reduce(let op, let axes)?:
             // out (keepdim shape) over the kept dims; the reduced dims innermost
             let x = graph.nodes[n.inputs[0]]
@@ -234,6 +240,46 @@ struct KernelWriter {
         lines += nest.close
         lines.append("    }")
         return lines
+    }
+
+    /// The kernel of an elementwise node with reductions fused in (`group`, which reduce the
+    /// same axes of the same shape x): a loop over the kept dims of x; inside it each
+    /// reduction in turn over the reduced dims into a register `accN`, then the node itself,
+    /// over the reduced dims again (it runs over x) or once (it runs over the reduced shape).
+    mutating func fusedLines(_ group: [Int]) -> (lines: [String], x: [Int], kept: [Int]) {
+        let n = graph.nodes[root]
+        guard case .reduce(_, let axes)? = graph.nodes[group[0]].primitive else { fail("codegen: %\(group[0]) fused into %\(root) is not a reduction") }
+        let x = graph.nodes[graph.nodes[group[0]].inputs[0]].shape
+        let xIndex = x.indices.map { IndexExpr.variable("i\($0)") }
+        let kept = x.indices.filter { !axes.contains($0) }
+        let depth = 1 + kept.count
+        func indent(_ d: Int) -> String { String(repeating: "    ", count: d) }
+        let rows = KernelWriter.loops(kept, x, depth: 1), inner = KernelWriter.loops(axes.sorted(), x, depth: depth)
+        var lines = rows.open
+        for r in group {
+            guard case .reduce(let op, _)? = graph.nodes[r].primitive else { continue }
+            body = []
+            named = [:]        // each loop names its own temporaries
+            let v = value(graph.nodes[r].inputs[0], at: xIndex)
+            lines.append(indent(depth) + "float acc\(r) = \(op == .sum ? "0.0f" : "(-INFINITY)");")
+            lines += inner.open
+            lines += (body + [op == .sum ? "acc\(r) += \(v);" : "acc\(r) = fmaxf(acc\(r), \(v));"]).map { indent(depth + axes.count) + $0 }
+            lines += inner.close
+        }
+        body = []
+        named = [:]
+        if n.shape == x {
+            let v = value(root, at: xIndex)
+            lines += inner.open
+            lines += (body + ["out[\(flatIndex(xIndex, shape: n.shape))] = \(v);"]).map { indent(depth + axes.count) + $0 }
+            lines += inner.close
+        } else {
+            let rowIndex = x.indices.map { axes.contains($0) ? IndexExpr.constant(0) : xIndex[$0] }
+            let v = value(root, at: rowIndex)
+            lines += (body + ["out[\(flatIndex(rowIndex, shape: n.shape))] = \(v);"]).map { indent(depth) + $0 }
+        }
+        lines += rows.close
+        return (lines, x, kept)
     }
 
     /// A matmul [..., M, K] @ [..., K, N]: SGEMM per batch element, on the operands' strides.

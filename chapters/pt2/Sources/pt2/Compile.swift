@@ -92,7 +92,7 @@ public final class CompiledProgram: @unchecked Sendable {
         withNoGrad {
             for (i, n) in g.nodes.enumerated() {
                 switch schedule.realization[i] {
-                case .inline: break
+                case .inline, .fused: break
                 case .given:
                     let t: Tensor
                     switch n.op {

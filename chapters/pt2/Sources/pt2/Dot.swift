@@ -37,13 +37,14 @@ extension Graph {
 
 extension CompiledProgram {
     /// The traced graph in dot, or (`afterPasses`) the optimised one coloured by the
-    /// schedule: kernels orange, inlined nodes light yellow, given inputs light blue,
+    /// schedule: kernels orange, reductions fused into a kernel light orange, inlined nodes light yellow, given inputs light blue,
     /// constants grey, eager steps and views pink.
     public func dot(afterPasses: Bool, name: String = "pt2") -> String {
         guard afterPasses else { return traced.dot(name: name) }
         return optimized.dot(name: name) { i in
             switch self.schedule.realization[i] {
             case .kernel: return "#f4a261"
+            case .fused: return "#f8c9a0"
             case .inline: return "#fff3b0"
             case .given: return "#bde0fe"
             case .constant: return "#dddddd"

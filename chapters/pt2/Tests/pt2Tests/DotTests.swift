@@ -30,9 +30,11 @@ struct DotTests {
     @Test func afterPassesColoursTheKernels() {
         let program = Self.softmaxProgram()
         let dot = program.dot(afterPasses: true)
-        // three kernels (max, sum, and the returned mul), coloured orange; the input light blue
-        #expect(program.kernels.count == 3)
+        // one kernel (the returned mul) in orange, the max and the sum fused into it in light
+        // orange, the input light blue
+        #expect(program.kernels.count == 1)
         #expect(Self.lines(dot) { $0.contains("fillcolor=\"#f4a261\"") } == program.kernels.count, "\(dot)")
+        #expect(Self.lines(dot) { $0.contains("fillcolor=\"#f8c9a0\"") } == 2, "\(dot)")
         #expect(Self.lines(dot) { $0.contains("fillcolor=\"#bde0fe\"") } == 1, "\(dot)")
     }
 
