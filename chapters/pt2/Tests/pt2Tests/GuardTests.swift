@@ -63,6 +63,16 @@ struct GuardTests {
         #expect(!program.optimized.nodes.contains { if case .primitive(.data) = $0.op { true } else { false } }, "no mask frozen as a constant")
     }
 
+    @Test func multinomialDrawsInEagerOrder() {
+        // two draws without replacement: two uniform inputs, drawn in the order eager draws them
+        let f = pt2.compile { (p: Tensor) in p.multinomial(2).to(.float32) }
+        let p = Tensor([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8], shape: [2, 4])
+        let compiled = withDefaultGenerator(Generator(seed: 3)) { withNoGrad { (0..<4).map { _ in f(p).toArray() } } }
+        let eager = withDefaultGenerator(Generator(seed: 3)) { withNoGrad { (0..<4).map { _ in p.multinomial(2).to(.float32).toArray() } } }
+        #expect(compiled == eager, "compiled \(compiled), eager \(eager)")
+        #expect(Set(compiled).count > 1, "four calls, four fresh draws: \(compiled)")
+    }
+
     @Test func indexCopyWritesBack() {
         // a KV cache's write: rows 1 and 3 of the captured cache replaced, then read
         let cache = Tensor.zeros([4, 3])
