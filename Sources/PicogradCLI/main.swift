@@ -16,12 +16,13 @@ case "bench": Bench.run(rest)
 case "train": Train.run(rest)
 case "sample": Sample.run(rest)
 case "generate": Generate.run(rest)
+case "graph": GraphCommand.run(rest)
 case "devices":
     if !rest.isEmpty { userError("devices", "takes no arguments, got \(rest.map { "'\($0)'" }.joined(separator: " "))") }
     printDevices()
 case "-h", "--help", "help": printUsage()
 default:
-    printError("picograd: unknown command '\(arguments[0])' (commands: demo, bench, train, sample, generate, devices; picograd --help lists them)")
+    printError("picograd: unknown command '\(arguments[0])' (commands: demo, bench, train, sample, generate, graph, devices; picograd --help lists them)")
     exit(2)
 }
 
@@ -33,6 +34,7 @@ func printUsage() {
       train names|shakespeare [--steps N] [--resume PATH] [--out DIR] [--save-every N|Ts]   train (or resume) a model
       sample CHECKPOINT      print samples from a trained checkpoint
       generate "prompt" [--model PATH] [--tokens N] [--chat] ...   run SmolLM2-135M
+      graph softmax|mlp|gpt [--after-passes] [-o out.dot|out.svg]   a compiled function's graph as Graphviz dot (SVG with dot)
       devices                the devices here and the backend serving each
     """)
 }

@@ -10,11 +10,30 @@ enum Pt2Grading {
         var all = [
             GradingCase(chapter: "pt2", name: "cse", todos: ["pt2.1"]) { _ in try checkCSE() },
             GradingCase(chapter: "pt2", name: "index_permute_expand", todos: ["pt2.2"]) { _ in try checkIndexFolding() },
+            GradingCase(chapter: "pt2", name: "fusion_rule", todos: ["pt2.4"]) { _ in try checkFusion() },
             GradingCase(chapter: "pt2", name: "c_elementwise", todos: ["pt2.3"]) { _ in try checkElementwise() },
         ]
         for name in DfdxGrading.programs.keys.sorted() {
             all.append(GradingCase(chapter: "pt2", name: "ops_" + name, todos: ["pt2.3"]) { ctx in try checkProgram(name, ctx) })
         }
+        // the other tensor programs of dfdx and lego: the first steps, the seam (int32 ids,
+        // custom ops, a replayed trace), the numerics at extremes, the PyTorch idioms
+        let tables: [(prefix: String, chapter: String, file: String, programs: [String: DfdxGrading.Program])] = [
+            ("steps_", "dfdx", "steps.json", DfdxGrading.stepPrograms.mapValues(\.run)),
+            ("seam_", "dfdx", "seam.json", DfdxGrading.seamPrograms.mapValues(\.run)),
+            ("numerics_", "dfdx", "numerics.json", DfdxGrading.numericsPrograms.mapValues(\.run)),
+            ("idioms_", "dfdx", "idioms.json", IdiomsGrading.dfdxPrograms),
+            ("lego_idioms_", "lego", "idioms.json", IdiomsGrading.legoPrograms),
+        ]
+        for table in tables {
+            for name in table.programs.keys.sorted() {
+                let program = table.programs[name]!
+                all.append(GradingCase(chapter: "pt2", name: table.prefix + name, todos: ["pt2.3"]) { ctx in
+                    try checkProgram(name, chapter: table.chapter, file: table.file, program, ctx)
+                })
+            }
+        }
+        all.append(GradingCase(chapter: "pt2", name: "layer_llama_kv_cache", todos: ["pt2.3"], body: checkCachedLlama))
         for name in LegoGrading.layers.keys.sorted() {
             all.append(GradingCase(chapter: "pt2", name: "layer_" + name, todos: ["pt2.3"]) { ctx in try checkLayer(name, ctx) })
         }
@@ -88,6 +107,44 @@ enum Pt2Grading {
         }
     }
 
+    /// The fusion rule on the schedules of small programs (no code generated): softmax and
+    /// LayerNorm are one kernel each with both reductions fused; a reduction that is returned,
+    /// read by a matmul, or read across rows keeps its own kernel; an epilogue on the reduced
+    /// shape fuses.
+    static func checkFusion() throws {
+        func plan(_ shapes: [[Int]], _ f: ([Tensor]) -> [Tensor]) -> (Graph, [(kernel: Int, fused: [Int])]) {
+            var g = capture(shapes.map { Tensor.zeros($0) }, f).graph
+            for pass in Pass.all { g = pass.run(g) }
+            return (g, kernelPlan(g))
+        }
+        func reductions(_ g: Graph) -> [Int] { g.nodes.indices.filter { if case .reduce? = g.nodes[$0].primitive { true } else { false } } }
+        let norm = LayerNorm(16)
+        let fuseAll: [(String, [[Int]], ([Tensor]) -> [Tensor])] = [
+            ("softmax", [[4, 10]], { [softmax($0[0], dim: -1)] }),
+            ("softmax over dim 0", [[6, 3]], { [softmax($0[0], dim: 0)] }),
+            ("LayerNorm", [[4, 16]], { [norm($0[0])] }),
+            ("sqrt(mean(x^2)) + 1", [[3, 8]], { [($0[0] * $0[0]).mean(dim: -1, keepdim: true).sqrt() + 1] }),
+        ]
+        for (name, shapes, f) in fuseAll {
+            let (g, p) = plan(shapes, f)
+            guard p.count == 1, p[0].fused == reductions(g) else {
+                throw GradingFailure("fusion: \(name) should be one kernel with its reductions \(reductions(g)) fused; the plan is \(p)\n\(g)")
+            }
+        }
+        let keep: [(String, [[Int]], ([Tensor]) -> [Tensor])] = [
+            ("a max that is returned", [[4, 10]], { [softmax($0[0], dim: -1), $0[0].max(dim: -1, keepdim: true)] }),
+            ("row sums read across rows", [[4, 4]], { [$0[0] + $0[0].sum(dim: 1, keepdim: true).transpose(0, 1).expand([4, 4])] }),
+            ("a sum a matmul reads too", [[4, 4]], { x in let s = x[0].sum(dim: 1, keepdim: true); return [s.expand([4, 4]).matmul(x[0]) + s] }),
+        ]
+        for (name, shapes, f) in keep {
+            let (g, p) = plan(shapes, f)
+            let kept = Set(p.map(\.kernel)), first = reductions(g)[0]
+            guard kept.contains(first), !p.contains(where: { $0.fused.contains(first) }) else {
+                throw GradingFailure("fusion: in \(name), %\(first) needs its own kernel; the plan is \(p)\n\(g)")
+            }
+        }
+    }
+
     /// Every elementwise op compiled (one kernel of C expressions) against eager.
     static func checkElementwise() throws {
         let programs: [(String, ([Tensor]) -> Tensor)] = [
@@ -108,12 +165,39 @@ enum Pt2Grading {
 
     /// A program of dfdx's ops.json, compiled, against PyTorch's forward.
     static func checkProgram(_ name: String, _ ctx: GradingContext) throws {
-        let ref = try Reference.load(chapter: "dfdx", file: "ops.json", ctx).tensorCase(named: name)
-        let program = DfdxGrading.programs[name]!.run
+        try checkProgram(name, chapter: "dfdx", file: "ops.json", DfdxGrading.programs[name]!.run, ctx)
+    }
+
+    /// A program of a reference file, compiled, against PyTorch's forward.
+    static func checkProgram(_ name: String, chapter: String, file: String, _ program: @escaping DfdxGrading.Program, _ ctx: GradingContext) throws {
+        let ref = try Reference.load(chapter: chapter, file: file, ctx).tensorCase(named: name)
         let args = ref.inputs.map { Tensor($0.floats, shape: $0.shape) }
         let compiled = picograd.compile { [program($0)] }
         let out = withNoGrad { compiled(args) }[0]
         try Compare.forward("\(name) compiled forward", out, ref.output)
+    }
+
+    /// The "llama" case decoded through its KV cache, each step compiled: the prompt, then
+    /// one position at a time. A step's cache writes (indexCopy into the captured cache
+    /// tensors) land after the call. Each step has its own shapes and positions (host values
+    /// that the trace reads as constants, and a count the trace advances), so each step is
+    /// its own compiled function, called once.
+    static func checkCachedLlama(_ ctx: GradingContext) throws {
+        let ref = try Reference.load(chapter: "lego", file: "layers.json", ctx).decode(LegoGrading.Layers.self)
+        guard let c = ref.cases.first(where: { $0.name == "llama" }), let ids = c.ids else { throw GradingFailure("layers.json: no llama case") }
+        let m = Llama(config: c.config!.llama)
+        do { try m.loadStateDict(LegoGrading.stateDict(c.params)) } catch { throw GradingFailure("llama_kv_cache: \(error)") }
+        var cache: KVCache? = KVCache(config: c.config!.llama, capacity: m.contextLength)     // made eagerly: a param of every step
+        var logits: [Float] = []
+        var start = 0
+        for end in [3] + Array(4...ids.count) {
+            let step = Array(ids[start..<end])
+            let compiled = picograd.compile { _ in [m.forward(step, cache: &cache)] }
+            logits += withNoGrad { compiled([]) }[0].toArray()
+            start = end
+        }
+        guard cache?.count == ids.count else { throw GradingFailure("llama_kv_cache: the cache holds \(cache?.count ?? 0) positions after \(ids.count)") }
+        try Compare.forward("llama_kv_cache compiled logits", Tensor(logits, shape: c.output.shape), c.output)
     }
 
     /// A layer of lego's layers.json (PyTorch's weights), compiled, against PyTorch's forward.

@@ -128,11 +128,22 @@ public protocol DispatchHandler: AnyObject, Sendable {
     /// Called after, with the output (computed, a view, or a placeholder when skipped).
     /// For `assign` the output is the destination.
     func didDispatch(_ primitive: Primitive, inputs: [Tensor], output: Tensor)
+    /// Called when the host reads the values of `tensor` (`op`: toArray, item, ...) and it has
+    /// none (the handler skipped what made it). The answer is a tensor of the same shape and
+    /// dtype whose values are read instead (read outside any handler), or nil to stop with a
+    /// message (the default). A tracing compiler computes them: the read is a graph break.
+    func valuesForHostRead(_ tensor: Tensor, op: String) -> Tensor?
+    /// Called after numbers drawn from the default generator (randn, rand, randint, dropout's
+    /// mask, multinomial's uniforms) made `output` (a `data` primitive dispatched just before):
+    /// how they were drawn, so a compiler can draw them again, fresh, at every call.
+    func didDrawRandom(_ draw: RandomDraw, output: Tensor)
 }
 
 extension DispatchHandler {
     public func willDispatch(_ primitive: Primitive, inputs: [Tensor]) -> DispatchAction { .run }
     public func didDispatch(_ primitive: Primitive, inputs: [Tensor], output: Tensor) {}
+    public func valuesForHostRead(_ tensor: Tensor, op: String) -> Tensor? { nil }
+    public func didDrawRandom(_ draw: RandomDraw, output: Tensor) {}
 }
 
 /// Runs primitives on backends, through the task's handler when one is installed.
@@ -143,6 +154,11 @@ public enum Dispatch {
     /// Runs `body` with `handler` seeing every primitive it dispatches (this task only).
     public static func withHandler<T>(_ handler: any DispatchHandler, _ body: () throws -> T) rethrows -> T {
         try $handler.withValue(handler, operation: body)
+    }
+
+    /// Runs `body` with no handler (a handler computing values for itself, eagerly).
+    public static func withoutHandler<T>(_ body: () throws -> T) rethrows -> T {
+        try $handler.withValue(nil, operation: body)
     }
 
     /// Allocates the output of `primitive` (`shape`, `dtype`, on `device`, else the inputs'

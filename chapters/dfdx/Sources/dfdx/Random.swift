@@ -59,6 +59,34 @@ enum DefaultGenerator {
     static let shared = GeneratorBox(Generator(seed: 0))
     @TaskLocal static var override: GeneratorBox? = nil
     static var current: GeneratorBox { override ?? shared }
+    /// True inside `withDefaultGenerator(_:)`: a draw there comes from the default generator
+    /// and is announced to the dispatch handler (`didDrawRandom`).
+    @TaskLocal static var drawing = false
+}
+
+/// How a tensor of random numbers was drawn from the default generator, so that a compiler
+/// that captured the draw can make it again, fresh, at every call (`Tensor.draw`).
+public enum RandomDraw: Hashable, Sendable, CustomStringConvertible {
+    /// randn: standard normal floats.
+    case normal
+    /// rand: uniform floats in [0, 1).
+    case uniform
+    /// randint: uniform int32 values in low..<high.
+    case integers(low: Int, high: Int)
+
+    public var description: String {
+        switch self {
+        case .normal: return "randn"
+        case .uniform: return "rand"
+        case .integers(let low, let high): return "randint(\(low), \(high))"
+        }
+    }
+}
+
+/// Tells the handler that `t` was drawn from the default generator (a no-op outside one).
+private func announce(_ draw: RandomDraw, _ t: Tensor) -> Tensor {
+    if DefaultGenerator.drawing { Dispatch.handler?.didDrawRandom(draw, output: t) }
+    return t
 }
 
 /// Reseeds the default generator (torch.manual_seed): the task's own one inside
@@ -69,7 +97,7 @@ public func manualSeed(_ seed: UInt64) {
 
 /// Runs `body` with exclusive use of the default generator (the task's, else the process's).
 public func withDefaultGenerator<T>(_ body: (inout Generator) -> T) -> T {
-    DefaultGenerator.current.state.withLock { body(&$0) }
+    DefaultGenerator.$drawing.withValue(true) { DefaultGenerator.current.state.withLock { body(&$0) } }
 }
 
 /// Runs `body` with `generator` as the default generator of this task/thread: every draw
@@ -82,13 +110,13 @@ extension Tensor {
     /// Standard normal samples (a leaf that requires grad with `requiresGrad`, like torch's).
     public static func randn(_ shape: [Int], generator: inout Generator, requiresGrad: Bool = false, device: Device = .default) -> Tensor {
         let n = shape.reduce(1, *)
-        return Tensor((0..<n).map { _ in generator.normal() }, shape: shape, requiresGrad: requiresGrad, device: device)
+        return announce(.normal, Tensor((0..<n).map { _ in generator.normal() }, shape: shape, requiresGrad: requiresGrad, device: device))
     }
 
     /// Uniform samples in [0, 1).
     public static func rand(_ shape: [Int], generator: inout Generator, requiresGrad: Bool = false, device: Device = .default) -> Tensor {
         let n = shape.reduce(1, *)
-        return Tensor((0..<n).map { _ in generator.uniform() }, shape: shape, requiresGrad: requiresGrad, device: device)
+        return announce(.uniform, Tensor((0..<n).map { _ in generator.uniform() }, shape: shape, requiresGrad: requiresGrad, device: device))
     }
 
     /// Standard normal samples from the default generator.
@@ -100,6 +128,16 @@ extension Tensor {
     public static func rand(_ shape: [Int], requiresGrad: Bool = false, device: Device = .default) -> Tensor {
         withDefaultGenerator { rand(shape, generator: &$0, requiresGrad: requiresGrad, device: device) }
     }
+
+    /// A draw of `shape` made again from the default generator, as `RandomDraw` describes it
+    /// (how compiled code draws fresh numbers at every call).
+    public static func draw(_ draw: RandomDraw, _ shape: [Int], device: Device = .default) -> Tensor {
+        switch draw {
+        case .normal: return randn(shape, device: device)
+        case .uniform: return rand(shape, device: device)
+        case .integers(let low, let high): return randint(low, high, shape, device: device)
+        }
+    }
 }
 
 extension Tensor {
@@ -108,7 +146,8 @@ extension Tensor {
                                device: Device = .default, file: StaticString = #fileID, line: UInt = #line) -> Tensor {
         check(low < high, "randint: low \(low) must be below high \(high) (shape \(shape))", file: file, line: line)
         let n = elementCount(shape)
-        return Tensor(int32: (0..<n).map { _ in low + generator.int(below: high - low) }, shape: shape, device: device)
+        return announce(.integers(low: low, high: high),
+                        Tensor(int32: (0..<n).map { _ in low + generator.int(below: high - low) }, shape: shape, device: device))
     }
 
     /// Uniform integers in 0..<high as an int32 tensor (torch.randint(high, size)).

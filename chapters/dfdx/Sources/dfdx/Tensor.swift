@@ -171,33 +171,47 @@ public final class Tensor: @unchecked Sendable {
     public var backend: any Backend { Backends.backend(for: device) }
 
     /// The elements' bytes in row-major order, downloaded from just the range the tensor covers.
-    private func downloadBytes(into host: UnsafeMutableRawBufferPointer) {
-        check(!(buffer is PlaceholderBuffer), "toArray: tensor of shape \(shape) has no values (it was recorded without running: reading values on the host inside a traced function is a graph break)")
+    private func downloadBytes(into host: UnsafeMutableRawBufferPointer, op: String) {
+        if buffer is PlaceholderBuffer {
+            // recorded without running: the handler may compute the values (a graph break)
+            guard let values = Dispatch.handler?.valuesForHostRead(self, op: op), values.shape == shape, values.dtype == dtype,
+                  !(values.buffer is PlaceholderBuffer) else {
+                fail("\(op): tensor of shape \(shape) has no values (it was recorded without running: reading values on the host inside a traced function is a graph break)")
+            }
+            return Dispatch.withoutHandler { values.downloadBytes(into: host, op: op) }
+        }
         let t = isContiguous ? self : withNoGrad { contiguous() }
         if host.count > 0 { t.backend.download(t.buffer, byteOffset: dtype.byteCount(of: t.offset), into: host) }
     }
 
     /// The elements in row-major order, copied to the host (int32 values converted to Float).
-    public func toArray() -> [Float] {
-        if dtype == .int32 { return toInt32Array().map(Float.init) }
-        if dtype.isQuantized { return to(.float32).toArray() }
+    public func toArray() -> [Float] { hostFloats(op: "toArray") }
+
+    /// toArray for `op` (the name a graph break reports).
+    func hostFloats(op: String) -> [Float] {
+        if dtype == .int32 { return hostInt32s(op: op).map(Float.init) }
+        if dtype.isQuantized { return to(.float32).hostFloats(op: op) }
         var out = [Float](repeating: 0, count: count)
-        out.withUnsafeMutableBytes { downloadBytes(into: $0) }
+        out.withUnsafeMutableBytes { downloadBytes(into: $0, op: op) }
         return out
     }
 
     /// The elements of an int32 tensor in row-major order, copied to the host.
     public func toInt32Array() -> [Int32] {
         check(dtype == .int32, "toInt32Array: tensor of shape \(shape) is \(dtype), not int32 (convert with to(.int32))")
+        return hostInt32s(op: "toInt32Array")
+    }
+
+    func hostInt32s(op: String) -> [Int32] {
         var out = [Int32](repeating: 0, count: count)
-        out.withUnsafeMutableBytes { downloadBytes(into: $0) }
+        out.withUnsafeMutableBytes { downloadBytes(into: $0, op: op) }
         return out
     }
 
     /// The value of a one-element tensor.
     public func item(file: StaticString = #fileID, line: UInt = #line) -> Float {
         check(count == 1, "item: tensor of shape \(shape) has \(count) elements, expected 1", file: file, line: line)
-        return toArray()[0]
+        return hostFloats(op: "item")[0]
     }
 
     /// A copy on `device` (the same tensor if it is already there), copied device to device.
@@ -257,7 +271,7 @@ public final class Tensor: @unchecked Sendable {
 extension Tensor: CustomStringConvertible {
     /// `tensor([...], shape: [...])`, at most 8 values shown.
     public var description: String {
-        let values = toArray()
+        let values = hostFloats(op: "description")
         let shown = values.prefix(8).map { "\($0)" }.joined(separator: ", ")
         return "tensor([\(shown)\(values.count > 8 ? ", ..." : "")], shape: \(shape)\(requiresGrad ? ", requiresGrad" : ""))"
     }

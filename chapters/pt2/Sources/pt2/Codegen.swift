@@ -102,6 +102,7 @@ struct KernelWriter {
         let n = graph.nodes[i]
         let key = "\(i)@\(index.map(\.description).joined(separator: ","))"
         if let name = named[key] { return name }
+        if schedule.realization[i] == .fused { return "acc\(i)" }     // this row's value, computed earlier in this kernel
         if i != root && schedule.hasBuffer(i) {
             return temp("\(buffer(i))[\(flatIndex(index, shape: n.shape))]", key: key)
         }
@@ -145,6 +146,11 @@ struct KernelWriter {
         var outer: (dim: Int, size: Int)? = nil       // the loop a parallel kernel splits
         var work = n.shape.reduce(1, *)
         switch n.primitive {
+        case _ where schedule.fused[root] != nil:
+            let (fusedLines, x, kept) = self.fusedLines(schedule.fused[root]!)
+            lines += fusedLines
+            work = x.reduce(1, *)
+            if let d = kept.first { outer = (d, x[d]) }
         case .reduce(let op, let axes)?:
             // out (keepdim shape) over the kept dims; the reduced dims innermost
             let x = graph.nodes[n.inputs[0]]
@@ -167,6 +173,8 @@ struct KernelWriter {
             lines += outer.close
         case .matmul?:
             lines += matmulLines()
+        case .indexCopy(let dim)?:
+            lines += indexCopyLines(dim)
         default:
             if !n.shape.isEmpty { outer = (0, n.shape[0]) }
             let v = value(root, at: variables)
@@ -177,9 +185,12 @@ struct KernelWriter {
         }
         var text = "// %\(root) = \(n.op)(\(n.inputs.map { "%\($0)" }.joined(separator: ", "))) : \(typeName(n.dtype, n.shape))\n"
         var pointers = ""
-        for (k, i) in reads.enumerated() { pointers += "    const float *restrict v\(i) = b[\(k)];\n" }
+        for (k, i) in reads.enumerated() {
+            pointers += graph.nodes[i].dtype == .int32 ? "    const int32_t *restrict v\(i) = (const int32_t *)b[\(k)];\n"
+                                                       : "    const float *restrict v\(i) = b[\(k)];\n"
+        }
         pointers += "    float *restrict out = b[\(reads.count)];\n"
-        if let outer, n.primitive != .matmul, outer.size > 1, work >= KernelWriter.parallelThreshold {
+        if let outer, n.primitive != .matmul, n.primitive?.name != "indexCopy", outer.size > 1, work >= KernelWriter.parallelThreshold {
             // big enough to split: each thread of brrr's pool runs a range of the outer loop
             let first = "for (int64_t i\(outer.dim) = 0; i\(outer.dim) < \(outer.size); i\(outer.dim)++) {"
             if let at = lines.firstIndex(where: { $0.hasSuffix(first) }) {
@@ -197,6 +208,78 @@ struct KernelWriter {
             text += lines.joined(separator: "\n") + "\n}\n"
         }
         return Kernel(name: "k\(root)", node: root, reads: reads, source: text)
+    }
+
+    /// An indexCopy along `dim`: every element of the destination copied, then each slice j
+    /// of the source stored at position index[j] (checked in range before the call).
+    mutating func indexCopyLines(_ dim: Int) -> [String] {
+        let n = graph.nodes[root]
+        let (dst, index, src) = (n.inputs[0], n.inputs[1], n.inputs[2])
+        let vars = n.shape.indices.map { IndexExpr.variable("i\($0)") }
+        func indent(_ depth: Int) -> String { String(repeating: "    ", count: depth) }
+        let v = value(dst, at: vars)
+        let copy = KernelWriter.loops(Array(n.shape.indices), n.shape, depth: 1)
+        var lines = copy.open
+        lines += (body + ["out[\(flatIndex(vars, shape: n.shape))] = \(v);"]).map { indent(1 + n.shape.count) + $0 }
+        lines += copy.close
+        // the second loop nest names its own temporaries
+        body = []
+        named = [:]
+        let srcShape = graph.nodes[src].shape
+        var srcIndex = vars, outIndex = vars
+        srcIndex[dim] = .variable("j")
+        outIndex[dim] = .variable("p")
+        let positions = buffer(index)
+        let sv = value(src, at: srcIndex)
+        let others = srcShape.indices.filter { $0 != dim }
+        let nest = KernelWriter.loops(others, srcShape, depth: 2)
+        lines.append("    for (int64_t j = 0; j < \(srcShape[dim]); j++) {")
+        lines.append("        const int64_t p = \(positions)[j];")
+        lines += nest.open
+        lines += (body + ["out[\(flatIndex(outIndex, shape: n.shape))] = \(sv);"]).map { indent(2 + others.count) + $0 }
+        lines += nest.close
+        lines.append("    }")
+        return lines
+    }
+
+    /// The kernel of an elementwise node with reductions fused in (`group`, which reduce the
+    /// same axes of the same shape x): a loop over the kept dims of x; inside it each
+    /// reduction in turn over the reduced dims into a register `accN`, then the node itself,
+    /// over the reduced dims again (it runs over x) or once (it runs over the reduced shape).
+    mutating func fusedLines(_ group: [Int]) -> (lines: [String], x: [Int], kept: [Int]) {
+        let n = graph.nodes[root]
+        guard case .reduce(_, let axes)? = graph.nodes[group[0]].primitive else { fail("codegen: %\(group[0]) fused into %\(root) is not a reduction") }
+        let x = graph.nodes[graph.nodes[group[0]].inputs[0]].shape
+        let xIndex = x.indices.map { IndexExpr.variable("i\($0)") }
+        let kept = x.indices.filter { !axes.contains($0) }
+        let depth = 1 + kept.count
+        func indent(_ d: Int) -> String { String(repeating: "    ", count: d) }
+        let rows = KernelWriter.loops(kept, x, depth: 1), inner = KernelWriter.loops(axes.sorted(), x, depth: depth)
+        var lines = rows.open
+        for r in group {
+            guard case .reduce(let op, _)? = graph.nodes[r].primitive else { continue }
+            body = []
+            named = [:]        // each loop names its own temporaries
+            let v = value(graph.nodes[r].inputs[0], at: xIndex)
+            lines.append(indent(depth) + "float acc\(r) = \(op == .sum ? "0.0f" : "(-INFINITY)");")
+            lines += inner.open
+            lines += (body + [op == .sum ? "acc\(r) += \(v);" : "acc\(r) = fmaxf(acc\(r), \(v));"]).map { indent(depth + axes.count) + $0 }
+            lines += inner.close
+        }
+        body = []
+        named = [:]
+        if n.shape == x {
+            let v = value(root, at: xIndex)
+            lines += inner.open
+            lines += (body + ["out[\(flatIndex(xIndex, shape: n.shape))] = \(v);"]).map { indent(depth + axes.count) + $0 }
+            lines += inner.close
+        } else {
+            let rowIndex = x.indices.map { axes.contains($0) ? IndexExpr.constant(0) : xIndex[$0] }
+            let v = value(root, at: rowIndex)
+            lines += (body + ["out[\(flatIndex(rowIndex, shape: n.shape))] = \(v);"]).map { indent(depth) + $0 }
+        }
+        lines += rows.close
+        return (lines, x, kept)
     }
 
     /// A matmul [..., M, K] @ [..., K, N]: SGEMM per batch element, on the operands' strides.

@@ -1,6 +1,8 @@
 // `compile(f)`: trace on the first call for each set of argument shapes and dtypes (the
 // guards), optimise, generate and load C, and run the loaded kernels on every later call
-// that passes the same guards. Captured parameters are read at every call. No C compiler:
+// that passes the same guards. Captured parameters are read at every call; random numbers
+// `f` draws are drawn again at every call; a read of values on the host inside `f` (a graph
+// break) makes the function run eagerly, with one warning. No C compiler:
 // one warning and eager execution (an error in strict mode). Backward through a compiled
 // function is chapter 4 part 2: with gradients wanted, the function runs eagerly.
 #if canImport(Glibc)
@@ -32,20 +34,24 @@ public final class CompiledProgram: @unchecked Sendable {
     let schedule: Schedule
     let params: [Tensor]
     let paramShapes: [[Int]]
+    /// Why this trace cannot run compiled (a read of values on the host inside `f`), if so:
+    /// the function runs eagerly, and nothing was lowered.
+    public let graphBreak: String?
     /// The loaded object and the constants made from host data, once (calls may come from
     /// several threads).
     private let loaded = Mutex<(object: LoadedObject?, constants: [Int: Tensor]?)>((nil, nil))
 
-    init(traced: Graph, params: [Tensor]) {
+    init(traced: Graph, params: [Tensor], graphBreak: String? = nil) {
         self.traced = traced
         self.params = params
+        self.graphBreak = graphBreak
         paramShapes = params.map(\.shape)
         var g = traced, stages: [(String, Graph)] = [("traced", traced)]
-        for pass in Pass.all { g = pass.run(g); stages.append((pass.name, g)) }
+        for pass in graphBreak == nil ? Pass.all : [] { g = pass.run(g); stages.append((pass.name, g)) }
         self.stages = stages
         optimized = g
         schedule = Schedule(g)
-        (source, kernels) = generateSource(schedule)
+        (source, kernels) = graphBreak == nil ? generateSource(schedule) : ("", [])
     }
 
     /// The IR after each pass, as PICOGRAD_DEBUG=1 prints it.
@@ -86,12 +92,13 @@ public final class CompiledProgram: @unchecked Sendable {
         withNoGrad {
             for (i, n) in g.nodes.enumerated() {
                 switch schedule.realization[i] {
-                case .inline: break
+                case .inline, .fused: break
                 case .given:
                     let t: Tensor
                     switch n.op {
                     case .input(let k): t = args[k]
                     case .param(let k): t = params[k]
+                    case .random(_, let draw): t = Tensor.draw(draw, n.shape, device: device)    // fresh, in drawing order
                     case .primitive: fail("compile: %\(i) is not an input")
                     }
                     values[i] = t.isContiguous ? t : t.contiguous()
@@ -102,7 +109,7 @@ public final class CompiledProgram: @unchecked Sendable {
                 case .eager:
                     let t: Tensor
                     if case .primitive(.full(let v, let shape, let dtype)) = n.op { t = Tensor.full(shape, v, dtype: dtype, device: device) }
-                    else { t = Tensor.apply(n.primitive!, n.inputs.map { values[$0]! }) }
+                    else { t = applyFunctionally(n.primitive!, n.inputs.map { values[$0]! }) }
                     values[i] = t.isContiguous ? t : t.contiguous()
                 case .kernel:
                     let kernel = kernels[kernelIndex]
@@ -110,6 +117,7 @@ public final class CompiledProgram: @unchecked Sendable {
                     kernelIndex += 1
                     let backend = Backends.backend(for: device)
                     let out = Tensor(buffer: backend.allocate(byteCount: 4 * n.shape.reduce(1, *)), device: device, shape: n.shape)
+                    if case .indexCopy(let dim)? = n.primitive { checkPositions(values[n.inputs[1]]!, size: n.shape[dim], dim: dim, shape: n.shape) }
                     var pointers: [UnsafeMutablePointer<Float>?] = kernel.reads.map { hostPointer(values[$0]!) }
                     pointers.append(hostPointer(out))
                     let start = debugLevel >= 3 ? monotonicSeconds() : 0
@@ -125,12 +133,19 @@ public final class CompiledProgram: @unchecked Sendable {
                 switch g.nodes[w.target].op {
                 case .input(let k): target = args[k]
                 case .param(let k): target = params[k]
-                case .primitive: continue
+                case .random, .primitive: continue
                 }
                 target.assign(values[w.value]!)
             }
         }
         return g.outputs.map { values[$0]! }
+    }
+
+    /// An indexCopy's positions, checked as eager checks them (the kernel stores unchecked).
+    func checkPositions(_ index: Tensor, size: Int, dim: Int, shape: [Int]) {
+        for j in index.toInt32Array() where j < 0 || Int(j) >= size {
+            fail("indexCopy: index \(j) is out of range for dim \(dim) with size \(size) (shape \(shape))")
+        }
     }
 
     /// A tensor's first element in host memory (the CPU backends' buffers).
@@ -158,10 +173,10 @@ public final class CompiledFunction: @unchecked Sendable {
         let key = CompiledFunction.guardKey(args)
         // a parameter that changed shape since the trace fails the guard too: trace again
         if let p = programs.withLock({ $0[key] }), p.params.map(\.shape) == p.paramShapes { return p }
-        let (graph, params) = Tracer.trace(args, f)
-        let program = CompiledProgram(traced: graph, params: params)
+        let tracer = Tracer.trace(args, f)
+        let program = CompiledProgram(traced: tracer.graph, params: tracer.params, graphBreak: tracer.graphBreak)
         if debugLevel >= 1 { debugPrint("pt2: traced \(key.joined(separator: ", "))\n" + program.passDump) }
-        if debugLevel >= 2 { debugPrint("pt2: generated C\n" + program.source) }
+        if debugLevel >= 2 && tracer.graphBreak == nil { debugPrint("pt2: generated C\n" + program.source) }
         programs.withLock { $0[key] = program }
         return program
     }
@@ -169,6 +184,7 @@ public final class CompiledFunction: @unchecked Sendable {
     /// Runs `f` compiled (or eagerly where it cannot be, saying why once).
     public func callAsFunction(_ args: [Tensor]) -> [Tensor] {
         let program = program(for: args)
+        if let reason = program.graphBreak { return eager(args, because: reason) }
         if isGradEnabled && (args.contains { $0.requiresGrad } || program.params.contains { $0.requiresGrad }) {
             return eager(args, because: "gradients through a compiled function are chapter 4 part 2 (call it inside withNoGrad)")
         }

@@ -10,6 +10,9 @@ public enum GraphOp: Hashable, Sendable, CustomStringConvertible {
     /// A tensor the function read without taking it as an argument (a weight), number k:
     /// read at every call, never baked in as a constant.
     case param(Int)
+    /// Random numbers `f` drew from the default generator, number k in drawing order: drawn
+    /// again at every call (as eager execution would), never frozen into the graph.
+    case random(Int, RandomDraw)
     /// A primitive applied to the node's inputs; `data` and `full` (no inputs) are constants.
     case primitive(Primitive)
 
@@ -17,6 +20,7 @@ public enum GraphOp: Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .input(let k): return "input \(k)"
         case .param(let k): return "param \(k)"
+        case .random(let k, let draw): return "random \(k) (\(draw))"
         case .primitive(let p): return p.description
         }
     }
@@ -119,14 +123,16 @@ extension Graph {
 
 extension Graph {
     /// The graph's meaning, run eagerly op by op (`Tensor.apply`, no generated code): what
-    /// `f` returns on `args`, with `params` as its captured tensors. Writes are not applied.
+    /// `f` returns on `args`, with `params` as its captured tensors, random inputs drawn from
+    /// the default generator. Writes are not applied.
     public func interpret(_ args: [Tensor], params: [Tensor]) -> [Tensor] {
         var values: [Tensor] = []
         for n in nodes {
             switch n.op {
             case .input(let k): values.append(args[k])
             case .param(let k): values.append(params[k])
-            case .primitive(let p): values.append(Tensor.apply(p, n.inputs.map { values[$0] }))
+            case .random(_, let draw): values.append(Tensor.draw(draw, n.shape))
+            case .primitive(let p): values.append(applyFunctionally(p, n.inputs.map { values[$0] }))
             }
         }
         return outputs.map { values[$0] }

@@ -26,14 +26,14 @@ public struct Pass: Sendable {
 }
 
 /// Removes the nodes that no output and no write reads (inputs and params stay: they number
-/// the function's arguments).
+/// the function's arguments; random inputs too: each call draws them, as eager would).
 public func eliminateDeadCode(_ graph: Graph) -> Graph {
     var live = [Bool](repeating: false, count: graph.nodes.count)
     for o in graph.outputs { live[o] = true }
     for w in graph.writes { live[w.value] = true; live[w.target] = true }
     for i in graph.nodes.indices.reversed() {
         switch graph.nodes[i].op {
-        case .input, .param: live[i] = true
+        case .input, .param, .random: live[i] = true     // a draw advances the generator, used or not
         case .primitive: break
         }
         if live[i] { for j in graph.nodes[i].inputs { live[j] = true } }

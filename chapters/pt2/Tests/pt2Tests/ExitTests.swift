@@ -37,12 +37,27 @@ func stderrOf(_ result: ExitTest.Result?) -> String {
         #expect(warnings.count == 1, "one warning for two calls: \(text)")
     }
 
-    @Test func hostReadInsideIsAGraphBreak() async {
+    @Test func hostReadInStrictModeIsAnErrorNamingTheOp() async {
         let r = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            setenv("PICOGRAD_STRICT", "1", 1)
             let f = pt2.compile { (x: Tensor) in x * x.sum().item() }
             _ = withNoGrad { f(Tensor.ones([3])) }
         }
-        #expect(stderrOf(r).contains("reading values on the host inside a traced function is a graph break"))
+        #expect(stderrOf(r).contains("strict mode: silent fallback: compile: running eagerly: graph break: item() reads the values of a f32[] tensor on the host"),
+                "\(stderrOf(r))")
+    }
+
+    @Test func hostReadIsAGraphBreakThatRunsEagerly() async {
+        let r = await #expect(processExitsWith: .success, observing: [\.standardErrorContent]) {
+            setenv("PICOGRAD_STRICT", "0", 1)
+            // item() and control flow on a value, toArray() of a slice
+            let f = pt2.compile { (x: Tensor) in x.sum().item() > 0 ? x.exp() : x * Float(x.toArray()[0]) }
+            let a = withNoGrad { f(Tensor([1, 2], shape: [2])) }.toArray(), b = withNoGrad { f(Tensor([-1, -2], shape: [2])) }.toArray()
+            if a != withNoGrad({ Tensor([1, 2], shape: [2]).exp() }).toArray() || b != [1, 2] { exit(3) }
+        }
+        let text = stderrOf(r)
+        let warnings = text.split(separator: "\n").filter { $0.hasPrefix("pt2: warning: running eagerly: graph break: item() reads") }
+        #expect(warnings.count == 1 && text.split(separator: "\n").count == 1, "one warning line for two calls: \(text)")
     }
 
     @Test func gradientsAreEagerInPartOne() async {

@@ -69,6 +69,21 @@ struct GoldenTests {
         Self.snapshot("fold_cse", [[3, 5]]) { x in [(x[0] * 2 + 1).exp() * (x[0] * 2 + 1) + Tensor.full([3, 5], 2) * 3] }
     }
 
+    @Test func dropout() {
+        // the mask's uniforms are a random input (drawn at every call), not a constant
+        let layer = Dropout(0.25)
+        Self.snapshot("dropout", [[2, 8]]) { x in [layer(x[0])] }
+    }
+
+    @Test func indexCopy() {
+        // a KV cache's write: rows 1 and 3 of a captured [4, 6] cache, then a read of it
+        let cache = Tensor.zeros([4, 6])
+        Self.snapshot("index_copy", [[2, 6]]) { x in
+            cache.indexCopy(dim: 0, index: Tensor(int32: [1, 3], shape: [2]), source: x[0].exp())
+            return [cache.sum(dim: 1)]
+        }
+    }
+
     @Test func movement() {
         // a transpose, a slice and a pad: all become index arithmetic in one kernel
         Self.snapshot("movement", [[4, 6]]) { x in [x[0].transpose(0, 1).shrink([(1, 5), (0, 4)]).pad([(1, 0), (0, 1)]) * 2] }

@@ -11,59 +11,33 @@ typedef struct {
 } pt2_runtime;
 
 static inline int64_t pt2_clamp(int64_t i, int64_t n) { return i < 0 ? 0 : (i >= n ? n - 1 : i); }
-// %1 = max[1](%0) : f32[4, 1]
-void k1(float *const *b, const pt2_runtime *rt) {
+// %9 = mul(%5, %8) : f32[4, 10]
+void k9(float *const *b, const pt2_runtime *rt) {
     const float *restrict v0 = b[0];
     float *restrict out = b[1];
     (void)rt;
     for (int64_t i0 = 0; i0 < 4; i0++) {
-        float acc = (-INFINITY);
+        float acc1 = (-INFINITY);
         for (int64_t i1 = 0; i1 < 10; i1++) {
             float t0 = v0[i0 * 10 + i1];
-            acc = fmaxf(acc, t0);
+            acc1 = fmaxf(acc1, t0);
         }
-        out[i0] = acc;
-    }
-}
-
-// %6 = sum[1](%5) : f32[4, 1]
-void k6(float *const *b, const pt2_runtime *rt) {
-    const float *restrict v0 = b[0];
-    const float *restrict v1 = b[1];
-    float *restrict out = b[2];
-    (void)rt;
-    for (int64_t i0 = 0; i0 < 4; i0++) {
-        float acc = 0.0f;
+        float acc6 = 0.0f;
         for (int64_t i1 = 0; i1 < 10; i1++) {
-            float t0 = v0[i0 * 10 + i1];
-            float t1 = v1[i0];
-            float t2 = (-t1);
-            float t3 = (t0 + t2);
+            float t1 = v0[i0 * 10 + i1];
+            float t2 = (-acc1);
+            float t3 = (t1 + t2);
             float t4 = expf(t3);
-            acc += t4;
+            acc6 += t4;
         }
-        out[i0] = acc;
-    }
-}
-
-// %9 = mul(%5, %8) : f32[4, 10]
-void k9(float *const *b, const pt2_runtime *rt) {
-    const float *restrict v0 = b[0];
-    const float *restrict v1 = b[1];
-    const float *restrict v6 = b[2];
-    float *restrict out = b[3];
-    (void)rt;
-    for (int64_t i0 = 0; i0 < 4; i0++) {
         for (int64_t i1 = 0; i1 < 10; i1++) {
-            float t0 = v0[i0 * 10 + i1];
-            float t1 = v1[i0];
-            float t2 = (-t1);
-            float t3 = (t0 + t2);
-            float t4 = expf(t3);
-            float t5 = v6[i0];
-            float t6 = (1.0f / t5);
-            float t7 = (t4 * t6);
-            out[i0 * 10 + i1] = t7;
+            float t5 = v0[i0 * 10 + i1];
+            float t6 = (-acc1);
+            float t7 = (t5 + t6);
+            float t8 = expf(t7);
+            float t9 = (1.0f / acc6);
+            float t10 = (t8 * t9);
+            out[i0 * 10 + i1] = t10;
         }
     }
 }

@@ -1,0 +1,32 @@
+#include <math.h>
+#include <stdint.h>
+
+typedef struct {
+    void (*sgemm)(int isa, int threads, int64_t batch, int64_t m, int64_t n, int64_t k,
+                  const float *a, int64_t sba, int64_t rsa, int64_t csa,
+                  const float *b, int64_t sbb, int64_t rsb, int64_t csb,
+                  float *c, int64_t sbc, int64_t ldc);
+    void (*parallel)(int threads, void (*task)(void *context, int thread, int threads), void *context);
+    int isa, threads;
+} pt2_runtime;
+
+static inline int64_t pt2_clamp(int64_t i, int64_t n) { return i < 0 ? 0 : (i >= n ? n - 1 : i); }
+// %9 = mul(%0, %8) : f32[2, 8]
+void k9(float *const *b, const pt2_runtime *rt) {
+    const float *restrict v0 = b[0];
+    const float *restrict v1 = b[1];
+    float *restrict out = b[2];
+    (void)rt;
+    for (int64_t i0 = 0; i0 < 2; i0++) {
+        for (int64_t i1 = 0; i1 < 8; i1++) {
+            float t0 = v0[i0 * 8 + i1];
+            float t1 = v1[i0 * 8 + i1];
+            float t2 = (t1 < 0.25f ? 1.0f : 0.0f);
+            float t3 = (-t2);
+            float t4 = (1.0f + t3);
+            float t5 = (t4 * 1.3333334f);
+            float t6 = (t0 * t5);
+            out[i0 * 8 + i1] = t6;
+        }
+    }
+}
