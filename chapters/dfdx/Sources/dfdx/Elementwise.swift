@@ -69,7 +69,6 @@ extension Tensor {
         let out = Dispatch.run(.binary(op), inputs, shape: shape, dtype: outType) { backend, buffer in
             backend.binary(op, a.stridedView, b.stridedView, out: buffer)
         }
-        let y = OutputRef(out, needed: recordsAutodiff(a, b))
         switch op {
         case .add:
             return record(out, .binary(.add), inputs, saves: .nothing, vjp: { g in
@@ -98,6 +97,7 @@ extension Tensor {
                 // END SOLUTION dfdx.13
             }, jvp: { t in let toA = share(); return sumTangents(t[0].map { $0 * toA }, t[1].map { $0 * (1 - toA) }) })
         case .pow:
+            let y = OutputRef(out, needed: recordsAutodiff(a, b))   // (only pow's VJP reads the output)
             return record(out, .binary(.pow), inputs, saves: .inputsAndOutput, vjp: { g in
                 // BEGIN SOLUTION dfdx.14: VJP of a^b: g * b * a.binary(.pow, b - 1) for a; g * y() * a.log() for b, only when b.requiresGrad (else nil)
                 return [g * b * a.binary(.pow, b - 1), b.requiresGrad ? g * y() * a.log() : nil]
