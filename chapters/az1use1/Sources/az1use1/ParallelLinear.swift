@@ -17,14 +17,18 @@ public final class ColumnParallelLinear: Module, TensorParallelLayer {
     let group: ProcessGroup
     /// Whether forward all-gathers the ranks' outputs into the whole y.
     public let gatherOutput: Bool
+    /// The output features are this many matrices stacked (GPT-2's fused q, k, v: 3); each
+    /// is split on its own, so rank r holds rows of all of them (its heads of q, of k, of v).
+    public let fusedParts: Int
 
     /// This rank's part of a fresh Linear(in, out) (nn.Linear's init bound, 1/sqrt(in)).
-    public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, group: ProcessGroup, gatherOutput: Bool = false) {
-        check(outFeatures % group.worldSize == 0, "ColumnParallelLinear: \(outFeatures) output features do not split over \(group.worldSize) ranks")
+    public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, group: ProcessGroup, gatherOutput: Bool = false,
+                fusedParts: Int = 1) {
+        check(outFeatures % (group.worldSize * fusedParts) == 0, "ColumnParallelLinear: \(outFeatures) output features do not split over \(group.worldSize) ranks (\(fusedParts) fused parts)")
         let bound = 1 / Float(inFeatures).squareRoot(), local = outFeatures / group.worldSize
         weight = parameter(Tensor.rand([local, inFeatures]) * (2 * bound) - bound)
         self.bias = bias ? parameter(Tensor.rand([local]) * (2 * bound) - bound) : nil
-        (self.group, self.gatherOutput) = (group, gatherOutput)
+        (self.group, self.gatherOutput, self.fusedParts) = (group, gatherOutput, fusedParts)
     }
 
     /// This rank's slice of `full`'s weight and bias.
@@ -34,7 +38,10 @@ public final class ColumnParallelLinear: Module, TensorParallelLayer {
     }
 
     public func shard(_ name: String, of full: Tensor) -> Tensor {
-        az1use1.shard(full, dim: 0, rank: group.rank, parts: group.worldSize)
+        let part = full.shape[0] / fusedParts
+        return cat((0..<fusedParts).map { k in
+            az1use1.shard(full.slice(dim: 0, start: k * part, end: (k + 1) * part), dim: 0, rank: group.rank, parts: group.worldSize)
+        }, dim: 0).contiguous()
     }
 
     /// x: [..., in] (the same on every rank) -> [..., out/N], or [..., out] with gatherOutput.

@@ -130,4 +130,33 @@ func randn(_ shape: [Int], seed: UInt64) -> [Float] {
             #expect(allClose([l], [loss.item()]))
         }
     }
+
+    /// GPT-2's block (fused q/k/v split in three parts) against lego's GPTBlock: y and grads.
+    @Test func tensorParallelGPTBlock() throws {
+        let config = GPTConfig(dim: 8, nLayers: 1, nHeads: 4, vocabSize: 16, blockSize: 6)
+        let block = withDefaultGenerator(Generator(seed: 13)) { GPTBlock(config) }
+        let weights = copied(block.stateDict())
+        let xData = randn([2, 6, 8], seed: 14)
+        let x = Tensor(xData, shape: [2, 6, 8], requiresGrad: true)
+        let y = block(x)
+        y.square().sum().backward()
+        let out = PerRank<[[Float]]>()
+        try spawn(worldSize: 2) { g in
+            let tp = TensorParallelGPTBlock(config, group: g)
+            try loadShardedStateDict(tp, from: weights)
+            let xr = Tensor(xData, shape: [2, 6, 8], requiresGrad: true)
+            let yr = tp(xr)
+            yr.square().sum().backward()
+            out.set(g.rank, [yr.toArray(), xr.grad!.toArray(), tp.attn.cAttn.weight.grad!.toArray(), tp.ln1.weight.grad!.toArray()])
+        }
+        let fullAttnGrad = block.attn.cAttn.weight.grad!
+        for (r, result) in out.ordered(2).enumerated() {
+            let got = try #require(result)
+            let mine = cat((0..<3).map { k in shard(fullAttnGrad.slice(dim: 0, start: 8 * k, end: 8 * k + 8), dim: 0, rank: r, parts: 2) }, dim: 0)
+            #expect(allClose(got[0], y.toArray()))
+            #expect(allClose(got[1], x.grad!.toArray(), rtol: 1e-3, atol: 1e-4))
+            #expect(allClose(got[2], mine.toArray(), rtol: 1e-3, atol: 1e-4), "rank r's heads of q, k and v")
+            #expect(allClose(got[3], block.ln1.weight.grad!.toArray(), rtol: 1e-3, atol: 1e-4))
+        }
+    }
 }
