@@ -127,7 +127,7 @@ enum Az1use1Grading {
         try run(2) { g in
             let model = Llama(config: llama)
             try model.loadStateDict(weights)
-            let dp = DataParallel(model, group: g, bucketBytes: 2048)
+            let dp = DataParallel(model, group: g, bucketBytes: 2048, recordsEvents: true)
             let rows = (g.rank * b / 2 * t)..<((g.rank + 1) * b / 2 * t)
             languageModelLoss(model(Array(ids[rows]), shape: [b / 2, t]), targets: Array(targets[rows])).backward()
             dp.finishGradientSync()

@@ -32,7 +32,9 @@ extension ThreadGroup {
                 let out = chunk(rank - s - 1, of: data.count), into = chunk(rank - s - 2, of: data.count)
                 sendFloats(Array(data[out]), to: next)
                 let got = recvFloats(from: previous, count: into.count)
-                for (i, v) in zip(into, got) { data[i] = op == .max ? Swift.max(data[i], v) : data[i] + v }
+                data.withUnsafeMutableBufferPointer { d in
+                    for (i, v) in zip(into, got) { d[i] = op == .max ? Swift.max(d[i], v) : d[i] + v }
+                }
             }
             if op == .avg { for i in chunk(rank, of: data.count) { data[i] /= Float(n) } }
         }
@@ -49,9 +51,9 @@ extension ThreadGroup {
     func allReduce(_ t: Tensor, op: ReduceOp) -> Tensor {
         check(t.dtype == .float32, "allReduce: only float32 tensors, got \(t.dtype) of shape \(t.shape)")
         var data = t.toArray()
-        if worldSize == 1 { return Tensor(data, shape: t.shape) }
+        if worldSize == 1 { return Tensor(data, shape: t.shape, device: t.device) }
         ring(&data, op: op, reduceScatter: true, allGather: true)
-        return Tensor(data, shape: t.shape)
+        return Tensor(data, shape: t.shape, device: t.device)
     }
 
     func reduceScatter(_ t: Tensor, op: ReduceOp) -> Tensor {
@@ -61,7 +63,7 @@ extension ThreadGroup {
         ring(&data, op: op, reduceScatter: true, allGather: false)
         var shape = t.shape
         shape[0] /= worldSize
-        return Tensor(Array(data[chunk(rank, of: data.count)]), shape: shape)
+        return Tensor(Array(data[chunk(rank, of: data.count)]), shape: shape, device: t.device)
     }
 
     func allGather(_ t: Tensor) -> Tensor {
@@ -72,7 +74,7 @@ extension ThreadGroup {
         ring(&data, op: .sum, reduceScatter: false, allGather: true)
         var shape = t.shape
         shape[0] *= worldSize
-        return Tensor(data, shape: shape)
+        return Tensor(data, shape: shape, device: t.device)
     }
 
     func broadcast(_ t: Tensor, root: Int) -> Tensor {
@@ -88,7 +90,7 @@ extension ThreadGroup {
             }
             span *= 2
         }
-        return Tensor(data, shape: t.shape)
+        return Tensor(data, shape: t.shape, device: t.device)
     }
 
     /// Dissemination barrier: in round k every rank signals the rank 2^k after it and waits for

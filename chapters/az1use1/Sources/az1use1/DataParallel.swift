@@ -38,13 +38,16 @@ public final class DataParallel: @unchecked Sendable {
     var reduced: [Bool]
     /// False inside `noSync`: the hooks do nothing, gradients only accumulate.
     public private(set) var syncing = true
-    /// Everything the hooks did since the last `clearEvents()`.
+    /// Whether the hooks record `events` (off by default: a long run would keep them all).
+    public let recordsEvents: Bool
+    /// Everything the hooks did since the last `clearEvents()`, when `recordsEvents`.
     public private(set) var events: [DataParallelEvent] = []
 
     /// Wraps `module` (the same weights on every rank: load one state dict everywhere) and hooks
     /// its parameters; buckets hold about `bucketBytes` of gradients each.
-    public init(_ module: Module, group: ProcessGroup, bucketBytes: Int = 1 << 20) {
+    public init(_ module: Module, group: ProcessGroup, bucketBytes: Int = 1 << 20, recordsEvents: Bool = false) {
         self.module = module
+        self.recordsEvents = recordsEvents
         self.group = group
         let named = module.namedParameters()
         names = named.map(\.0)
@@ -70,7 +73,7 @@ public final class DataParallel: @unchecked Sendable {
     /// The hook: parameter i's gradient is complete for this backward.
     func gradientReady(_ i: Int) {
         guard syncing else { return }
-        events.append(.gradientReady(names[i]))
+        record(.gradientReady(names[i]))
         // BEGIN SOLUTION az1use1.2: count bucketOf[i]'s missing gradients down; when none is missing (and it was not reduced yet), reduceBucket it
         let b = bucketOf[i]
         missing[b] -= 1
@@ -81,7 +84,7 @@ public final class DataParallel: @unchecked Sendable {
     /// One all-reduce (average) of the bucket's gradients, flattened into one buffer; each
     /// parameter's .grad becomes its part of the result. A parameter without a gradient sends zeros.
     func reduceBucket(_ b: Int) {
-        events.append(.allReduceStarted(bucket: b))
+        record(.allReduceStarted(bucket: b))
         let members = buckets[b]
         var flat: [Float] = []
         for i in members { flat += params[i].grad?.toArray() ?? [Float](repeating: 0, count: params[i].count) }
@@ -93,7 +96,7 @@ public final class DataParallel: @unchecked Sendable {
             start += p.count
         }
         reduced[b] = true
-        events.append(.allReduceFinished(bucket: b))
+        record(.allReduceFinished(bucket: b))
     }
 
     /// Call after backward, before the optimizer step: reduces the buckets whose hooks did not
@@ -112,6 +115,8 @@ public final class DataParallel: @unchecked Sendable {
         defer { syncing = true }
         return try body()
     }
+
+    func record(_ event: DataParallelEvent) { if recordsEvents { events.append(event) } }
 
     public func clearEvents() { events.removeAll() }
 }

@@ -84,6 +84,8 @@ public func spawn(worldSize: Int, transport: Transport = .threads,
     }
     let world = ThreadWorld(size: worldSize)
     let device = Device.default
+    RankCrashHandler.install()
+    defer { RankCrashHandler.remove() }
     let threads = (0..<worldSize).map { r in
         RankThread {
             withDefaultDevice(device) {

@@ -96,6 +96,49 @@ final class RankThread: @unchecked Sendable {
     }
 }
 
+/// While ranks run, a crash (fatalError: SIGILL on x86-64, SIGTRAP on arm64; abort: SIGABRT)
+/// ends the process at once, with the message the runtime printed first. Swift's own crash
+/// handler stops every thread to print their stacks, and it hangs when two ranks crash at the
+/// same moment (both reach the same failed check), so spawn puts this one in its place and
+/// restores it when the last running world ends.
+enum RankCrashHandler {
+    private static let signals: [Int32] = [SIGILL, SIGTRAP, SIGABRT]
+    private static let state = Mutex<(worlds: Int, saved: [sigaction])>((0, []))
+
+    static func install() {
+        state.withLock { s in
+            s.worlds += 1
+            guard s.worlds == 1 else { return }
+            s.saved = signals.map { sig in
+                var action = sigaction(), old = sigaction()
+                #if canImport(Glibc)
+                action.__sigaction_handler.sa_handler = { sig in
+                    let note: StaticString = "spawn: a rank crashed; its message is above\n"   // no allocation in a signal handler
+                    _ = write(2, note.utf8Start, note.utf8CodeUnitCount)
+                    signal(sig, SIG_DFL)   // returning re-runs the trap (or abort raises again): the default action ends the process
+                }
+                #else
+                action.__sigaction_u.__sa_handler = { sig in signal(sig, SIG_DFL) }
+                #endif
+                sigemptyset(&action.sa_mask)
+                sigaction(sig, &action, &old)
+                return old
+            }
+        }
+    }
+
+    static func remove() {
+        state.withLock { s in
+            s.worlds -= 1
+            guard s.worlds == 0 else { return }
+            for (sig, old) in zip(signals, s.saved) {
+                var previous = old
+                sigaction(sig, &previous, nil)
+            }
+        }
+    }
+}
+
 /// The mailboxes of one world of thread ranks, and whether a rank has failed.
 final class ThreadWorld: @unchecked Sendable {
     /// Point-to-point messages and the collectives' own travel apart, so a barrier between a

@@ -2,6 +2,11 @@
 // every run, and the bytes each rank sends.
 import Testing
 import az1use1
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 @Suite struct Collectives {
     /// A ring all-reduce sends 2(N-1)/N of the tensor per rank, for N = 2, 4, 8.
@@ -136,6 +141,21 @@ import az1use1
 }
 
 @Suite struct CollectiveMisuse {
+    /// A collective only rank 0 calls: rank 0 gives up after PICOGRAD_PG_TIMEOUT seconds and
+    /// spawn names it, the peer and the group (each exit test is its own process: the
+    /// environment variable touches no other test).
+    @Test func aCollectiveOnlyOneRankCallsTimesOut() async {
+        await #expect(processExitsWith: .success) {
+            setenv("PICOGRAD_PG_TIMEOUT", "1", 1)
+            do {
+                try spawn(worldSize: 2) { g in if g.rank == 0 { _ = g.allReduce(Tensor.ones([4]), op: .sum) } }
+            } catch let e as SpawnError {
+                exit(e.rank == 0 && e.message.hasPrefix("waited over 1 s for a message from rank 1 in group world") ? 0 : 1)
+            } catch {}
+            exit(2)
+        }
+    }
+
     @Test func reduceScatterOfAnUnevenDim() async {
         let r = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             try? spawn(worldSize: 2) { g in _ = g.reduceScatter(Tensor.zeros([3, 2]), op: .sum) }

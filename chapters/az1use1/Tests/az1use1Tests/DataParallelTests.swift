@@ -31,7 +31,7 @@ func wholeBatchGradients(_ weights: [String: Tensor], ids: [Int], targets: [Int]
         try spawn(worldSize: 2) { g in
             let model = Llama(config: tinyLlama)
             try model.loadStateDict(weights)
-            let dp = DataParallel(model, group: g, bucketBytes: 1024)
+            let dp = DataParallel(model, group: g, bucketBytes: 1024, recordsEvents: true)
             let mine = (g.rank * 16)..<(g.rank * 16 + 16)
             languageModelLoss(model(Array(ids[mine]), shape: [2, 8]), targets: Array(targets[mine])).backward()
             let events = dp.events   // what happened inside backward
