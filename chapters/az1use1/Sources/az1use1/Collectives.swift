@@ -24,9 +24,9 @@ extension ThreadGroup {
     /// results); with `allGather`, every rank's chunk r is copied from rank r to all.
     /// Both: an all-reduce, 2(N-1)/N of the buffer sent per rank.
     func ring(_ data: inout [Float], op: ReduceOp, reduceScatter: Bool, allGather: Bool) {
+        guard worldSize > 1 else { return }
+        // BEGIN SOLUTION az1use1.1: with n = worldSize, next = rank+1 and previous = rank-1 (mod n), reduce-scatter: for s in 0..<n-1 send chunk(rank-s-1) to next, receive chunk(rank-s-2) from previous and combine it into data (sum, or max); avg divides chunk(rank) by n at the end; all-gather: for s in 0..<n-1 send chunk(rank-s), receive chunk(rank-s-1) and copy it in
         let n = worldSize, next = (rank + 1) % n, previous = (rank + n - 1) % n
-        guard n > 1 else { return }
-        // BEGIN SOLUTION az1use1.1: reduce-scatter: for s in 0..<n-1 send chunk(rank-s-1) to next, receive chunk(rank-s-2) from previous and combine it into data (sum, or max); avg divides chunk(rank) by n at the end; all-gather: for s in 0..<n-1 send chunk(rank-s), receive chunk(rank-s-1) and copy it in
         if reduceScatter {
             for s in 0..<(n - 1) {
                 let out = chunk(rank - s - 1, of: data.count), into = chunk(rank - s - 2, of: data.count)
