@@ -20,15 +20,18 @@ public final class ColumnParallelLinear: Module, TensorParallelLayer {
     /// The output features are this many matrices stacked (GPT-2's fused q, k, v: 3); each
     /// is split on its own, so rank r holds rows of all of them (its heads of q, of k, of v).
     public let fusedParts: Int
+    /// Whether forward puts f before the matmul; false when the caller applied f once to an x
+    /// that several column-parallel layers read (q, k, v: one all-reduce of dx, not three).
+    public let copiesInput: Bool
 
     /// This rank's part of a fresh Linear(in, out) (nn.Linear's init bound, 1/sqrt(in)).
     public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, group: ProcessGroup, gatherOutput: Bool = false,
-                fusedParts: Int = 1) {
+                fusedParts: Int = 1, copiesInput: Bool = true) {
         check(outFeatures % (group.worldSize * fusedParts) == 0, "ColumnParallelLinear: \(outFeatures) output features do not split over \(group.worldSize) ranks (\(fusedParts) fused parts)")
         let bound = 1 / Float(inFeatures).squareRoot(), local = outFeatures / group.worldSize
         weight = parameter(Tensor.rand([local, inFeatures]) * (2 * bound) - bound)
         self.bias = bias ? parameter(Tensor.rand([local]) * (2 * bound) - bound) : nil
-        (self.group, self.gatherOutput, self.fusedParts) = (group, gatherOutput, fusedParts)
+        (self.group, self.gatherOutput, self.fusedParts, self.copiesInput) = (group, gatherOutput, fusedParts, copiesInput)
     }
 
     /// This rank's slice of `full`'s weight and bias.
@@ -46,7 +49,7 @@ public final class ColumnParallelLinear: Module, TensorParallelLayer {
 
     /// x: [..., in] (the same on every rank) -> [..., out/N], or [..., out] with gatherOutput.
     public override func forward(_ x: Tensor) -> Tensor {
-        let local = copyToTensorParallel(x, group: group).matmul(weight.transpose(0, 1))
+        let local = (copiesInput ? copyToTensorParallel(x, group: group) : x).matmul(weight.transpose(0, 1))
         let y = bias.map { local + $0 } ?? local
         return gatherOutput ? gatherFromTensorParallel(y, group: group) : y
     }

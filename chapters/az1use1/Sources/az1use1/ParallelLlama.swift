@@ -6,7 +6,8 @@
 //   MLP:       gate and up column-parallel, down row-parallel;
 //   the embedding and lm_head vocab-parallel, the loss vocabParallelCrossEntropy;
 //   the RMSNorms whole on every rank (their inputs and gradients are the same everywhere).
-// Per block: one all-reduce forward (o's, down's) and one backward (f's, before q/k/v, gate/up).
+// Per block: two all-reduces forward (o's, down's) and two backward (f's, once before q/k/v
+// and once before gate/up).
 
 /// Attention with its heads split over `group`.
 public final class TensorParallelLlamaAttention: Module {
@@ -15,22 +16,24 @@ public final class TensorParallelLlamaAttention: Module {
     public let vProj: ColumnParallelLinear
     public let oProj: RowParallelLinear
     let config: LlamaConfig
-    let ranks: Int
+    let group: ProcessGroup
 
     init(_ c: LlamaConfig, group: ProcessGroup) {
         check(c.nHeads % group.worldSize == 0 && c.nKVHeads % group.worldSize == 0,
               "TensorParallelLlama: \(c.nHeads) heads and \(c.nKVHeads) key/value heads do not split over \(group.worldSize) ranks")
-        qProj = ColumnParallelLinear(c.dim, c.nHeads * c.headDim, bias: false, group: group)
-        kProj = ColumnParallelLinear(c.dim, c.nKVHeads * c.headDim, bias: false, group: group)
-        vProj = ColumnParallelLinear(c.dim, c.nKVHeads * c.headDim, bias: false, group: group)
+        // f once for the three (forward applies it): one all-reduce of dx in backward, not three
+        qProj = ColumnParallelLinear(c.dim, c.nHeads * c.headDim, bias: false, group: group, copiesInput: false)
+        kProj = ColumnParallelLinear(c.dim, c.nKVHeads * c.headDim, bias: false, group: group, copiesInput: false)
+        vProj = ColumnParallelLinear(c.dim, c.nKVHeads * c.headDim, bias: false, group: group, copiesInput: false)
         oProj = RowParallelLinear(c.nHeads * c.headDim, c.dim, bias: false, group: group)
-        (config, ranks) = (c, group.worldSize)
+        (config, self.group) = (c, group)
     }
 
     /// x: [B, T, C] (the same on every rank) -> [B, T, C].
-    func forward(_ x: Tensor, rope: RotaryTables) -> Tensor {
+    func forward(_ input: Tensor, rope: RotaryTables) -> Tensor {
+        let x = copyToTensorParallel(input, group: group)
         let (b, t) = (x.shape[0], x.shape[1])
-        let (h, kv, d) = (config.nHeads / ranks, config.nKVHeads / ranks, config.headDim)
+        let (h, kv, d) = (config.nHeads / group.worldSize, config.nKVHeads / group.worldSize, config.headDim)
         let q = applyRotary(qProj(x).reshape([b, t, h, d]).transpose(1, 2), rope, start: 0)
         let k = applyRotary(kProj(x).reshape([b, t, kv, d]).transpose(1, 2), rope, start: 0)
         let v = vProj(x).reshape([b, t, kv, d]).transpose(1, 2)
@@ -44,15 +47,20 @@ public final class TensorParallelSwiGLU: Module {
     public let gateProj: ColumnParallelLinear
     public let upProj: ColumnParallelLinear
     public let downProj: RowParallelLinear
+    let group: ProcessGroup
 
     init(dim: Int, hidden: Int, group: ProcessGroup) {
-        gateProj = ColumnParallelLinear(dim, hidden, bias: false, group: group)
-        upProj = ColumnParallelLinear(dim, hidden, bias: false, group: group)
+        gateProj = ColumnParallelLinear(dim, hidden, bias: false, group: group, copiesInput: false)
+        upProj = ColumnParallelLinear(dim, hidden, bias: false, group: group, copiesInput: false)
         downProj = RowParallelLinear(hidden, dim, bias: false, group: group)
+        self.group = group
     }
 
-    /// x: [..., dim] -> [..., dim]
-    public override func forward(_ x: Tensor) -> Tensor { downProj(gateProj(x).silu() * upProj(x)) }
+    /// x: [..., dim] -> [..., dim]; f once for gate and up.
+    public override func forward(_ input: Tensor) -> Tensor {
+        let x = copyToTensorParallel(input, group: group)
+        return downProj(gateProj(x).silu() * upProj(x))
+    }
 }
 
 /// A decoder layer of tensor-parallel attention and MLP, whole norms.

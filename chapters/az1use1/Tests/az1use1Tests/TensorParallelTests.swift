@@ -117,17 +117,29 @@ func randn(_ shape: [Int], seed: UInt64) -> [Float] {
         try model.loadStateDict(weights)
         let logits = model(ids, shape: [2, 8])
         let loss = languageModelLoss(logits, targets: targets)
-        let out = PerRank<([Float], Float)>()
+        let out = PerRank<([Float], Float, Int, Int)>()
         try spawn(worldSize: 2) { g in
             let tp = TensorParallelLlama(config: tinyLlama, group: g)
             try loadShardedStateDict(tp, from: weights)
-            let local = tp.localLogits(ids, shape: [2, 8])
-            out.set(g.rank, (gatherFromTensorParallel(local, group: g).toArray(), tp.loss(ids, shape: [2, 8], targets: targets).item()))
+            let gathered = gatherFromTensorParallel(tp.localLogits(ids, shape: [2, 8]), group: g).toArray()
+            let before = g.bytesSent
+            let l = tp.loss(ids, shape: [2, 8], targets: targets)
+            let forward = g.bytesSent - before
+            l.backward()
+            out.set(g.rank, (gathered, l.item(), forward, g.bytesSent - before - forward))
         }
+        // On 2 ranks an all-reduce sends 2(N-1)/N = 1 times its tensor. Forward: the embedding's
+        // g and each layer's two (o, down) all-reduce the activations [2, 8, 16] (1024 bytes),
+        // the loss three [16]-row vectors. Backward: f once per attention, once per MLP, once
+        // before lm_head; the loss's backward is local.
+        let activation = 2 * 8 * 16 * 4
         for result in out.ordered(2) {
-            let (gathered, l) = try #require(result)
+            let (gathered, l, forwardBytes, backwardBytes) = try #require(result)
             #expect(allClose(gathered, logits.toArray()))
             #expect(allClose([l], [loss.item()]))
+            #expect(forwardBytes == (1 + 2 * tinyLlama.nLayers) * activation + 3 * 16 * 4)
+            #expect(backwardBytes == (2 * tinyLlama.nLayers + 1) * activation)
+            print("tp2 llama step: \(forwardBytes) bytes sent forward, \(backwardBytes) backward per rank")
         }
     }
 
