@@ -17,6 +17,7 @@ let package = Package(
         .package(path: "chapters/lego"),
         .package(path: "chapters/brrr"),
         .package(path: "chapters/pt2"),
+        .package(path: "chapters/az1use1"),
         .package(path: "chapters/ctoriscv"),
     ],
     targets: [
@@ -25,6 +26,7 @@ let package = Package(
             .product(name: "lego", package: "lego"),
             .product(name: "brrr", package: "brrr"),
             .product(name: "pt2", package: "pt2"),
+            .product(name: "az1use1", package: "az1use1"),
         ]),
         // The grading checks: one library, two front ends (Swift Testing suites and `grade`).
         .target(name: "Grading",
@@ -56,6 +58,8 @@ let package = Package(
                     path: "chapters/brrr/Tests/brrrTests"),
         .testTarget(name: "pt2Tests", dependencies: [.product(name: "pt2", package: "pt2")],
                     path: "chapters/pt2/Tests/pt2Tests", exclude: ["Golden"]),
+        .testTarget(name: "az1use1Tests", dependencies: [.product(name: "az1use1", package: "az1use1")],
+                    path: "chapters/az1use1/Tests/az1use1Tests"),
         .testTarget(name: "ctoriscvTests", dependencies: [.product(name: "ctoriscv-lib", package: "ctoriscv")],
                     path: "chapters/ctoriscv/Tests/ctoriscvTests", exclude: ["corpus"]),
     ],

@@ -3,3 +3,4 @@
 @_exported import lego
 @_exported import brrr
 @_exported import pt2
+@_exported import az1use1

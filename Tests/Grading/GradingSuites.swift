@@ -27,6 +27,9 @@ func run(_ c: GradingCase) throws {
     @Test(arguments: Catalog.cases(chapter: "pt2"))
     func pt2(_ c: GradingCase) throws { try run(c) }
 
+    @Test(arguments: Catalog.cases(chapter: "az1use1"))
+    func az1use1(_ c: GradingCase) throws { try run(c) }
+
     @Test(arguments: Catalog.cases(chapter: "ctoriscv"))
     func ctoriscv(_ c: GradingCase) throws { try run(c) }
 

@@ -92,7 +92,7 @@ public struct GradingContext: Sendable {
 /// Every chapter's cases, in chapter order.
 public enum Catalog {
     /// The chapters that have grading cases, in course order.
-    public static let chapters: [String] = ["dfdx", "lego", "brrr", "pt2", "ctoriscv"]
+    public static let chapters: [String] = ["dfdx", "lego", "brrr", "pt2", "az1use1", "ctoriscv"]
 
     /// The cases of one chapter ("" or "all" gives every chapter's).
     public static func cases(chapter: String) -> [GradingCase] {
@@ -101,6 +101,7 @@ public enum Catalog {
         case "lego": return LegoGrading.cases + LlamaGrading.cases + IdiomsGrading.legoCases
         case "brrr": return BrrrGrading.cases + BrrrCUDAGrading.cases
         case "pt2": return Pt2Grading.cases
+        case "az1use1": return Az1use1Grading.cases
         case "ctoriscv": return CtoriscvGrading.cases
         case "", "all": return chapters.flatMap { cases(chapter: $0) }
         default: return []
