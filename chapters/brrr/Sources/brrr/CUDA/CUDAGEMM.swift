@@ -87,8 +87,8 @@ struct GEMMKernel: Sendable {
     }
 }
 
-/// The fastest kernel per GPU and shape, timed on first use (CUDA events around two runs of
-/// each candidate after one to warm up) and remembered for the process.
+/// The fastest kernel per GPU and shape, timed on first use (CUDA events around three runs of
+/// each candidate, after one to warm up,) and remembered for the process.
 final class CUDAGEMMTuner: Sendable {
     static let shared = CUDAGEMMTuner()
     /// Products smaller than this (multiply-adds) take the first candidate untimed: timing
@@ -105,7 +105,7 @@ final class CUDAGEMMTuner: Sendable {
         var best = candidates[0], bestTime = Double.infinity
         for c in candidates {
             run(c)
-            let t = gpu.elapsedMilliseconds { run(c); run(c) }
+            let t = gpu.elapsedMilliseconds { run(c); run(c); run(c) }
             if t < bestTime { (best, bestTime) = (c, t) }
         }
         table.withLock { $0[key] = best.name }
