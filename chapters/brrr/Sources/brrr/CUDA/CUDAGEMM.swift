@@ -88,7 +88,7 @@ struct GEMMKernel: Sendable {
 }
 
 /// The fastest kernel per GPU and shape, timed on first use (CUDA events around three runs of
-/// each candidate, after one to warm up,) and remembered for the process.
+/// each candidate, after one run to warm up) and remembered for the process.
 final class CUDAGEMMTuner: Sendable {
     static let shared = CUDAGEMMTuner()
     /// Products smaller than this (multiply-adds) take the first candidate untimed: timing
