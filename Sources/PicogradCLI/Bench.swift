@@ -44,6 +44,7 @@ enum Bench {
     /// SGEMM GFLOP/s at n = 256 ... 2048 through the `.cpu` backend's matmul (the tensor
     /// path), or, with `step`, one rung of the lecture's ladder on raw buffers.
     static func gemm(device: Device, step: Int?, sizes: [Int]) -> [Result] {
+        if device.kind == .cuda { return cudaGEMM(device: device, step: step, sizes: sizes) }
         var results: [Result] = []
         for n in sizes {
             let flops = 2.0 * Double(n) * Double(n) * Double(n)
@@ -65,6 +66,38 @@ enum Bench {
                 results.append(Result(suite: "gemm", name: "gemm_\(n)_gflops", value: flops / t / 1e9, unit: "GFLOP/s"))
             }
         }
+        return results
+    }
+
+    /// TFLOP/s of n x n x n matmuls on a GPU: the backend's choice (the autotuned fastest fp32
+    /// rung, or with --tf32 the TF32 one), or with `step` one rung of the GPU ladder
+    /// (CUDAGEMMLadder). GPU time: the best of 3 runs of `inner` products, each run ended by
+    /// a synchronize, after one product that warms up (and autotunes).
+    static func cudaGEMM(device: Device, step: Int?, sizes: [Int]) -> [Result] {
+        var results: [Result] = []
+        let backend = Backends.backend(for: device)
+        for n in sizes {
+            let flops = 2.0 * Double(n) * Double(n) * Double(n)
+            let a = Tensor.rand([n, n], device: device), b = Tensor.rand([n, n], device: device)
+            let t = CUDAGEMMLadder.withStep(step) { () -> Double in
+                _ = a.matmul(b)
+                backend.synchronize()
+                let probe = monotonicSeconds()
+                _ = a.matmul(b)
+                backend.synchronize()
+                let inner = Swift.max(1, Swift.min(50, Int(0.2 / Swift.max(monotonicSeconds() - probe, 1e-6))))
+                var best = Double.infinity
+                for _ in 0..<3 {
+                    let t0 = monotonicSeconds()
+                    for _ in 0..<inner { _ = a.matmul(b) }
+                    backend.synchronize()
+                    best = Swift.min(best, (monotonicSeconds() - t0) / Double(inner))
+                }
+                return best
+            }
+            results.append(Result(suite: "gemm", name: "gemm_\(n)_tflops", value: flops / t / 1e12, unit: "TFLOP/s"))
+        }
+        for (shape, kernel) in CUDAGEMMLadder.tunedKernels { print("autotuned: \(shape) -> \(kernel)") }
         return results
     }
 
@@ -96,6 +129,7 @@ enum Bench {
                 let loss = crossEntropy(logits.reshape([gptBatch * t, 65]), targets: y)
                 loss.backward()
                 adam.step()
+                Backends.backend(for: device).synchronize()   // a GPU's step ends when its queue is done
             }
             results.append(Result(suite: "train", name: "gpt_step_b\(gptBatch)_ms", value: tGPT * 1e3, unit: "ms"))
         }
@@ -133,10 +167,11 @@ enum Bench {
             case "--device": device = parseDevice("bench", a.value(arg))
             case "--step":
                 let text = a.value(arg)
-                guard let n = Int(text), (1...GEMMLadder.steps.count).contains(n) else {
-                    userError("bench", "--step takes 1-\(GEMMLadder.steps.count) (\(GEMMLadder.steps.joined(separator: ", "))), not '\(text)'")
+                guard let n = Int(text), (1...CUDAGEMMLadder.steps.count).contains(n) else {
+                    userError("bench", "--step takes 1-\(GEMMLadder.steps.count) (\(GEMMLadder.steps.joined(separator: ", "))), or on a GPU 1-\(CUDAGEMMLadder.steps.count) (\(CUDAGEMMLadder.steps.joined(separator: ", "))), not '\(text)'")
                 }
                 step = n
+            case "--tf32": setMatmulPrecision(.tf32)
             case "--sizes":
                 let text = a.value(arg)
                 let parsed = text.split(separator: ",").compactMap { Int($0) }
@@ -145,15 +180,18 @@ enum Bench {
                 }
                 sizes = parsed
             case "ops", "gemm", "train", "linear", "cuda": suites.append(arg)
-            default: userError("bench", arg.hasPrefix("--") ? "unknown option \(arg) (usage: picograd bench [ops|gemm|train|linear|cuda] [--step N] [--sizes 256,512] [--json] [--device D])"
+            default: userError("bench", arg.hasPrefix("--") ? "unknown option \(arg) (usage: picograd bench [ops|gemm|train|linear|cuda] [--step N] [--tf32] [--sizes 256,512] [--json] [--device D])"
                                                            : "unknown suite '\(arg)' (have: ops, gemm, train, linear, cuda)")
             }
+        }
+        if let step, device.kind != .cuda, step > GEMMLadder.steps.count {
+            userError("bench", "--step \(step) is a GPU rung; on \(device) --step takes 1-\(GEMMLadder.steps.count) (\(GEMMLadder.steps.joined(separator: ", ")))")
         }
         var results: [Result] = []
         for suite in suites.isEmpty ? ["ops"] : suites {
             switch suite {
             case "gemm": results += gemm(device: device, step: step, sizes: sizes)
-            case "train": results += train(device: device, gptBatch: 8)
+            case "train": results += train(device: device, gptBatch: device.kind == .cuda ? 64 : 8)   // BENCHMARKS.md: batch 64 on a GPU
             case "linear": results += linear(device: device)
             case "cuda": results += cuda(device: device)
             default: results += ops(device: device)

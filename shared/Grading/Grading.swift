@@ -99,7 +99,7 @@ public enum Catalog {
         switch chapter {
         case "dfdx": return DfdxGrading.cases + IdiomsGrading.dfdxCases
         case "lego": return LegoGrading.cases + LlamaGrading.cases + IdiomsGrading.legoCases
-        case "brrr": return BrrrGrading.cases + BrrrCUDAGrading.cases
+        case "brrr": return BrrrGrading.cases + BrrrCUDAGrading.cases + BrrrCUDAGEMMGrading.cases
         case "pt2": return Pt2Grading.cases
         case "az1use1": return Az1use1Grading.cases
         case "ctoriscv": return CtoriscvGrading.cases

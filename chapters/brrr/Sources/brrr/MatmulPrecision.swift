@@ -1,8 +1,8 @@
 // torch.set_float32_matmul_precision: how much precision a float32 matmul may give up for
 // speed. A permission, not an order (as in torch): `.tf32` lets a GPU backend use TF32 tensor
-// cores (10-bit mantissas in, float32 sums); where no backend has such a kernel yet (brrr's
-// CUDA matmul today is the fp32 tiled one; the tensor-core ladder is CUDA part 2, and CPUs
-// have no TF32) matmuls stay fp32.
+// cores (10-bit mantissas in, float32 sums). brrr's CUDA matmul then takes the ladder's wgmma
+// rung on a Hopper (sm_90) and its mma.sync rung on other GPUs from compute capability 8.0
+// (CUDAGEMM.swift); older GPUs and CPUs (no TF32) stay fp32.
 import Synchronization
 
 /// The precision float32 matmuls may use.

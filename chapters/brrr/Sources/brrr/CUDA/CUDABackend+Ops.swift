@@ -117,19 +117,7 @@ extension CUDABackend {
         }
     }
 
-    public func matmul(_ a: StridedView, _ b: StridedView, out: any Buffer) {
-        let rank = a.shape.count
-        let (m, k, n) = (a.shape[rank - 2], a.shape[rank - 1], b.shape[rank - 1])
-        let batchShape = Array(a.shape.dropLast(2))
-        let batch = batchShape.reduce(1, *)
-        let l = layout(batchShape, [(Array(a.strides.dropLast(2)), a.offset), (Array(b.strides.dropLast(2)), b.offset)])
-        let tiles = (n + 31) / 32, rowTiles = (m + 31) / 32
-        check(rowTiles <= 65535, "matmul: \(m) rows are more than the cuda kernel's grid takes (shapes \(a.shape) and \(b.shape))")
-        gpu.launch("pg_matmul", grid: (tiles, rowTiles, min(batch, 65535)), block: (32, 8, 1), [
-            .int(m), .int(n), .int(k), .int(a.strides[rank - 2]), .int(a.strides[rank - 1]), .int(b.strides[rank - 2]), .int(b.strides[rank - 1]),
-            .int(batch), .layout(l), .pointer(address(a.buffer)), .pointer(address(b.buffer)), .pointer(address(out)),
-        ])
-    }
+    // matmul: CUDAGEMM.swift (the GEMM ladder)
 
     public func linear(_ x: StridedView, _ w: StridedView, out: any Buffer) {
         let k = x.shape[x.shape.count - 1], n = w.shape[0], rows = x.count / max(k, 1)

@@ -23,6 +23,11 @@ final class CUDAContext: @unchecked Sendable {
     let multiprocessors: Int
     /// "sm_90" for compute capability 9.0.
     let arch: String
+    /// What NVRTC compiles for: `arch`, but "sm_90a" on a Hopper (its own instructions, wgmma and
+    /// setmaxnreg, exist only in that target, whose code runs on compute capability 9.0 alone).
+    var compileArch: String { arch == "sm_90" ? "sm_90a" : arch }
+    /// 90 for compute capability 9.0.
+    var computeCapability: Int { Int(arch.dropFirst(3).filter(\.isNumber)) ?? 0 }
     let allocator: CUDAAllocator
 
     /// What a kernel launch with index checks would say if an index were bad, by launch number.
@@ -73,6 +78,9 @@ final class CUDAContext: @unchecked Sendable {
         guard grid.0 > 0 && grid.1 > 0 && grid.2 > 0 else { return }
         makeCurrent()
         let f = module.function(kernel)
+        if shared > 48 << 10 {   // more than 48 KB of dynamic shared memory only once the kernel's limit is raised
+            driver.check(driver.cuFuncSetAttribute(f, 8, Int32(shared)), "cuFuncSetAttribute(\(kernel), max dynamic shared memory \(shared))")
+        }
         // Each argument's bytes at its own 8-aligned place; the driver wants a pointer to each.
         let sizes = args.map(\.byteCount)
         let total = sizes.reduce(0) { $0 + ($1 + 7) / 8 * 8 }
@@ -91,6 +99,21 @@ final class CUDAContext: @unchecked Sendable {
             }
             driver.check(r, "cuLaunchKernel(\(kernel), grid \(grid), block \(block))")
         }
+    }
+
+    /// Milliseconds the GPU spends on what `body` queues (two events on the stream around it).
+    func elapsedMilliseconds(_ body: () -> Void) -> Double {
+        makeCurrent()
+        var start: CUevent? = nil, end: CUevent? = nil
+        driver.check(driver.cuEventCreate(&start, 0), "cuEventCreate")
+        driver.check(driver.cuEventCreate(&end, 0), "cuEventCreate")
+        driver.check(driver.cuEventRecord(start, stream), "cuEventRecord")
+        body()
+        driver.check(driver.cuEventRecord(end, stream), "cuEventRecord")
+        driver.check(driver.cuEventSynchronize(end), "cuEventSynchronize")
+        var ms: Float = 0
+        driver.check(driver.cuEventElapsedTime(&ms, start, end), "cuEventElapsedTime")
+        return Double(ms)
     }
 
     /// A number for a launch whose kernel checks indices, with the message it would stop with.
@@ -130,13 +153,15 @@ final class CUDAContext: @unchecked Sendable {
 
 /// A kernel argument, passed by value.
 enum KernelArgument {
-    case int(Int), int32(Int32), float(Float), pointer(UInt64), layout(KernelLayout)
+    /// `words`: a struct of 64-bit words passed by value (a TMA tensor map: 16 words).
+    case int(Int), int32(Int32), float(Float), pointer(UInt64), layout(KernelLayout), words([UInt64])
 
     var byteCount: Int {
         switch self {
         case .int, .pointer: return 8
         case .int32, .float: return 4
         case .layout: return KernelLayout.words * 8
+        case .words(let w): return w.count * 8
         }
     }
 
@@ -147,6 +172,7 @@ enum KernelArgument {
         case .float(let v): p.storeBytes(of: v, as: Float.self)
         case .pointer(let v): p.storeBytes(of: v, as: UInt64.self)
         case .layout(let l): l.write(to: p)
+        case .words(let w): for (i, v) in w.enumerated() { (p + 8 * i).storeBytes(of: v, as: UInt64.self) }
         }
     }
 }

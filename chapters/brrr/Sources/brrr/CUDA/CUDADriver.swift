@@ -18,6 +18,7 @@ typealias CUcontext = OpaquePointer
 typealias CUstream = OpaquePointer
 typealias CUmodule = OpaquePointer
 typealias CUfunction = OpaquePointer
+typealias CUevent = OpaquePointer
 
 /// The driver's entry points that picograd calls, as C function pointers.
 struct CUDADriver: @unchecked Sendable {
@@ -44,6 +45,14 @@ struct CUDADriver: @unchecked Sendable {
     let cuModuleGetGlobal: @convention(c) (UnsafeMutablePointer<CUdeviceptr>, UnsafeMutablePointer<Int>, CUmodule?, UnsafePointer<CChar>) -> CUresult
     let cuLaunchKernel: @convention(c) (CUfunction?, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, CUstream?,
                                         UnsafeMutablePointer<UnsafeMutableRawPointer?>?, UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> CUresult
+    let cuFuncSetAttribute: @convention(c) (CUfunction?, Int32, Int32) -> CUresult
+    let cuEventCreate: @convention(c) (UnsafeMutablePointer<CUevent?>, UInt32) -> CUresult
+    let cuEventRecord: @convention(c) (CUevent?, CUstream?) -> CUresult
+    let cuEventSynchronize: @convention(c) (CUevent?) -> CUresult
+    let cuEventElapsedTime: @convention(c) (UnsafeMutablePointer<Float>, CUevent?, CUevent?) -> CUresult
+    /// Encodes a TMA tensor map (CUDA 12 and later; nil with an older driver: no wgmma rung then).
+    let cuTensorMapEncodeTiled: (@convention(c) (UnsafeMutableRawPointer, Int32, UInt32, UnsafeMutableRawPointer?, UnsafePointer<UInt64>,
+                                                 UnsafePointer<UInt64>, UnsafePointer<UInt32>, UnsafePointer<UInt32>, Int32, Int32, Int32, Int32) -> CUresult)?
 
     /// The driver of this machine, or why there is none (no libcuda, no GPU, a failed cuInit).
     static let loaded: Result<CUDADriver, CUDAUnavailable> = load()
@@ -84,7 +93,16 @@ struct CUDADriver: @unchecked Sendable {
             cuModuleGetFunction: symbol("cuModuleGetFunction", (@convention(c) (UnsafeMutablePointer<CUfunction?>, CUmodule?, UnsafePointer<CChar>) -> CUresult).self),
             cuModuleGetGlobal: symbol("cuModuleGetGlobal_v2", (@convention(c) (UnsafeMutablePointer<CUdeviceptr>, UnsafeMutablePointer<Int>, CUmodule?, UnsafePointer<CChar>) -> CUresult).self),
             cuLaunchKernel: symbol("cuLaunchKernel", (@convention(c) (CUfunction?, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, CUstream?,
-                                                                      UnsafeMutablePointer<UnsafeMutableRawPointer?>?, UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> CUresult).self))
+                                                                      UnsafeMutablePointer<UnsafeMutableRawPointer?>?, UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> CUresult).self),
+            cuFuncSetAttribute: symbol("cuFuncSetAttribute", (@convention(c) (CUfunction?, Int32, Int32) -> CUresult).self),
+            cuEventCreate: symbol("cuEventCreate", (@convention(c) (UnsafeMutablePointer<CUevent?>, UInt32) -> CUresult).self),
+            cuEventRecord: symbol("cuEventRecord", (@convention(c) (CUevent?, CUstream?) -> CUresult).self),
+            cuEventSynchronize: symbol("cuEventSynchronize", (@convention(c) (CUevent?) -> CUresult).self),
+            cuEventElapsedTime: symbol("cuEventElapsedTime", (@convention(c) (UnsafeMutablePointer<Float>, CUevent?, CUevent?) -> CUresult).self),
+            cuTensorMapEncodeTiled: dlsym(lib, "cuTensorMapEncodeTiled").map {
+                unsafeBitCast($0, to: (@convention(c) (UnsafeMutableRawPointer, Int32, UInt32, UnsafeMutableRawPointer?, UnsafePointer<UInt64>,
+                                                       UnsafePointer<UInt64>, UnsafePointer<UInt32>, UnsafePointer<UInt32>, Int32, Int32, Int32, Int32) -> CUresult).self)
+            })
         guard missing.isEmpty else {
             return .failure(CUDAUnavailable("\(path) lacks \(missing.joined(separator: ", ")) (driver too old?)"))
         }

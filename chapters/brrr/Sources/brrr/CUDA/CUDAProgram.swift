@@ -43,14 +43,19 @@ struct CUDAProgram: Sendable {
 
     /// Every kernel of the backend.
     static let kernels = CUDAProgram([CUDAKernels.prelude, CUDAKernels.elementwise, CUDAKernels.reduce,
-                                      CUDAKernels.matmul, CUDAKernels.index])
+                                      CUDAKernels.matmul, CUDAKernels.index, CUDAKernels.ladder, CUDAKernels.ladderTensorCores,
+                                      CUDAKernels.wgmma])
 
     /// The names of its kernels (`extern "C" __global__ void NAME(`).
     var kernelNames: [String] {
         var names: [String] = []
         for line in source.split(separator: "\n") {
             guard let r = line.firstRange(of: "__global__ void ") else { continue }
-            names.append(String(line[r.upperBound...].prefix { $0 != "(" && $0 != " " }))
+            var rest = line[r.upperBound...]
+            if rest.hasPrefix("__launch_bounds__("), let close = rest.firstIndex(of: ")") {   // `__launch_bounds__(256) name(`
+                rest = rest[rest.index(after: close)...].drop { $0 == " " }
+            }
+            names.append(String(rest.prefix { $0 != "(" && $0 != " " }))
         }
         return names
     }
@@ -88,12 +93,13 @@ final class CUDAModule: @unchecked Sendable {
         case .failure(let why): fail("cuda: cannot compile kernels: \(why)")
         }
         let options = ["-DPG_MAX_RANK=\(KernelLayout.maxRank)"]
-        let key = KernelCache.key([program.source, options.joined(separator: " "), gpu.arch, "nvrtc \(nvrtc.version.major).\(nvrtc.version.minor)"])
+        let arch = gpu.compileArch
+        let key = KernelCache.key([program.source, options.joined(separator: " "), arch, "nvrtc \(nvrtc.version.major).\(nvrtc.version.minor)"])
         let cubin = KernelCache.cubin(key: key) {
-            nvrtc.compileCubin(program.source, name: "picograd_kernels.cu", arch: gpu.arch, options: options)
+            nvrtc.compileCubin(program.source, name: "picograd_kernels.cu", arch: arch, options: options)
         }
         var module: CUmodule? = nil
-        cubin.withUnsafeBytes { d.check(d.cuModuleLoadData(&module, $0.baseAddress!), "cuModuleLoadData (kernels for \(gpu.arch))") }
+        cubin.withUnsafeBytes { d.check(d.cuModuleLoadData(&module, $0.baseAddress!), "cuModuleLoadData (kernels for \(arch))") }
         var table: [String: CUfunction] = [:]
         for name in program.kernelNames {
             var f: CUfunction? = nil
