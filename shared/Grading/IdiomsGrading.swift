@@ -8,7 +8,9 @@ import lego
 enum IdiomsGrading {
     typealias Program = DfdxGrading.Program
 
-    static let causal4 = Tensor.ones([4, 4]).tril()
+    /// Made at each use, never a global tensor: one first made inside a compiled function's trace
+    /// would be a placeholder with no values, kept for every later (eager) program.
+    static var causal4: Tensor { Tensor.ones([4, 4]).tril() }
 
     /// The Swift twin of each program of dfdx/idioms.json.
     static let dfdxPrograms: [String: Program] = [
