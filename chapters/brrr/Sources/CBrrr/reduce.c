@@ -14,7 +14,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-enum { SUM_BLOCK = 2048 };  // a row's sum: float vectors within a block, double across blocks
+enum { SUM_BLOCK = 8192 };  // a row's sum: float vectors within a block, double across blocks (32 KB: the per-block cost stays under 3%)
 
 typedef struct {
     const brrr_rows *k;
