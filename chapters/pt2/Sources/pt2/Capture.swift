@@ -16,10 +16,10 @@ final class Tracer: DispatchHandler, @unchecked Sendable {
     /// graph break that makes the function run eagerly.
     var graphBreak: String? = nil
     let arguments: [Tensor]
-    private var ids: [ObjectIdentifier: Int] = [:]
+    var ids: [ObjectIdentifier: Int] = [:]
     /// The input or param node a tensor started as (where its in-place writes land).
-    private var origins: [ObjectIdentifier: Int] = [:]
-    private var live: [Tensor] = []         // keeps traced tensors alive so identities stay unique
+    var origins: [ObjectIdentifier: Int] = [:]
+    var live: [Tensor] = []         // keeps traced tensors alive so identities stay unique
     /// The values random nodes were drawn with during the trace (for a host read's values).
     private var drawn: [Int: Primitive] = [:]
     /// Values computed for host reads (node -> tensor), so a second read computes nothing.

@@ -3,8 +3,8 @@
 // that passes the same guards. Captured parameters are read at every call; random numbers
 // `f` draws are drawn again at every call; a read of values on the host inside `f` (a graph
 // break) makes the function run eagerly, with one warning. No C compiler:
-// one warning and eager execution (an error in strict mode). Backward through a compiled
-// function is chapter 4 part 2: with gradients wanted, the function runs eagerly.
+// one warning and eager execution (an error in strict mode). With gradients wanted, the
+// forward and the backward are traced into one graph and compiled (Joint.swift).
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -159,6 +159,7 @@ public final class CompiledProgram: @unchecked Sendable {
 public final class CompiledFunction: @unchecked Sendable {
     let f: ([Tensor]) -> [Tensor]
     private let programs = Mutex<[[String]: CompiledProgram]>([:])
+    private let joints = Mutex<[[String]: CompiledJoint]>([:])
     private let warned = Atomic<Bool>(false)
     /// How many times `f` was traced (a new guard traces, a passing guard reuses).
     public var traceCount: Int { programs.withLock { $0.count } }
@@ -181,18 +182,37 @@ public final class CompiledFunction: @unchecked Sendable {
         return program
     }
 
-    /// Runs `f` compiled (or eagerly where it cannot be, saying why once).
+    /// The forward and backward for these arguments (and these of them wanting gradients),
+    /// traced into one joint graph, partitioned and lowered on first use.
+    public func joint(for args: [Tensor]) -> CompiledJoint {
+        let key = CompiledFunction.guardKey(args) + args.map { $0.requiresGrad ? "grad" : "" }
+        if let j = joints.withLock({ $0[key] }), j.params.map(\.shape) == j.paramShapes { return j }
+        let j = CompiledJoint(args, f)
+        if debugLevel >= 1 && j.graphBreak == nil {
+            debugPrint("pt2: traced forward and backward \(key.joined(separator: ", "))\n--- joint\n\(j.joint)\n--- saved \(j.partition.saved.map { "%\($0)" })\n--- forward\n"
+                       + j.forward!.passDump + "\n--- backward\n" + j.backward!.passDump)
+        }
+        joints.withLock { $0[key] = j }
+        return j
+    }
+
+    /// Runs `f` compiled (or eagerly where it cannot be, saying why once). With gradients
+    /// wanted (an argument or a captured parameter requires grad), the forward and the
+    /// backward are compiled, and the outputs backpropagate through the compiled backward.
     public func callAsFunction(_ args: [Tensor]) -> [Tensor] {
         let program = program(for: args)
         if let reason = program.graphBreak { return eager(args, because: reason) }
-        if isGradEnabled && (args.contains { $0.requiresGrad } || program.params.contains { $0.requiresGrad }) {
-            return eager(args, because: "gradients through a compiled function are chapter 4 part 2 (call it inside withNoGrad)")
-        }
+        let wantsGradients = isGradEnabled && (args.contains { $0.requiresGrad } || program.params.contains { $0.requiresGrad })
         if !(args + program.params).allSatisfy({ $0.buffer is HostBuffer }) {
             return eager(args, because: "the generated code runs on host memory (.cpu, .reference) only")
         }
         guard let compiler = CCompiler.selected else {
             return eager(args, because: "no C compiler ($CC, cc or clang on the PATH)")
+        }
+        if wantsGradients {
+            let j = joint(for: args)
+            if let reason = j.graphBreak { return eager(args, because: "in the backward: " + reason) }
+            return j.run(args, compiler: compiler)
         }
         return program.run(args, compiler: compiler)
     }
