@@ -200,21 +200,31 @@ public final class CompiledFunction: @unchecked Sendable {
     /// wanted (an argument or a captured parameter requires grad), the forward and the
     /// backward are compiled, and the outputs backpropagate through the compiled backward.
     public func callAsFunction(_ args: [Tensor]) -> [Tensor] {
+        // an argument wanting gradients: straight to the joint trace (one trace, not two)
+        if isGradEnabled && args.contains(where: { $0.requiresGrad }) { return differentiable(args) }
         let program = program(for: args)
         if let reason = program.graphBreak { return eager(args, because: reason) }
-        let wantsGradients = isGradEnabled && (args.contains { $0.requiresGrad } || program.params.contains { $0.requiresGrad })
+        if isGradEnabled && program.params.contains(where: { $0.requiresGrad }) { return differentiable(args) }
         if !(args + program.params).allSatisfy({ $0.buffer is HostBuffer }) {
             return eager(args, because: "the generated code runs on host memory (.cpu, .reference) only")
         }
         guard let compiler = CCompiler.selected else {
             return eager(args, because: "no C compiler ($CC, cc or clang on the PATH)")
         }
-        if wantsGradients {
-            let j = joint(for: args)
-            if let reason = j.graphBreak { return eager(args, because: "in the backward: " + reason) }
-            return j.run(args, compiler: compiler)
-        }
         return program.run(args, compiler: compiler)
+    }
+
+    /// `f` with its backward compiled: the joint program's forward, as one custom op.
+    func differentiable(_ args: [Tensor]) -> [Tensor] {
+        let j = joint(for: args)
+        if let reason = j.graphBreak { return eager(args, because: reason) }
+        if !(args + j.params).allSatisfy({ $0.buffer is HostBuffer }) {
+            return eager(args, because: "the generated code runs on host memory (.cpu, .reference) only")
+        }
+        guard let compiler = CCompiler.selected else {
+            return eager(args, because: "no C compiler ($CC, cc or clang on the PATH)")
+        }
+        return j.run(args, compiler: compiler)
     }
 
     /// `f` run eagerly, with one warning per function (an error in strict mode).
