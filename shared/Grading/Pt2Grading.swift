@@ -41,6 +41,7 @@ enum Pt2Grading {
         }
         // part 2: the same programs and layers with gradients, backward compiled too
         all.append(GradingCase(chapter: "pt2", name: "joint_partition", todos: ["pt2.5"]) { _ in try checkPartition() })
+        all.append(GradingCase(chapter: "pt2", name: "beam_moves", todos: ["pt2.6"]) { _ in try checkBeamMoves() })
         let withOps = [("grad_ops_", "dfdx", "ops.json", DfdxGrading.programs.mapValues(\.run))] + tables
         for table in withOps {
             for name in table.programs.keys.sorted() {
@@ -351,6 +352,28 @@ enum Pt2Grading {
             }
             for (key, value) in model.namedParameters() {
                 try Compare.forward("\(name) compiled step \(i + 1) \(key)", value, expected[key]!)
+            }
+        }
+    }
+
+    /// The BEAM move by its definition, from every choice: each move is valid and differs from
+    /// the choice in one field, moved to a neighbouring value (or split flipped); every such
+    /// valid neighbour is a move; none twice.
+    static func checkBeamMoves() throws {
+        let u = KernelChoice.unrolls, w = KernelChoice.vectorWidths
+        func neighbours(_ values: [Int], _ v: Int) -> Set<Int> {
+            let i = values.firstIndex(of: v)!
+            return Set([i - 1, i + 1].filter { values.indices.contains($0) }.map { values[$0] })
+        }
+        for c in KernelChoice.all {
+            let moves = beamMoves(c)
+            var expected = Set<KernelChoice>()
+            for x in neighbours(u, c.unroll) { expected.insert(KernelChoice(unroll: x, vectorWidth: c.vectorWidth, split: c.split)) }
+            for x in neighbours(w, c.vectorWidth) { expected.insert(KernelChoice(unroll: c.unroll, vectorWidth: x, split: c.split)) }
+            expected.insert(KernelChoice(unroll: c.unroll, vectorWidth: c.vectorWidth, split: !c.split))
+            expected = expected.filter(\.isValid)
+            guard Set(moves) == expected, moves.count == expected.count else {
+                throw GradingFailure("beamMoves(\(c)) is \(moves); the valid choices one move away are \(expected.sorted { $0.description < $1.description })")
             }
         }
     }

@@ -41,7 +41,10 @@ public final class CompiledProgram: @unchecked Sendable {
     /// several threads).
     private let loaded = Mutex<(object: LoadedObject?, constants: [Int: Tensor]?)>((nil, nil))
 
-    init(traced: Graph, params: [Tensor], graphBreak: String? = nil) {
+    /// Each kernel's code-generation choices (PICOGRAD_BEAM's, or given), by node.
+    public let choices: [Int: KernelChoice]
+
+    init(traced: Graph, params: [Tensor], graphBreak: String? = nil, choices: [Int: KernelChoice] = [:]) {
         self.traced = traced
         self.params = params
         self.graphBreak = graphBreak
@@ -51,7 +54,14 @@ public final class CompiledProgram: @unchecked Sendable {
         self.stages = stages
         optimized = g
         schedule = Schedule(g)
-        (source, kernels) = graphBreak == nil ? generateSource(schedule) : ("", [])
+        var choices = choices
+        if choices.isEmpty, Beam.width > 0, graphBreak == nil, let compiler = CCompiler.selected {
+            for i in g.nodes.indices where schedule.realization[i] == .kernel {
+                choices[i] = Beam.search(schedule, kernel: i, width: Beam.width, compiler: compiler).choice
+            }
+        }
+        self.choices = choices
+        (source, kernels) = graphBreak == nil ? generateSource(schedule, choices: choices) : ("", [])
     }
 
     /// The IR after each pass, as PICOGRAD_DEBUG=1 prints it.
@@ -63,7 +73,7 @@ public final class CompiledProgram: @unchecked Sendable {
     func load(compiler: String, device: Device) -> (LoadedObject, [Int: Tensor]) {
         loaded.withLock { state in
             if state.object == nil {
-                let path = CCompiler.build(source, compiler: compiler, flags: CCompiler.selectedFlags)
+                let path = CCompiler.build(source, compiler: compiler, flags: CCompiler.flags(forSource: source))
                 state.object = LoadedObject(path: path, names: kernels.map(\.name))
             }
             if state.constants == nil {
