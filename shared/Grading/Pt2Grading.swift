@@ -183,6 +183,14 @@ enum Pt2Grading {
         }
     }
 
+    /// Runs `program` once eagerly (values unused), so that a tensor it makes lazily once (a
+    /// global such as a causal mask) is made with values, never inside a trace: a tensor a
+    /// tracer made has no values, and a later trace (a function's joint trace, another case
+    /// in the same process) could not read it.
+    static func warmUp(_ program: DfdxGrading.Program, _ args: [Tensor]) {
+        _ = withNoGrad { program(args.map { $0.detach() }) }
+    }
+
     /// A program of dfdx's ops.json, compiled, against PyTorch's forward.
     static func checkProgram(_ name: String, _ ctx: GradingContext) throws {
         try checkProgram(name, chapter: "dfdx", file: "ops.json", DfdxGrading.programs[name]!.run, ctx)
@@ -192,6 +200,7 @@ enum Pt2Grading {
     static func checkProgram(_ name: String, chapter: String, file: String, _ program: @escaping DfdxGrading.Program, _ ctx: GradingContext) throws {
         let ref = try Reference.load(chapter: chapter, file: file, ctx).tensorCase(named: name)
         let args = ref.inputs.map { Tensor($0.floats, shape: $0.shape) }
+        warmUp(program, args)
         let compiled = picograd.compile { [program($0)] }
         let out = withNoGrad { compiled(args) }[0]
         try Compare.forward("\(name) compiled forward", out, ref.output)
@@ -283,6 +292,7 @@ enum Pt2Grading {
     static func checkProgramGradients(_ name: String, chapter: String, file: String, _ program: @escaping DfdxGrading.Program, _ ctx: GradingContext) throws {
         let ref = try Reference.load(chapter: chapter, file: file, ctx).tensorCase(named: name)
         let args = ref.inputs.map { t in Tensor(t.floats, shape: t.shape, requiresGrad: t.requiresGrad) }
+        warmUp(program, args)
         let compiled = picograd.compile { [program($0)] }
         let out = compiled(args)[0]
         try Compare.forward("\(name) compiled forward", out, ref.output)
