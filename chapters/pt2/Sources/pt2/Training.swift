@@ -16,9 +16,12 @@ import Glibc
 import Darwin
 #endif
 
-/// A CharTrainingRun's step, compiled (`compileTraining`).
+/// A language model's training step with AdamW, compiled (`compileTraining` for a
+/// CharTrainingRun; `picograd bench train` for the benchmark GPT).
 public final class CompiledTraining: @unchecked Sendable {
-    let run: CharTrainingRun
+    let optimizer: AdamW
+    /// The clip's maximum norm (nil: no clip).
+    let clip: Float?
     let loss: ([Tensor]) -> [Tensor]
     let squaredNorms: ([Tensor]) -> [Tensor]
     let update: ([Tensor]) -> [Tensor]
@@ -26,9 +29,15 @@ public final class CompiledTraining: @unchecked Sendable {
     let m: [Tensor], v: [Tensor]
     var steps: Int
 
-    public init(_ run: CharTrainingRun) {
-        self.run = run
-        let model = run.model, optimizer = run.optimizer
+    /// A CharTrainingRun's step: its model, its optimizer, its clip.
+    public convenience init(_ run: CharTrainingRun) {
+        self.init(model: run.model, optimizer: run.optimizer, clip: run.options.clip)
+    }
+
+    /// `model`'s step (the cross-entropy of its logits) with `optimizer`, clipping the
+    /// gradients' norm to `clip` first (nil: no clip).
+    public init(model: any LanguageModel, optimizer: AdamW, clip: Float?) {
+        (self.optimizer, self.clip) = (optimizer, clip)
         loss = compile { t in [languageModelLoss(model.forward(t[0]), targets: t[1])] }
         squaredNorms = compile { gs in gs.map { ($0 * $0).sum() } }
         let (b1, b2) = optimizer.betas, eps = optimizer.eps
@@ -60,14 +69,17 @@ public final class CompiledTraining: @unchecked Sendable {
     /// One step on a batch: zeroGrad, the loss and its backward, the clip, the update.
     /// Returns the loss before the update.
     public func step(x: [Int], y: [Int], shape: [Int]) -> Float {
-        let optimizer = run.optimizer, params = optimizer.params
+        let optimizer = optimizer, params = optimizer.params
         optimizer.zeroGrad()
         let device = params[0].device
         let value = loss([Tensor(int32: x, shape: shape, device: device), Tensor(int32: y, shape: [y.count], device: device)])[0]
         value.backward()
         let grads = params.map { $0.grad ?? Tensor.zeros($0.shape, device: $0.device) }
-        let total = withNoGrad { squaredNorms(grads) }.map { $0.item() }.reduce(0, +).squareRoot()
-        let coefficient = Swift.min(1, run.options.clip / (total + 1e-6))
+        var coefficient: Float = 1
+        if let clip {
+            let total = withNoGrad { squaredNorms(grads) }.map { $0.item() }.reduce(0, +).squareRoot()
+            coefficient = Swift.min(1, clip / (total + 1e-6))
+        }
         steps += 1
         let t = Float(steps), (b1, b2) = optimizer.betas, lr = optimizer.lr
         let bc1 = 1 - pow(b1, t), bc2 = 1 - pow(b2, t)
