@@ -132,6 +132,11 @@ enum Bench {
                 Backends.backend(for: device).synchronize()   // a GPU's step ends when its queue is done
             }
             results.append(Result(suite: "train", name: "gpt_step_b\(gptBatch)_ms", value: tGPT * 1e3, unit: "ms"))
+            // the same step compiled (pt2: forward, backward and AdamW update as generated C;
+            // the first call, untimed, traces and compiles): torch.compile's twin has this name
+            let compiled = CompiledTraining(model: gpt, optimizer: adam, clip: nil)
+            let tCompiled = time(reps: 3, inner: 1) { _ = compiled.step(x: x, y: y, shape: [gptBatch, t]) }
+            results.append(Result(suite: "train", name: "gpt_step_b\(gptBatch)_compiled_ms", value: tCompiled * 1e3, unit: "ms"))
         }
         return results
     }

@@ -11,7 +11,7 @@ import Darwin
 import picograd
 
 enum Train {
-    static let usageLine = "usage: picograd train names|shakespeare [--steps N] [--resume PATH] [--out DIR] [--save-every N|Ts] [--device cpu|reference|cuda] [--profile]"
+    static let usageLine = "usage: picograd train names|shakespeare [--steps N] [--resume PATH] [--out DIR] [--save-every N|Ts] [--device cpu|reference|cuda] [--profile] [--compile]"
 
     static func usage(_ message: String) -> Never { userError("train", "\(message) (\(usageLine))") }
 
@@ -42,6 +42,7 @@ enum Train {
         var out: String? = nil
         var saveEvery = SaveEvery.seconds(60)
         var profile = false   // count and time the primitives of the training steps (dfdx's Profiler)
+        var compile = false   // forward, backward, clip and AdamW update compiled (pt2's compileTraining)
     }
 
     static func parse(_ args: [String]) -> Options {
@@ -67,6 +68,7 @@ enum Train {
                 o.saveEvery = every
             case "--device": Device.default = parseDevice("train", a.value(arg))
             case "--profile": o.profile = true
+            case "--compile": o.compile = true
             default: usage(arg.hasPrefix("--") ? "unknown option \(arg)" : "unexpected argument '\(arg)'")
             }
         }
@@ -134,6 +136,7 @@ enum Train {
             if let steps = o.steps { options.steps = steps }
             run = CharTrainingRun(task: task, text: text, options: options)
         }
+        if o.compile { compileTraining(run) }
         let total = run.options.steps
         print("\(task): \(run.model.parameterCount) parameters, vocabulary \(run.tokenizer.vocabSize), \(total) steps, batch \(run.options.batchSize)")
         print("checkpoint \(checkpoint), written \(o.saveEvery.description) and at each evaluation")

@@ -2,7 +2,9 @@
 // subexpressions against the graph's meaning, the index of a permute or an expand against
 // eager views), then compiled forward against PyTorch: every program of dfdx's ops.json and
 // every layer of lego's layers.json, traced, optimised, generated as C and run on `.cpu`
-// (forward rtol 1e-4/atol 1e-5; backward through a compiled function is part 2).
+// (forward rtol 1e-4/atol 1e-5). Part 2: the joint graph's partition by its definition, then
+// the same programs and layers with gradients (forward and backward compiled, grads rtol
+// 1e-3/atol 1e-4), and lego's optimizer cases with the loss, its backward and each step compiled.
 import picograd
 
 enum Pt2Grading {
@@ -36,6 +38,24 @@ enum Pt2Grading {
         all.append(GradingCase(chapter: "pt2", name: "layer_llama_kv_cache", todos: ["pt2.3"], body: checkCachedLlama))
         for name in LegoGrading.layers.keys.sorted() {
             all.append(GradingCase(chapter: "pt2", name: "layer_" + name, todos: ["pt2.3"]) { ctx in try checkLayer(name, ctx) })
+        }
+        // part 2: the same programs and layers with gradients, backward compiled too
+        all.append(GradingCase(chapter: "pt2", name: "joint_partition", todos: ["pt2.5"]) { _ in try checkPartition() })
+        all.append(GradingCase(chapter: "pt2", name: "beam_moves", todos: ["pt2.6"]) { _ in try checkBeamMoves() })
+        let withOps = [("grad_ops_", "dfdx", "ops.json", DfdxGrading.programs.mapValues(\.run))] + tables
+        for table in withOps {
+            for name in table.programs.keys.sorted() {
+                let program = table.programs[name]!
+                all.append(GradingCase(chapter: "pt2", name: (table.prefix == "grad_ops_" ? "" : "grad_") + table.prefix + name, todos: ["pt2.3", "pt2.5"]) { ctx in
+                    try checkProgramGradients(name, chapter: table.chapter, file: table.file, program, ctx)
+                })
+            }
+        }
+        for name in LegoGrading.layers.keys.sorted() {
+            all.append(GradingCase(chapter: "pt2", name: "grad_layer_" + name, todos: ["pt2.3", "pt2.5"]) { ctx in try checkLayerGradients(name, ctx) })
+        }
+        for name in ["sgd", "sgd_momentum", "sgd_momentum_wd", "sgd_nesterov", "adamw", "adamw_wd_betas"] {
+            all.append(GradingCase(chapter: "pt2", name: "optimizer_" + name, todos: ["pt2.3", "pt2.5"]) { ctx in try checkOptimizer(name, ctx) })
         }
         return all
     }()
@@ -163,6 +183,14 @@ enum Pt2Grading {
         }
     }
 
+    /// Runs `program` once eagerly (values unused), so that a tensor it makes lazily once (a
+    /// global such as a causal mask) is made with values, never inside a trace: a tensor a
+    /// tracer made has no values, and a later trace (a function's joint trace, another case
+    /// in the same process) could not read it.
+    static func warmUp(_ program: DfdxGrading.Program, _ args: [Tensor]) {
+        _ = withNoGrad { program(args.map { $0.detach() }) }
+    }
+
     /// A program of dfdx's ops.json, compiled, against PyTorch's forward.
     static func checkProgram(_ name: String, _ ctx: GradingContext) throws {
         try checkProgram(name, chapter: "dfdx", file: "ops.json", DfdxGrading.programs[name]!.run, ctx)
@@ -172,6 +200,7 @@ enum Pt2Grading {
     static func checkProgram(_ name: String, chapter: String, file: String, _ program: @escaping DfdxGrading.Program, _ ctx: GradingContext) throws {
         let ref = try Reference.load(chapter: chapter, file: file, ctx).tensorCase(named: name)
         let args = ref.inputs.map { Tensor($0.floats, shape: $0.shape) }
+        warmUp(program, args)
         let compiled = picograd.compile { [program($0)] }
         let out = withNoGrad { compiled(args) }[0]
         try Compare.forward("\(name) compiled forward", out, ref.output)
@@ -214,5 +243,148 @@ enum Pt2Grading {
         let compiled = picograd.compile { t in [run(t.first)] }
         let out = withNoGrad { compiled(args) }[0]
         try Compare.forward("\(name) compiled forward", out, c.output)
+    }
+
+    /// The partition by its definition, on softmax of a product and a Linear-gelu: the halves
+    /// compute what the joint graph computes (interpreted op by op); the forward saves
+    /// something, but no elementwise or movement op or constant (the backward recomputes
+    /// them) and no argument or parameter (the backward is given them).
+    static func checkPartition() throws {
+        let lin = Linear(6, 5)
+        let programs: [(String, [[Int]], ([Tensor]) -> [Tensor])] = [
+            ("softmax(x * y)", [[4, 6], [4, 6]], { [softmax($0[0] * $0[1], dim: -1)] }),
+            ("gelu(Linear(x)) and its sum", [[3, 6]], { x in let h = gelu(lin(x[0])); return [h, h.sum()] }),
+        ]
+        for (name, shapes, f) in programs {
+            let args = inputs(shapes, seed: 21)
+            for a in args { a.requiresGrad = true }
+            let j = CompiledFunction(f).joint(for: args)
+            guard j.graphBreak == nil else { throw GradingFailure("partition \(name): \(j.graphBreak!)") }
+            let p = j.partition, params = lin.parameters()
+            let nO = j.joint.outputs.count - p.backward.outputs.count
+            for i in p.saved {
+                let node = j.joint.nodes[i]
+                let cheap: Bool
+                switch node.op {
+                case .input, .param: cheap = true                  // the backward is given them
+                case .random: cheap = false
+                case .primitive(let q):
+                    switch q {
+                    case .full, .data, .unary, .binary, .select, .reshape, .permute, .expand, .shrink, .pad: cheap = node.dtype == .float32
+                    default: cheap = false
+                    }
+                }
+                if cheap { throw GradingFailure("partition \(name): the forward saves %\(i) (\(node.op)), which the backward can recompute or is given\n\(j.joint)") }
+            }
+            var g = Generator(seed: 22)
+            let seeds = j.joint.outputs.prefix(nO).map { Tensor.randn(j.joint.nodes[$0].shape, generator: &g) }
+            let whole = withNoGrad { j.joint.interpret(args + seeds, params: params) }
+            let forward = withNoGrad { p.forward.interpret(args, params: params) }
+            let backward = withNoGrad { p.backward.interpret(args + seeds + Array(forward.dropFirst(nO)), params: params) }
+            for k in 0..<nO { try compare("partition \(name): forward output \(k)", forward[k], whole[k]) }
+            for (k, b) in backward.enumerated() { try compare("partition \(name): backward output \(k)", b, whole[nO + k]) }
+            guard !p.saved.isEmpty else { throw GradingFailure("partition \(name): the forward saves nothing\n\(j.joint)") }
+        }
+    }
+
+    /// A program of a reference file, compiled, with gradients (the backward compiled too),
+    /// against PyTorch's forward and input gradients.
+    static func checkProgramGradients(_ name: String, chapter: String, file: String, _ program: @escaping DfdxGrading.Program, _ ctx: GradingContext) throws {
+        let ref = try Reference.load(chapter: chapter, file: file, ctx).tensorCase(named: name)
+        let args = ref.inputs.map { t in Tensor(t.floats, shape: t.shape, requiresGrad: t.requiresGrad) }
+        warmUp(program, args)
+        let compiled = picograd.compile { [program($0)] }
+        let out = compiled(args)[0]
+        try Compare.forward("\(name) compiled forward", out, ref.output)
+        guard let upstream = ref.upstream else { return }
+        out.backward(Tensor(upstream.floats, shape: upstream.shape))
+        for (i, expected) in ref.grads.enumerated() {
+            guard let expected else { continue }
+            guard let g = args[i].grad else { throw GradingFailure("\(name) compiled: input \(i) got no gradient") }
+            try Compare.gradient("\(name) compiled grad of input \(i)", g, expected)
+        }
+    }
+
+    /// A layer of lego's layers.json, compiled with gradients, against PyTorch's forward and
+    /// the gradients of its input and parameters.
+    static func checkLayerGradients(_ name: String, _ ctx: GradingContext) throws {
+        let ref = try Reference.load(chapter: "lego", file: "layers.json", ctx).decode(LegoGrading.Layers.self)
+        guard let c = ref.cases.first(where: { $0.name == name }), let entry = LegoGrading.layers[name] else {
+            throw GradingFailure("layers.json: no case named \(name)")
+        }
+        let (module, run) = entry.build(c)
+        if let module {
+            do { try module.loadStateDict(LegoGrading.stateDict(c.params)) } catch { throw GradingFailure("\(name): \(error)") }
+        }
+        let input = c.inputs["input"].map { LegoGrading.tensor($0, requiresGrad: true) }
+        let compiled = picograd.compile { t in [run(t.first)] }
+        let out = compiled(input.map { [$0] } ?? [])[0]
+        try Compare.forward("\(name) compiled forward", out, c.output)
+        out.backward(LegoGrading.tensor(c.upstream))
+        let params = Dictionary(module?.namedParameters() ?? [], uniquingKeysWith: { a, _ in a })
+        for (key, expected) in c.grads.sorted(by: { $0.key < $1.key }) {
+            let leaf = key == "input" ? input : params[key]
+            guard let g = leaf?.grad else { throw GradingFailure("\(name) compiled: \(key) got no gradient") }
+            try Compare.gradient("\(name) compiled grad of \(key)", g, expected)
+        }
+    }
+
+    /// An optimizer case of lego's optim.json, compiled: the loss and its backward (one
+    /// compiled function, reused at every step), then the step. Each step is its own compiled
+    /// function, called once: the step count is a host number the trace reads as a constant,
+    /// and the optimizer's new state is returned and loaded back (its tensors were made
+    /// inside the trace).
+    static func checkOptimizer(_ name: String, _ ctx: GradingContext) throws {
+        let ref = try Reference.load(chapter: "lego", file: "optim.json", ctx).decode(LegoGrading.Optim.self)
+        guard let c = ref.cases.first(where: { $0.name == name }) else { throw GradingFailure("optim.json: no case \(name)") }
+        let model = Linear(5, 3)
+        try model.loadStateDict(LegoGrading.stateDict(c.initial))
+        let o = c.options
+        let optimizer: any Optimizer = c.kind == "sgd"
+            ? SGD(model.parameters(), lr: o.lr, momentum: o.momentum ?? 0, weightDecay: o.weightDecay ?? 0, nesterov: o.nesterov ?? false)
+            : AdamW(model.parameters(), lr: o.lr, betas: o.betas.map { ($0[0], $0[1]) } ?? (0.9, 0.999), eps: o.eps ?? 1e-8,
+                    weightDecay: o.weightDecay ?? 0.01)
+        let (x, y) = (LegoGrading.tensor(c.x), LegoGrading.tensor(c.y))
+        let loss = picograd.compile { t in [mseLoss(model(t[0]), t[1])] }
+        for (i, expected) in c.steps.enumerated() {
+            optimizer.zeroGrad()
+            loss([x, y])[0].backward()
+            var stateKeys: [String] = []
+            let step = picograd.compile { _ in
+                optimizer.step()
+                let state = optimizer.stateDict()
+                stateKeys = state.keys.sorted()
+                return stateKeys.map { state[$0]! }
+            }
+            let state = withNoGrad { step([]) }
+            do { try optimizer.loadStateDict(Dictionary(uniqueKeysWithValues: zip(stateKeys, state))) } catch {
+                throw GradingFailure("\(name) compiled step \(i + 1): \(error)")
+            }
+            for (key, value) in model.namedParameters() {
+                try Compare.forward("\(name) compiled step \(i + 1) \(key)", value, expected[key]!)
+            }
+        }
+    }
+
+    /// The BEAM move by its definition, from every choice: each move is valid and differs from
+    /// the choice in one field, moved to a neighbouring value (or split flipped); every such
+    /// valid neighbour is a move; none twice.
+    static func checkBeamMoves() throws {
+        let u = KernelChoice.unrolls, w = KernelChoice.vectorWidths
+        func neighbours(_ values: [Int], _ v: Int) -> Set<Int> {
+            let i = values.firstIndex(of: v)!
+            return Set([i - 1, i + 1].filter { values.indices.contains($0) }.map { values[$0] })
+        }
+        for c in KernelChoice.all {
+            let moves = beamMoves(c)
+            var expected = Set<KernelChoice>()
+            for x in neighbours(u, c.unroll) { expected.insert(KernelChoice(unroll: x, vectorWidth: c.vectorWidth, split: c.split)) }
+            for x in neighbours(w, c.vectorWidth) { expected.insert(KernelChoice(unroll: c.unroll, vectorWidth: x, split: c.split)) }
+            expected.insert(KernelChoice(unroll: c.unroll, vectorWidth: c.vectorWidth, split: !c.split))
+            expected = expected.filter(\.isValid)
+            guard Set(moves) == expected, moves.count == expected.count else {
+                throw GradingFailure("beamMoves(\(c)) is \(moves); the valid choices one move away are \(expected.sorted { $0.description < $1.description })")
+            }
+        }
     }
 }

@@ -225,6 +225,27 @@ extension Tensor {
     }
 }
 
+/// The gradients of `outputs`, seeded with `seeds`, with respect to `inputs` (nil where none
+/// flows): one backward pass from several roots that accumulates into no `.grad` (like
+/// torch.autograd.grad). A hook for pt2, which runs it under its tracer to record a
+/// function's backward in the same graph as its forward (compiled autodiff). A hidden 0-d
+/// token is made from the roots (as a multi-output custom op does); its VJP hands each root
+/// its seed, so a value shared by several roots is backpropagated once.
+public func gradients(of outputs: [Tensor], seeds: [Tensor], wrt inputs: [Tensor]) -> [Tensor?] {
+    check(outputs.count == seeds.count, "gradients: \(seeds.count) seeds for \(outputs.count) outputs")
+    for (o, s) in zip(outputs, seeds) where o.shape != s.shape {
+        fail("gradients: a seed of shape \(s.shape) for an output of shape \(o.shape)")
+    }
+    let roots = Array(zip(outputs, seeds).filter { $0.0.requiresGrad })
+    guard !roots.isEmpty else { return inputs.map { _ in nil } }
+    let token = Tensor.zeros([], device: roots[0].0.device)
+    AutodiffMode.$gradEnabled.withValue(true) {
+        _ = record(token, .custom("gradients"), roots.map(\.0), saves: .nothing, vjp: { _ in roots.map(\.1) }, jvp: { _ in nil })
+    }
+    let grads = backpropagate(token, seed: token, stoppingAt: Set(inputs.map(ObjectIdentifier.init))) { _, _ in }
+    return inputs.map { grads[ObjectIdentifier($0)] }
+}
+
 /// HIPS-autograd style: `grad(f)(x)` is df/dx for a scalar-valued f. Composes: `grad(grad(f))`.
 public func grad(_ f: @escaping (Tensor) -> Tensor) -> (Tensor) -> Tensor {
     let vg = valueAndGrad(f)

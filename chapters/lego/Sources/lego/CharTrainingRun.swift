@@ -34,6 +34,10 @@ public final class CharTrainingRun {
     /// Steps taken so far.
     public private(set) var step = 0
     var data: RunData
+    /// A step run another way than `trainStep` (a hook: pt2's `compileTraining` sets it to
+    /// the compiled loss, backward, clip and update): the batch's ids and targets and their
+    /// shape -> the loss before the update. Called with `optimizer.lr` already scheduled.
+    public var customStep: ((_ x: [Int], _ y: [Int], _ shape: [Int]) -> Float)? = nil
 
     /// Tokenized training and validation data of a task.
     struct RunData {
@@ -102,7 +106,8 @@ public final class CharTrainingRun {
             batch = data.trainText!.next()
             shape = [options.batchSize, Self.shakespeareBlock]
         }
-        let loss = trainStep(optimizer, clipNorm: options.clip) { batchLoss(model, x: batch.x, y: batch.y, shape: shape) }
+        let loss = customStep?(batch.x, batch.y, shape)
+            ?? trainStep(optimizer, clipNorm: options.clip) { batchLoss(model, x: batch.x, y: batch.y, shape: shape) }
         step += 1
         return loss
     }

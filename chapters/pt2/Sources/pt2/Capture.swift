@@ -16,14 +16,22 @@ final class Tracer: DispatchHandler, @unchecked Sendable {
     /// graph break that makes the function run eagerly.
     var graphBreak: String? = nil
     let arguments: [Tensor]
-    private var ids: [ObjectIdentifier: Int] = [:]
+    var ids: [ObjectIdentifier: Int] = [:]
     /// The input or param node a tensor started as (where its in-place writes land).
-    private var origins: [ObjectIdentifier: Int] = [:]
-    private var live: [Tensor] = []         // keeps traced tensors alive so identities stay unique
+    var origins: [ObjectIdentifier: Int] = [:]
+    var live: [Tensor] = []         // keeps traced tensors alive so identities stay unique
     /// The values random nodes were drawn with during the trace (for a host read's values).
     private var drawn: [Int: Primitive] = [:]
     /// Values computed for host reads (node -> tensor), so a second read computes nothing.
     private var computed: [Int: Tensor] = [:]
+    /// The node of each traced value by its placeholder buffer and view: dfdx's VJPs read an
+    /// op's output through an alias made without dispatching (the same buffer, the same view).
+    var placeholders: [ViewKey: Int] = [:]
+
+    struct ViewKey: Hashable { let buffer: ObjectIdentifier; let shape: [Int]; let strides: [Int]; let offset: Int }
+    static func viewKey(_ t: Tensor) -> ViewKey {
+        ViewKey(buffer: ObjectIdentifier(t.buffer as AnyObject), shape: t.shape, strides: t.strides, offset: t.offset)
+    }
 
     init(arguments: [Tensor]) {
         self.arguments = arguments
@@ -37,6 +45,7 @@ final class Tracer: DispatchHandler, @unchecked Sendable {
     /// The node of a tensor; a tensor never seen before is a captured parameter.
     func node(of t: Tensor) -> Int {
         if let i = ids[ObjectIdentifier(t)] { return i }
+        if let i = placeholders[Tracer.viewKey(t)] { return i }     // a bookkeeping alias (a VJP's view of an output)
         check(!(t.buffer is PlaceholderBuffer),
               "compile: a tensor of shape \(t.shape) was made inside the traced function without passing through the dispatch point")
         let i = graph.add(GraphNode(.param(params.count), [], shape: t.shape, dtype: t.dtype))
@@ -64,7 +73,9 @@ final class Tracer: DispatchHandler, @unchecked Sendable {
             ids[ObjectIdentifier(output)] = args[0]     // the same values; autograd is not traced
             live.append(output)
         default:
-            ids[ObjectIdentifier(output)] = graph.add(GraphNode(.primitive(primitive), args, shape: output.shape, dtype: output.dtype))
+            let i = graph.add(GraphNode(.primitive(primitive), args, shape: output.shape, dtype: output.dtype))
+            ids[ObjectIdentifier(output)] = i
+            if output.buffer is PlaceholderBuffer { placeholders[Tracer.viewKey(output)] = i }
             live.append(output)
         }
     }

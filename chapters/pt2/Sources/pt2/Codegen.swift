@@ -80,7 +80,12 @@ struct KernelWriter {
     var named: [String: String] = [:]      // "node@index" -> the C name of that value
     var temps = 0
 
-    init(_ schedule: Schedule, root: Int) { self.schedule = schedule; self.root = root }
+    /// The code-generation choices for this kernel (PICOGRAD_BEAM searches them: Beam.swift).
+    var choice = KernelChoice.standard
+
+    init(_ schedule: Schedule, root: Int, choice: KernelChoice = .standard) {
+        self.schedule = schedule; self.root = root; self.choice = choice
+    }
 
     /// The buffer pointer of node i (`v5` for %5), entered into `reads` on first use.
     mutating func buffer(_ i: Int) -> String {
@@ -183,6 +188,7 @@ struct KernelWriter {
             lines += (body + ["out[\(flatIndex(variables, shape: n.shape))] = \(v);"]).map { String(repeating: "    ", count: 1 + n.shape.count) + $0 }
             lines += nest.close
         }
+        if n.primitive != .matmul { lines = choice.annotate(lines) }
         var text = "// %\(root) = \(n.op)(\(n.inputs.map { "%\($0)" }.joined(separator: ", "))) : \(typeName(n.dtype, n.shape))\n"
         var pointers = ""
         for (k, i) in reads.enumerated() {
@@ -190,7 +196,7 @@ struct KernelWriter {
                                                        : "    const float *restrict v\(i) = b[\(k)];\n"
         }
         pointers += "    float *restrict out = b[\(reads.count)];\n"
-        if let outer, n.primitive != .matmul, n.primitive?.name != "indexCopy", outer.size > 1, work >= KernelWriter.parallelThreshold {
+        if let outer, choice.split, n.primitive != .matmul, n.primitive?.name != "indexCopy", outer.size > 1, work >= KernelWriter.parallelThreshold {
             // big enough to split: each thread of brrr's pool runs a range of the outer loop
             let first = "for (int64_t i\(outer.dim) = 0; i\(outer.dim) < \(outer.size); i\(outer.dim)++) {"
             if let at = lines.firstIndex(where: { $0.hasSuffix(first) }) {
@@ -308,10 +314,10 @@ struct KernelWriter {
 }
 
 /// The whole program's C source and its kernels, in the order they run.
-func generateSource(_ schedule: Schedule) -> (source: String, kernels: [Kernel]) {
+func generateSource(_ schedule: Schedule, choices: [Int: KernelChoice] = [:]) -> (source: String, kernels: [Kernel]) {
     var kernels: [Kernel] = []
     for i in schedule.graph.nodes.indices where schedule.realization[i] == .kernel {
-        var w = KernelWriter(schedule, root: i)
+        var w = KernelWriter(schedule, root: i, choice: choices[i] ?? .standard)
         kernels.append(w.write())
     }
     return (cPrelude + kernels.map(\.source).joined(separator: "\n"), kernels)

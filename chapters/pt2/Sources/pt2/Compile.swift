@@ -3,8 +3,8 @@
 // that passes the same guards. Captured parameters are read at every call; random numbers
 // `f` draws are drawn again at every call; a read of values on the host inside `f` (a graph
 // break) makes the function run eagerly, with one warning. No C compiler:
-// one warning and eager execution (an error in strict mode). Backward through a compiled
-// function is chapter 4 part 2: with gradients wanted, the function runs eagerly.
+// one warning and eager execution (an error in strict mode). With gradients wanted, the
+// forward and the backward are traced into one graph and compiled (Joint.swift).
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -41,7 +41,10 @@ public final class CompiledProgram: @unchecked Sendable {
     /// several threads).
     private let loaded = Mutex<(object: LoadedObject?, constants: [Int: Tensor]?)>((nil, nil))
 
-    init(traced: Graph, params: [Tensor], graphBreak: String? = nil) {
+    /// Each kernel's code-generation choices (PICOGRAD_BEAM's, or given), by node.
+    public let choices: [Int: KernelChoice]
+
+    init(traced: Graph, params: [Tensor], graphBreak: String? = nil, choices: [Int: KernelChoice] = [:]) {
         self.traced = traced
         self.params = params
         self.graphBreak = graphBreak
@@ -51,7 +54,14 @@ public final class CompiledProgram: @unchecked Sendable {
         self.stages = stages
         optimized = g
         schedule = Schedule(g)
-        (source, kernels) = graphBreak == nil ? generateSource(schedule) : ("", [])
+        var choices = choices
+        if choices.isEmpty, Beam.width > 0, graphBreak == nil, let compiler = CCompiler.selected {
+            for i in g.nodes.indices where schedule.realization[i] == .kernel {
+                choices[i] = Beam.search(schedule, kernel: i, width: Beam.width, compiler: compiler).choice
+            }
+        }
+        self.choices = choices
+        (source, kernels) = graphBreak == nil ? generateSource(schedule, choices: choices) : ("", [])
     }
 
     /// The IR after each pass, as PICOGRAD_DEBUG=1 prints it.
@@ -63,7 +73,7 @@ public final class CompiledProgram: @unchecked Sendable {
     func load(compiler: String, device: Device) -> (LoadedObject, [Int: Tensor]) {
         loaded.withLock { state in
             if state.object == nil {
-                let path = CCompiler.build(source, compiler: compiler, flags: CCompiler.selectedFlags)
+                let path = CCompiler.build(source, compiler: compiler, flags: CCompiler.flags(forSource: source))
                 state.object = LoadedObject(path: path, names: kernels.map(\.name))
             }
             if state.constants == nil {
@@ -159,6 +169,7 @@ public final class CompiledProgram: @unchecked Sendable {
 public final class CompiledFunction: @unchecked Sendable {
     let f: ([Tensor]) -> [Tensor]
     private let programs = Mutex<[[String]: CompiledProgram]>([:])
+    private let joints = Mutex<[[String]: CompiledJoint]>([:])
     private let warned = Atomic<Bool>(false)
     /// How many times `f` was traced (a new guard traces, a passing guard reuses).
     public var traceCount: Int { programs.withLock { $0.count } }
@@ -181,13 +192,29 @@ public final class CompiledFunction: @unchecked Sendable {
         return program
     }
 
-    /// Runs `f` compiled (or eagerly where it cannot be, saying why once).
+    /// The forward and backward for these arguments (and these of them wanting gradients),
+    /// traced into one joint graph, partitioned and lowered on first use.
+    public func joint(for args: [Tensor]) -> CompiledJoint {
+        let key = CompiledFunction.guardKey(args) + args.map { $0.requiresGrad ? "grad" : "" }
+        if let j = joints.withLock({ $0[key] }), j.params.map(\.shape) == j.paramShapes { return j }
+        let j = CompiledJoint(args, f)
+        if debugLevel >= 1 && j.graphBreak == nil {
+            debugPrint("pt2: traced forward and backward \(key.joined(separator: ", "))\n--- joint\n\(j.joint)\n--- saved \(j.partition.saved.map { "%\($0)" })\n--- forward\n"
+                       + j.forward!.passDump + "\n--- backward\n" + j.backward!.passDump)
+        }
+        joints.withLock { $0[key] = j }
+        return j
+    }
+
+    /// Runs `f` compiled (or eagerly where it cannot be, saying why once). With gradients
+    /// wanted (an argument or a captured parameter requires grad), the forward and the
+    /// backward are compiled, and the outputs backpropagate through the compiled backward.
     public func callAsFunction(_ args: [Tensor]) -> [Tensor] {
+        // an argument wanting gradients: straight to the joint trace (one trace, not two)
+        if isGradEnabled && args.contains(where: { $0.requiresGrad }) { return differentiable(args) }
         let program = program(for: args)
         if let reason = program.graphBreak { return eager(args, because: reason) }
-        if isGradEnabled && (args.contains { $0.requiresGrad } || program.params.contains { $0.requiresGrad }) {
-            return eager(args, because: "gradients through a compiled function are chapter 4 part 2 (call it inside withNoGrad)")
-        }
+        if isGradEnabled && program.params.contains(where: { $0.requiresGrad }) { return differentiable(args) }
         if !(args + program.params).allSatisfy({ $0.buffer is HostBuffer }) {
             return eager(args, because: "the generated code runs on host memory (.cpu, .reference) only")
         }
@@ -195,6 +222,19 @@ public final class CompiledFunction: @unchecked Sendable {
             return eager(args, because: "no C compiler ($CC, cc or clang on the PATH)")
         }
         return program.run(args, compiler: compiler)
+    }
+
+    /// `f` with its backward compiled: the joint program's forward, as one custom op.
+    func differentiable(_ args: [Tensor]) -> [Tensor] {
+        let j = joint(for: args)
+        if let reason = j.graphBreak { return eager(args, because: reason) }
+        if !(args + j.params).allSatisfy({ $0.buffer is HostBuffer }) {
+            return eager(args, because: "the generated code runs on host memory (.cpu, .reference) only")
+        }
+        guard let compiler = CCompiler.selected else {
+            return eager(args, because: "no C compiler ($CC, cc or clang on the PATH)")
+        }
+        return j.run(args, compiler: compiler)
     }
 
     /// `f` run eagerly, with one warning per function (an error in strict mode).

@@ -45,3 +45,50 @@ struct FusionTests {
         CompileTests.compare("rms epilogue", [[3, 8]]) { x in [(x[0] * x[0]).mean(dim: -1, keepdim: true).sqrt() + 1] }
     }
 }
+
+/// Kernel counts of two transformer blocks' forwards (the kernels listed in the messages),
+/// and their values and gradients compiled against eager. Matmuls are calls of brrr's SGEMM
+/// (through the runtime table) on their operands' strides.
+@Suite("pt2 block kernel counts")
+struct BlockKernelTests {
+    static func describe(_ p: CompiledProgram) -> String {
+        kernelPlan(p.optimized).map { k in "%\(k.kernel) \(p.optimized.nodes[k.kernel].op)\(k.fused.isEmpty ? "" : " fused \(k.fused)")" }.joined(separator: "\n")
+    }
+
+    static func gemms(_ p: CompiledProgram) -> Int {
+        kernelPlan(p.optimized).filter { p.optimized.nodes[$0.kernel].primitive == .matmul }.count
+    }
+
+    @Test func rmsNormMatmulSwiGLU() {
+        // x + SwiGLU(RMSNorm(x)), 6 kernels: RMSNorm (its sum of squares fused into the
+        // normalised output's row loop), the gate and up SGEMMs (reading the normalised x),
+        // silu(gate) * up, the down SGEMM, the residual add
+        let norm = RMSNorm(32, eps: 1e-5), mlp = SwiGLU(dim: 32, hidden: 64)
+        let block: ([Tensor]) -> [Tensor] = { x in [x[0] + mlp(norm(x[0]))] }
+        let p = FusionTests.program([[4, 8, 32]], block)
+        #expect(Self.gemms(p) == 3 && p.kernels.count == 6, "RMSNorm-SwiGLU block: \(p.kernels.count) kernels\n\(Self.describe(p))")
+        JointTests.compareGradients("RMSNorm-SwiGLU block", [[4, 8, 32]], params: norm.parameters() + mlp.parameters(), block)
+    }
+
+    @Test func causalSelfAttention() {
+        // x + attention(x), 8 kernels: the qkv SGEMM and its bias; q, k, v are strides of it
+        // (the split into heads and the transpose fold into the next SGEMM's operands); the
+        // scores SGEMM; the masked softmax, one kernel (max and sum fused); the SGEMM with v;
+        // the heads merged (a copy: a transposed view cannot be reshaped as strides); the
+        // output SGEMM; its bias and the residual, one kernel
+        let attention = CausalSelfAttention(dim: 32, nHeads: 4)
+        let block: ([Tensor]) -> [Tensor] = { x in [x[0] + attention(x[0])] }
+        let p = FusionTests.program([[2, 8, 32]], block)
+        #expect(Self.gemms(p) == 4 && p.kernels.count == 8, "attention block: \(p.kernels.count) kernels\n\(Self.describe(p))")
+        JointTests.compareGradients("attention block", [[2, 8, 32]], params: attention.parameters(), block)
+    }
+
+    @Test func aHeadSplitFoldsIntoStrides() {
+        // reshaping a column slice [2, 8, 32] of a [2, 8, 96] buffer into [2, 8, 4, 8] splits a
+        // dim of stride 1: strides (768, 96, 8, 1); merging a transposed pair needs a copy
+        #expect(reshapedStrides([2, 8, 32], [768, 96, 1], to: [2, 8, 4, 8]) == [768, 96, 8, 1])
+        #expect(reshapedStrides([2, 4, 8, 8], [256, 8, 32, 1], to: [2, 8, 32]) == nil)
+        #expect(reshapedStrides([2, 4, 8], [32, 8, 1], to: [8, 8]) == [8, 1])
+        #expect(reshapedStrides([3, 1, 4], [4, 99, 1], to: [3, 4, 1]) == [4, 1, 1])
+    }
+}
