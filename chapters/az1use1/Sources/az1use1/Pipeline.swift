@@ -140,10 +140,25 @@ func llamaLayer(_ layer: LlamaDecoderLayer, _ x: Tensor, config c: LlamaConfig, 
     return hidden + layer.mlp(layer.postAttentionLayernorm(hidden))
 }
 
+/// One stage of a model cut into a pipeline: what `PipelineParallel` runs.
+public protocol PipelineStage: Module {
+    /// This stage's index, and how many there are.
+    var stage: Int { get }
+    var stages: Int { get }
+    /// Channels of the activation passed between stages ([b, T, width]).
+    var width: Int { get }
+    /// Stage 0: ids [b, T] -> the activation.
+    func embed(_ ids: [Int], shape: [Int]) -> Tensor
+    /// This stage's blocks: activation -> activation.
+    func blocks(_ x: Tensor) -> Tensor
+    /// The last stage: activation -> the mean cross-entropy of `targets` (b*T ids).
+    func loss(_ x: Tensor, targets: [Int]) -> Tensor
+}
+
 /// Stage `stage` of `stages` of a llama: the embedding on the first, layers
 /// stage*L/p ..< (stage+1)*L/p, the final norm, the head and the loss on the last. Its
 /// parameters are the model's own tensors (no copy): cut it from a llama whose weights are loaded.
-public final class LlamaPipelineStage: Module {
+public final class LlamaPipelineStage: Module, PipelineStage {
     public let embedTokens: Module?
     public let layers: [Module]
     public let norm: RMSNorm?
@@ -152,6 +167,7 @@ public final class LlamaPipelineStage: Module {
     let config: LlamaConfig
     let rope: RotaryTables
     let tensorParallel: ProcessGroup?
+    public var width: Int { config.dim }
 
     /// The layers this stage holds, of a model of `layers` layers.
     public static func layerRange(stage: Int, stages: Int, layers: Int) -> Range<Int> {
@@ -217,7 +233,7 @@ public final class LlamaPipelineStage: Module {
 
 /// Runs training steps of one pipeline stage over the ranks of `group` (rank s = stage s).
 public final class PipelineParallel: @unchecked Sendable {
-    public let stage: LlamaPipelineStage
+    public let stage: any PipelineStage
     public let group: ProcessGroup
     public let schedule: PipelineSchedule
     public let microBatches: Int
@@ -229,7 +245,7 @@ public final class PipelineParallel: @unchecked Sendable {
     /// Micro-batches whose activations this rank held at once, at most, in its last step.
     public private(set) var peakInFlight = 0
 
-    public init(_ stage: LlamaPipelineStage, group: ProcessGroup, schedule: PipelineSchedule, microBatches: Int, dataParallel: DataParallel? = nil) {
+    public init(_ stage: any PipelineStage, group: ProcessGroup, schedule: PipelineSchedule, microBatches: Int, dataParallel: DataParallel? = nil) {
         check(group.worldSize == stage.stages && group.rank == stage.stage,
               "PipelineParallel: stage \(stage.stage) of \(stage.stages) on rank \(group.rank) of a group of \(group.worldSize)")
         (self.stage, self.group, self.schedule, self.microBatches, self.dataParallel) = (stage, group, schedule, microBatches, dataParallel)
@@ -244,7 +260,7 @@ public final class PipelineParallel: @unchecked Sendable {
         check(b % m == 0 && ids.count == b * t && targets.count == b * t,
               "PipelineParallel: a batch \(shape) (\(ids.count) ids, \(targets.count) targets) does not split into \(m) micro-batches")
         let rows = b / m, s = stage.stage, p = stage.stages
-        let activation = [rows, t, stage.config.dim]
+        let activation = [rows, t, stage.width]
         func slice(_ xs: [Int], _ i: Int) -> [Int] { Array(xs[(i * rows * t)..<((i + 1) * rows * t)]) }
         var inputs: [Int: Tensor] = [:], outputs: [Int: Tensor] = [:]
         var total: Float = 0
@@ -283,5 +299,41 @@ public final class PipelineParallel: @unchecked Sendable {
         }
         dataParallel?.finishGradientSync()
         return group.broadcast(Tensor([total], shape: [1]), root: p - 1).item()
+    }
+}
+
+/// Stage `stage` of `stages` of GPT-2 (lego's GPT, blocks whole or tensor-parallel): wte and
+/// wpe on the first stage, blocks stage*L/p ..< (stage+1)*L/p, ln_f, the head and the loss on
+/// the last. Its parameters are the model's own tensors.
+public final class GPTPipelineStage: Module, PipelineStage {
+    public let wte: Embedding?
+    public let wpe: Embedding?
+    public let h: [Module]
+    public let lnF: LayerNorm?
+    public let lmHead: Linear?
+    public let stage: Int, stages: Int
+    public let width: Int
+
+    /// A stage of `gpt` (untied head), its blocks replaced by `blocks` when given (tensor-parallel
+    /// twins of all of gpt's blocks: this stage takes its range of them).
+    public init(_ gpt: GPT, stage: Int, stages: Int, blocks: [Module]? = nil) {
+        check(gpt.lmHead != nil, "GPTPipelineStage: the head must be its own (tiedHead: false)")
+        let range = LlamaPipelineStage.layerRange(stage: stage, stages: stages, layers: gpt.config.nLayers)
+        (wte, wpe) = stage == 0 ? (gpt.transformer.wte, gpt.transformer.wpe) : (nil, nil)
+        h = Array((blocks ?? gpt.transformer.h)[range])
+        (lnF, lmHead) = stage == stages - 1 ? (gpt.transformer.lnF, gpt.lmHead) : (nil, nil)
+        (self.stage, self.stages, width) = (stage, stages, gpt.config.dim)
+    }
+
+    public func embed(_ ids: [Int], shape: [Int]) -> Tensor {
+        guard let wte, let wpe else { fail("GPTPipelineStage: stage \(stage) has no embedding (only stage 0 does)") }
+        return wte(ids, shape: shape) + wpe(Array(0..<shape[1]), shape: [shape[1]])
+    }
+
+    public func blocks(_ x: Tensor) -> Tensor { h.reduce(x) { $1($0) } }
+
+    public func loss(_ x: Tensor, targets: [Int]) -> Tensor {
+        guard let lnF, let lmHead else { fail("GPTPipelineStage: stage \(stage) has no head (only the last does)") }
+        return languageModelLoss(lmHead(lnF(x)), targets: targets)
     }
 }

@@ -80,3 +80,25 @@ func relativeDifference(_ a: [Float], _ b: [Float]) -> Double {
         #expect(single[9] < single[0])
     }
 }
+
+@Suite struct ThreeDimensional {
+    /// `picograd train shakespeare --dp 2 --tp 2 --pp 2`'s run (8 thread ranks) against lego's
+    /// CharTrainingRun on one rank: the same losses, 4 steps (seed, data, schedule, clipping).
+    @Test func shakespeareOnEightRanksIsTheSingleRun() throws {
+        let text = String(repeating: "First Citizen:\nBefore we proceed any further, hear me speak.\nAll: Speak, speak.\n", count: 12)
+        var options = RunOptions.defaults(for: "shakespeare")
+        (options.steps, options.batchSize, options.warmup) = (4, 8, 2)
+        let expected = withDefaultGenerator(Generator(seed: 0)) {   // its manualSeed reseeds this test's generator alone
+            let single = CharTrainingRun(task: "shakespeare", text: text, options: options)
+            return (0..<4).map { _ in single.takeStep() }
+        }
+        let reported = PerRank<[Int]>()
+        let losses = try trainShakespeareParallel(text: text, options: options, layout: ParallelLayout(dp: 2, tp: 2, pp: 2)) { step, _ in
+            reported.set(step, [step])
+        }
+        let worst = relativeDifference(losses, expected)
+        print("dp2 x tp2 x pp2 shakespeare GPT: losses \(losses), one rank \(expected), max relative difference \(worst)")
+        #expect(losses.count == 4 && worst <= 1e-4)
+        #expect(reported.ordered(5).compactMap { $0 } == [[1], [2], [3], [4]])
+    }
+}
