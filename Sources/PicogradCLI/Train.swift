@@ -11,7 +11,7 @@ import Darwin
 import picograd
 
 enum Train {
-    static let usageLine = "usage: picograd train names|shakespeare [--steps N] [--resume PATH] [--out DIR] [--save-every N|Ts] [--device cpu|reference|cuda] [--profile]"
+    static let usageLine = "usage: picograd train names|shakespeare [--steps N] [--resume PATH] [--out DIR] [--save-every N|Ts] [--device cpu|reference|cuda] [--profile] [--dp N] [--tp N] [--pp N]"
 
     static func usage(_ message: String) -> Never { userError("train", "\(message) (\(usageLine))") }
 
@@ -42,6 +42,7 @@ enum Train {
         var out: String? = nil
         var saveEvery = SaveEvery.seconds(60)
         var profile = false   // count and time the primitives of the training steps (dfdx's Profiler)
+        var layout = ParallelLayout()   // --dp/--tp/--pp: thread ranks (chapter 5); all 1: one rank, as before
     }
 
     static func parse(_ args: [String]) -> Options {
@@ -67,10 +68,18 @@ enum Train {
                 o.saveEvery = every
             case "--device": Device.default = parseDevice("train", a.value(arg))
             case "--profile": o.profile = true
+            case "--dp": o.layout.dp = a.int(arg, atLeast: 1)
+            case "--tp": o.layout.tp = a.int(arg, atLeast: 1)
+            case "--pp": o.layout.pp = a.int(arg, atLeast: 1)
             default: usage(arg.hasPrefix("--") ? "unknown option \(arg)" : "unexpected argument '\(arg)'")
             }
         }
         if let steps = o.steps, steps > CharTrainingRun.maxRunSteps { usage("--steps \(steps) is more than \(CharTrainingRun.maxRunSteps)") }
+        if o.layout.worldSize > 1 {
+            guard o.task == "shakespeare" else { usage("--dp/--tp/--pp train shakespeare only") }
+            guard o.resume == nil, o.out == nil, !o.profile else { usage("--dp/--tp/--pp runs write no checkpoint and take no --resume, --out or --profile") }
+            guard o.layout.worldSize <= 64 else { usage("--dp x --tp x --pp is \(o.layout.worldSize) thread ranks, at most 64") }
+        }
         return o
     }
 
@@ -104,6 +113,7 @@ enum Train {
 
     static func run(_ args: [String]) {
         let o = parse(args)
+        if o.layout.worldSize > 1 { return runParallel(o) }
         let task = o.task
         if let resume = o.resume, access(resume, R_OK) != 0 {
             userError("train", "cannot read --resume \(resume): \(String(cString: strerror(errno)))")
@@ -190,6 +200,29 @@ enum Train {
         print("samples:")
         for s in run.samples(count: task == "names" ? 10 : 1, seed: 1) { print(s) }
         print("val loss \(fixed(val, 4))")
+    }
+
+    /// --dp/--tp/--pp: chapter 5's thread ranks (az1use1's trainShakespeareParallel); the loss
+    /// printed as the one-rank run prints it, no checkpoint.
+    static func runParallel(_ o: Options) {
+        let text: String
+        do { text = try loadDataset("tinyshakespeare.txt") } catch { printError("picograd train: \(error)"); exit(1) }
+        var options = RunOptions.defaults(for: "shakespeare")
+        if let steps = o.steps { options.steps = steps }
+        let l = o.layout
+        print("shakespeare: dp \(l.dp) x tp \(l.tp) x pp \(l.pp) = \(l.worldSize) thread ranks (\(l.schedule.rawValue)), \(options.steps) steps, batch \(options.batchSize); no checkpoint")
+        nonisolated(unsafe) let bar = ProgressBar(total: options.steps, from: 0)   // only rank 0's thread reports
+        let total = options.steps
+        let start = monotonicSeconds()
+        let losses: [Float]
+        do {
+            losses = try trainShakespeareParallel(text: text, options: options, layout: l) { step, loss in
+                if step % 10 == 0 || step == total { bar.update(step, "loss \(fixed(loss, 4))") }
+            }
+        } catch let e as ParallelLayoutError { usage(e.description) } catch { printError("picograd train: \(error)"); exit(1) }
+        let elapsed = monotonicSeconds() - start
+        print("trained \(losses.count) steps in \(fixed(elapsed, 1)) s (\(fixed(Double(losses.count * options.batchSize * CharTrainingRun.shakespeareBlock) / Swift.max(elapsed, 1e-9), 0)) tokens/s)")
+        print("train loss \(fixed(losses.last ?? .nan, 4))")
     }
 
     static func done(_ run: CharTrainingRun, _ first: Int) -> Int { run.step - first }
