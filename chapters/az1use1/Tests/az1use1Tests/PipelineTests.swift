@@ -53,28 +53,34 @@ func relativeDifference(_ a: [Float], _ b: [Float]) -> Double {
     @Test(arguments: PipelineSchedule.allCases) func lossMatch(_ schedule: PipelineSchedule) throws {
         let weights = llamaWeights(seed: 30)
         let single = try singleRankLosses(weights)
-        let out = PerRank<([Float], [PipelineOp], Int)>()
+        let out = PerRank<([Float], [PipelineOp], Int, Int)>()
         try spawn(worldSize: 2) { g in
             let model = Llama(config: tinyLlama)
             try model.loadStateDict(weights)
             let stage = LlamaPipelineStage(model, stage: g.rank, stages: 2)
             let pp = PipelineParallel(stage, group: g, schedule: schedule, microBatches: 4)
             let adam = AdamW(stage.parameters(), lr: 1e-2)
-            var losses: [Float] = []
+            var losses: [Float] = [], firstStepBytes = 0
             for k in 0..<10 {
                 let ids = tokens(32, seed: 200 + UInt64(k)), targets = ids.map { ($0 + 1) % 32 }
                 losses.append(pp.step(ids: ids, targets: targets, shape: [4, 8]))
+                if k == 0 { firstStepBytes = g.bytesSent }
                 adam.step()
                 adam.zeroGrad()
             }
-            out.set(g.rank, (losses, pp.ran, pp.peakInFlight))
+            out.set(g.rank, (losses, pp.ran, pp.peakInFlight, firstStepBytes))
         }
+        // per step: stage 0 sends m activations [1, 8, 16] forward, stage 1 their m gradients
+        // back and the loss (one float, the broadcast's root)
+        let activation = 1 * 8 * 16 * 4
         for (s, result) in out.ordered(2).enumerated() {
-            let (losses, ran, peak) = try #require(result)
+            let (losses, ran, peak, bytes) = try #require(result)
+            #expect(bytes == 4 * activation + (s == 1 ? 4 : 0), "stage \(s) sent \(bytes) bytes in a step")
             let worst = relativeDifference(losses, single)
             #expect(worst <= 1e-4, "stage \(s): \(losses) vs \(single)")
             #expect(ran == schedule.order(stage: s, stages: 2, microBatches: 4))
             #expect(peak == (schedule == .allForwardAllBackward ? 4 : 2 - s))
+            print("pp2 \(schedule.rawValue) stage \(s): \(bytes) bytes sent per step")
             if s == 0 { print("pp2 \(schedule.rawValue) loss match: max relative difference \(worst) over 10 steps (single rank \(single[0]) -> \(single[9]))") }
         }
         #expect(single[9] < single[0])
