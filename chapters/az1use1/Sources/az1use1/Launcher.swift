@@ -99,28 +99,31 @@ public enum Launcher {
             }
             pids.append(pid)
         }
+        // each rank's own pid, polled: never waitpid(-1), which would take another part of this
+        // process's children (a test runner's) or lose ours to it
         var running = Set(pids)
         var failed: (rank: Int, why: String)? = nil
         var stopAt: Double? = nil
         while !running.isEmpty {
-            var s: Int32 = 0
-            let pid = waitpid(-1, &s, stopAt == nil ? 0 : WNOHANG)
-            if pid > 0, running.contains(pid) {
+            var reaped = false
+            for pid in pids where running.contains(pid) {
+                var s: Int32 = 0
+                let r = waitpid(pid, &s, WNOHANG)
+                if r == 0 || (r < 0 && errno == EINTR) { continue }
                 running.remove(pid)
+                reaped = true
                 let rank = pids.firstIndex(of: pid)!
-                let exited = (s & 0x7f) == 0, code = (s >> 8) & 0xff, signal = s & 0x7f
-                if failed == nil && (!exited || code != 0) {
-                    failed = (rank, exited ? "exited with status \(code)" : "was killed by signal \(signal)")
+                let exited = r == pid && (s & 0x7f) == 0, code = (s >> 8) & 0xff, signal = s & 0x7f
+                if failed == nil && (r != pid || !exited || code != 0) {
+                    failed = (rank, r != pid ? "could not be waited for (\(String(cString: strerror(errno))))"
+                                             : exited ? "exited with status \(code)" : "was killed by signal \(signal)")
                     log("rank \(rank) (pid \(pid)) \(failed!.why); stopping the other \(running.count) rank\(running.count == 1 ? "" : "s")")
                     for p in running { kill(p, SIGTERM) }
                     stopAt = storeClock() + grace
                 }
-            } else if pid < 0 && errno != EINTR {
-                break
-            } else if let t = stopAt {
-                if storeClock() > t { for p in running { kill(p, SIGKILL) }; stopAt = .infinity }
-                usleep(20_000)
             }
+            if let t = stopAt, storeClock() > t { for p in running { kill(p, SIGKILL) }; stopAt = .infinity }
+            if !reaped { usleep(5_000) }
         }
         if let failed { log("failed: rank \(failed.rank) \(failed.why)"); return 1 }
         return 0
