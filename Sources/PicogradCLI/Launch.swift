@@ -2,7 +2,8 @@
 // (az1use1's Launcher): N copies of COMMAND, each with RANK, WORLD_SIZE, LOCAL_RANK,
 // LOCAL_WORLD_SIZE, MASTER_ADDR and MASTER_PORT set; a rank that fails stops the others and is
 // named. `picograd dist-check [--die R] [--timeout S]`: one rank's rendezvous check through the
-// TCP store (what the launcher's tests run).
+// TCP store (what the launcher's tests run). `picograd train shakespeare --dp/--tp/--pp`'s run
+// is here too (Train.swift only parses its flags).
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -52,5 +53,30 @@ enum DistCheckCommand {
             }
         }
         exit(DistCheck.run(die: die, timeout: timeout))
+    }
+}
+
+extension Train {
+    /// --dp/--tp/--pp: chapter 5's thread ranks (az1use1's trainShakespeareParallel); the loss
+    /// printed as the one-rank run prints it, no checkpoint.
+    static func runParallel(_ o: Options) {
+        let text: String
+        do { text = try loadDataset("tinyshakespeare.txt") } catch { printError("picograd train: \(error)"); exit(1) }
+        var options = RunOptions.defaults(for: "shakespeare")
+        if let steps = o.steps { options.steps = steps }
+        let l = o.layout
+        print("shakespeare: dp \(l.dp) x tp \(l.tp) x pp \(l.pp) = \(l.worldSize) thread ranks (\(l.schedule.rawValue)), \(options.steps) steps, batch \(options.batchSize); no checkpoint")
+        nonisolated(unsafe) let bar = ProgressBar(total: options.steps, from: 0)   // only rank 0's thread reports
+        let total = options.steps
+        let start = monotonicSeconds()
+        let losses: [Float]
+        do {
+            losses = try trainShakespeareParallel(text: text, options: options, layout: l) { step, loss in
+                if step % 10 == 0 || step == total { bar.update(step, "loss \(fixed(loss, 4))") }
+            }
+        } catch let e as ParallelLayoutError { usage(e.description) } catch { printError("picograd train: \(error)"); exit(1) }
+        let elapsed = monotonicSeconds() - start
+        print("trained \(losses.count) steps in \(fixed(elapsed, 1)) s (\(fixed(Double(losses.count * options.batchSize * CharTrainingRun.shakespeareBlock) / Swift.max(elapsed, 1e-9), 0)) tokens/s)")
+        print("train loss \(fixed(losses.last ?? .nan, 4))")
     }
 }

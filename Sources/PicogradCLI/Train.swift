@@ -202,29 +202,6 @@ enum Train {
         print("val loss \(fixed(val, 4))")
     }
 
-    /// --dp/--tp/--pp: chapter 5's thread ranks (az1use1's trainShakespeareParallel); the loss
-    /// printed as the one-rank run prints it, no checkpoint.
-    static func runParallel(_ o: Options) {
-        let text: String
-        do { text = try loadDataset("tinyshakespeare.txt") } catch { printError("picograd train: \(error)"); exit(1) }
-        var options = RunOptions.defaults(for: "shakespeare")
-        if let steps = o.steps { options.steps = steps }
-        let l = o.layout
-        print("shakespeare: dp \(l.dp) x tp \(l.tp) x pp \(l.pp) = \(l.worldSize) thread ranks (\(l.schedule.rawValue)), \(options.steps) steps, batch \(options.batchSize); no checkpoint")
-        nonisolated(unsafe) let bar = ProgressBar(total: options.steps, from: 0)   // only rank 0's thread reports
-        let total = options.steps
-        let start = monotonicSeconds()
-        let losses: [Float]
-        do {
-            losses = try trainShakespeareParallel(text: text, options: options, layout: l) { step, loss in
-                if step % 10 == 0 || step == total { bar.update(step, "loss \(fixed(loss, 4))") }
-            }
-        } catch let e as ParallelLayoutError { usage(e.description) } catch { printError("picograd train: \(error)"); exit(1) }
-        let elapsed = monotonicSeconds() - start
-        print("trained \(losses.count) steps in \(fixed(elapsed, 1)) s (\(fixed(Double(losses.count * options.batchSize * CharTrainingRun.shakespeareBlock) / Swift.max(elapsed, 1e-9), 0)) tokens/s)")
-        print("train loss \(fixed(losses.last ?? .nan, 4))")
-    }
-
     static func done(_ run: CharTrainingRun, _ first: Int) -> Int { run.step - first }
 
     static func curvePath(_ checkpoint: String, _ ext: String = "svg") -> String {
