@@ -11,7 +11,7 @@ import Darwin
 import picograd
 
 enum Train {
-    static let usageLine = "usage: picograd train names|shakespeare [--steps N] [--resume PATH] [--out DIR] [--save-every N|Ts] [--device cpu|reference|cuda] [--profile] [--compile]"
+    static let usageLine = "usage: picograd train names|shakespeare [--steps N] [--resume PATH] [--out DIR] [--save-every N|Ts] [--device cpu|reference|cuda] [--profile] [--compile] [--dp N] [--tp N] [--pp N]"
 
     static func usage(_ message: String) -> Never { userError("train", "\(message) (\(usageLine))") }
 
@@ -43,6 +43,7 @@ enum Train {
         var saveEvery = SaveEvery.seconds(60)
         var profile = false   // count and time the primitives of the training steps (dfdx's Profiler)
         var compile = false   // forward, backward, clip and AdamW update compiled (pt2's compileTraining)
+        var layout = ParallelLayout()   // --dp/--tp/--pp: thread ranks (chapter 5); all 1: one rank, as before
     }
 
     static func parse(_ args: [String]) -> Options {
@@ -69,10 +70,18 @@ enum Train {
             case "--device": Device.default = parseDevice("train", a.value(arg))
             case "--profile": o.profile = true
             case "--compile": o.compile = true
+            case "--dp": o.layout.dp = a.int(arg, atLeast: 1)
+            case "--tp": o.layout.tp = a.int(arg, atLeast: 1)
+            case "--pp": o.layout.pp = a.int(arg, atLeast: 1)
             default: usage(arg.hasPrefix("--") ? "unknown option \(arg)" : "unexpected argument '\(arg)'")
             }
         }
         if let steps = o.steps, steps > CharTrainingRun.maxRunSteps { usage("--steps \(steps) is more than \(CharTrainingRun.maxRunSteps)") }
+        if o.layout.worldSize > 1 {
+            guard o.task == "shakespeare" else { usage("--dp/--tp/--pp train shakespeare only") }
+            guard o.resume == nil, o.out == nil, !o.profile, !o.compile else { usage("--dp/--tp/--pp runs write no checkpoint and take no --resume, --out, --profile or --compile") }
+            guard o.layout.worldSize <= 64 else { usage("--dp x --tp x --pp is \(o.layout.worldSize) thread ranks, at most 64") }
+        }
         return o
     }
 
@@ -106,6 +115,7 @@ enum Train {
 
     static func run(_ args: [String]) {
         let o = parse(args)
+        if o.layout.worldSize > 1 { return runParallel(o) }
         let task = o.task
         if let resume = o.resume, access(resume, R_OK) != 0 {
             userError("train", "cannot read --resume \(resume): \(String(cString: strerror(errno)))")

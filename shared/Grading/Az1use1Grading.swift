@@ -22,7 +22,7 @@ enum Az1use1Grading {
         GradingCase(chapter: "az1use1", name: "loss_match", todos: ["az1use1.1", "az1use1.2", "az1use1.3", "az1use1.4"], timeout: 60) { _ in
             try checkLossMatch()
         },
-    ]
+    ] + partTwoCases
 
     /// Values per rank, filled by the rank threads.
     final class PerRank<T: Sendable>: Sendable {

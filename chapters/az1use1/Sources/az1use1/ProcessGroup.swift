@@ -80,7 +80,10 @@ public func spawn(worldSize: Int, transport: Transport = .threads,
                   _ body: @escaping @Sendable (ProcessGroup) throws -> Void) throws {
     check(worldSize >= 1, "spawn: worldSize must be at least 1, got \(worldSize)")
     guard transport == .threads else {
-        throw SpawnError(rank: 0, message: "the nccl transport is not built yet (chapter 5, part 2); use .threads", stopped: [])
+        // NCCL: one process per GPU (picograd launch), so no threads to spawn; the library first
+        let library: NCCLLibrary
+        do { library = try NCCLLibrary.load() } catch { throw SpawnError(rank: 0, message: "\(error)", stopped: []) }
+        throw SpawnError(rank: 0, message: "nccl: libnccl \(library.version) loads, but the NCCL process group is not built yet; use .threads", stopped: [])
     }
     let world = ThreadWorld(size: worldSize)
     let device = Device.default

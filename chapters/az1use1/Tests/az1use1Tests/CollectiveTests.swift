@@ -164,3 +164,25 @@ import Darwin
         #expect(text.contains("reduceScatter: dim 0 of shape [3, 2] does not split into 2 equal chunks"))
     }
 }
+
+@Suite struct NCCLTransport {
+    /// Where libnccl is absent, loading it and spawn(transport: .nccl) fail with a message that
+    /// says what is missing (no crash); where it is present, its version is a real one.
+    @Test func missingLibraryIsAClearError() throws {
+        #expect(throws: NCCLError.self) { try NCCLLibrary.load(names: ["libnccl-that-does-not-exist.so.2"]) }
+        do {
+            let library = try NCCLLibrary.load()
+            #expect(library.version >= 2000, "NCCL \(library.version)")
+            #expect(library.errorName(1).contains("ncclResult_t 1"))
+        } catch let e as NCCLError {
+            #expect(e.description.contains("libnccl.so.2") && e.description.contains("use .threads"), "\(e)")
+        }
+        do {
+            try spawn(worldSize: 1, transport: .nccl) { _ in }
+            Issue.record("spawn(transport: .nccl) returned")
+        } catch let e as SpawnError {
+            #expect(e.message.hasPrefix("nccl: "), "\(e)")
+            print("spawn(transport: .nccl) here: \(e)")
+        }
+    }
+}
