@@ -229,8 +229,9 @@ enum Pt2Grading {
         try Compare.forward("llama_kv_cache compiled logits", Tensor(logits, shape: c.output.shape), c.output)
     }
 
-    /// A layer of lego's layers.json (PyTorch's weights), compiled, against PyTorch's forward.
-    static func checkLayer(_ name: String, _ ctx: GradingContext) throws {
+    /// Case `name` of lego's layers.json, its module built and loaded with PyTorch's weights.
+    static func layerCase(_ name: String, _ ctx: GradingContext) throws
+        -> (LegoGrading.LayerCase, Module?, (Tensor?) -> Tensor) {
         let ref = try Reference.load(chapter: "lego", file: "layers.json", ctx).decode(LegoGrading.Layers.self)
         guard let c = ref.cases.first(where: { $0.name == name }), let entry = LegoGrading.layers[name] else {
             throw GradingFailure("layers.json: no case named \(name)")
@@ -239,6 +240,12 @@ enum Pt2Grading {
         if let module {
             do { try module.loadStateDict(LegoGrading.stateDict(c.params)) } catch { throw GradingFailure("\(name): \(error)") }
         }
+        return (c, module, run)
+    }
+
+    /// A layer of lego's layers.json (PyTorch's weights), compiled, against PyTorch's forward.
+    static func checkLayer(_ name: String, _ ctx: GradingContext) throws {
+        let (c, module, run) = try layerCase(name, ctx)
         let args = c.inputs["input"].map { [LegoGrading.tensor($0)] } ?? []
         let compiled = picograd.compile { t in [run(t.first)] }
         let out = withNoGrad { compiled(args) }[0]
@@ -308,14 +315,7 @@ enum Pt2Grading {
     /// A layer of lego's layers.json, compiled with gradients, against PyTorch's forward and
     /// the gradients of its input and parameters.
     static func checkLayerGradients(_ name: String, _ ctx: GradingContext) throws {
-        let ref = try Reference.load(chapter: "lego", file: "layers.json", ctx).decode(LegoGrading.Layers.self)
-        guard let c = ref.cases.first(where: { $0.name == name }), let entry = LegoGrading.layers[name] else {
-            throw GradingFailure("layers.json: no case named \(name)")
-        }
-        let (module, run) = entry.build(c)
-        if let module {
-            do { try module.loadStateDict(LegoGrading.stateDict(c.params)) } catch { throw GradingFailure("\(name): \(error)") }
-        }
+        let (c, module, run) = try layerCase(name, ctx)
         let input = c.inputs["input"].map { LegoGrading.tensor($0, requiresGrad: true) }
         let compiled = picograd.compile { t in [run(t.first)] }
         let out = compiled(input.map { [$0] } ?? [])[0]

@@ -77,29 +77,18 @@ func readU32(_ b: [UInt8], _ at: Int = 0) -> Int { (0..<4).reduce(0) { $0 | Int(
 func int64Bytes(_ v: Int) -> [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: Int64(v) >> (8 * $0)) } }
 func int64Value(_ b: [UInt8]) -> Int { Int((0..<8).reduce(Int64(0)) { $0 | Int64(b[$1]) << (8 * $1) }) }
 
-/// A pthread running a closure (the server's accept loop and one per connection).
-func startThread(_ body: @escaping @Sendable () -> Void) {
-    final class Box: @unchecked Sendable { let body: @Sendable () -> Void; init(_ b: @escaping @Sendable () -> Void) { body = b } }
-    let box = Unmanaged.passRetained(Box(body)).toOpaque()
+/// A detached thread running a closure (the server's accept loop and one per connection).
+func startThread(_ body: @escaping @Sendable () -> Void) { RankThread(body).detach() }
+
+/// A new IPv4 TCP socket, or an error naming why not.
+func tcpSocket() throws -> Int32 {
     #if canImport(Glibc)
-    var thread = pthread_t()
+    let fd = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     #else
-    var thread: pthread_t? = nil
+    let fd = Darwin.socket(AF_INET, SOCK_STREAM, 0)
     #endif
-    var attributes = pthread_attr_t()
-    pthread_attr_init(&attributes)
-    pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
-    let status = pthread_create(&thread, &attributes, { raw in
-        #if canImport(Glibc)
-        let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
-        #else
-        let box = Unmanaged<Box>.fromOpaque(raw).takeRetainedValue()
-        #endif
-        box.body()
-        return nil
-    }, box)
-    pthread_attr_destroy(&attributes)
-    precondition(status == 0, "TCPStore: pthread_create failed (\(status))")
+    guard fd >= 0 else { throw StoreError("store: cannot make a socket (\(String(cString: strerror(errno))))") }
+    return fd
 }
 
 /// The server's table: keys to values, with a condition variable for `get`'s waits.
@@ -177,12 +166,7 @@ public final class TCPStore: @unchecked Sendable {
     }
 
     private static func serve(port: Int) throws -> Int32 {
-        #if canImport(Glibc)
-        let fd = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        #else
-        let fd = Darwin.socket(AF_INET, SOCK_STREAM, 0)
-        #endif
-        guard fd >= 0 else { throw StoreError("store: cannot make a socket (\(String(cString: strerror(errno))))") }
+        let fd = try tcpSocket()
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
         var a = sockaddr_in()
@@ -235,12 +219,7 @@ public final class TCPStore: @unchecked Sendable {
         let deadline = storeClock() + timeout
         var last = ""
         while true {
-            #if canImport(Glibc)
-            let fd = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            #else
-            let fd = Darwin.socket(AF_INET, SOCK_STREAM, 0)
-            #endif
-            guard fd >= 0 else { throw StoreError("store: cannot make a socket (\(String(cString: strerror(errno))))") }
+            let fd = try tcpSocket()
             #if canImport(Glibc)
             let ok = withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
             #else

@@ -84,7 +84,16 @@ final class RankThread: @unchecked Sendable {
             return nil
         }, start)
         pthread_attr_destroy(&attributes)
-        check(status == 0, "spawn: could not start a rank thread (pthread_create returned \(status))")
+        check(status == 0, "az1use1: could not start a thread (pthread_create returned \(status))")
+    }
+
+    /// Lets the thread run on its own (nothing will join it).
+    func detach() {
+        #if canImport(Glibc)
+        pthread_detach(thread)
+        #else
+        if let thread { pthread_detach(thread) }
+        #endif
     }
 
     func join() {
