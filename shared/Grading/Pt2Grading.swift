@@ -245,7 +245,7 @@ enum Pt2Grading {
 
     /// A layer of lego's layers.json (PyTorch's weights), compiled, against PyTorch's forward.
     static func checkLayer(_ name: String, _ ctx: GradingContext) throws {
-        let (c, module, run) = try layerCase(name, ctx)
+        let (c, _, run) = try layerCase(name, ctx)
         let args = c.inputs["input"].map { [LegoGrading.tensor($0)] } ?? []
         let compiled = picograd.compile { t in [run(t.first)] }
         let out = withNoGrad { compiled(args) }[0]
