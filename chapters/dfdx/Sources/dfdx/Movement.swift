@@ -255,8 +255,9 @@ public func stack(_ ts: [Tensor], dim: Int, file: StaticString = #fileID, line: 
 /// The strides that give `newShape` over the same memory as (`shape`, `strides`), or nil when
 /// there are none. Old dims are taken in runs that are contiguous with each other (a dim's
 /// stride is the next one's size times its stride); the new dims must split or merge each run
-/// exactly, taking their strides from inside it. Size-1 dims fit anywhere.
-func viewStrides(_ shape: [Int], _ strides: [Int], _ newShape: [Int]) -> [Int]? {
+/// exactly, taking their strides from inside it. Size-1 dims fit anywhere. (pt2 folds a
+/// reshape into a GEMM's operand strides with it.)
+public func viewStrides(_ shape: [Int], _ strides: [Int], _ newShape: [Int]) -> [Int]? {
     if shape.isEmpty || shape.contains(0) { return contiguousStrides(newShape) }
     var result = [Int](repeating: 0, count: newShape.count)
     var n = newShape.count - 1                   // next new dim to place, from the right

@@ -158,38 +158,13 @@ struct Schedule {
                 for (o, d) in zip(outDims, kept) { w.strides[o] = v.strides[d] }
             } else if v.strides == contiguousStrides(v.shape) {
                 w.strides = contiguousStrides(shape)
-            } else if let strides = reshapedStrides(v.shape, v.strides, to: shape) {
+            } else if let strides = viewStrides(v.shape, v.strides, shape) {
                 w.strides = strides         // a split or merge of dims the strides allow (attention's heads)
             } else { return nil }
         default: return nil
         }
         return w
     }
-}
-
-/// The strides of a strided view reshaped without a copy, or nil when it needs one: the dims
-/// are taken in chunks whose sizes multiply to the same number in both shapes; within a
-/// chunk, the old dims must be contiguous with each other (each stride the next one's times
-/// its size), and the new dims get the strides of a contiguous block of that chunk.
-public func reshapedStrides(_ shape: [Int], _ strides: [Int], to newShape: [Int]) -> [Int]? {
-    if shape.reduce(1, *) == 0 || shape.isEmpty { return contiguousStrides(newShape) }
-    var out = [Int](repeating: 0, count: newShape.count)
-    var d = newShape.count - 1
-    var base = strides[shape.count - 1], oldCount = 1, newCount = 1
-    for k in shape.indices.reversed() {
-        oldCount *= shape[k]
-        // the chunk ends at k when dim k - 1 does not continue it
-        if k == 0 || (shape[k - 1] != 1 && strides[k - 1] != oldCount * base) {
-            while d >= 0 && (newCount < oldCount || newShape[d] == 1) {
-                out[d] = newCount * base
-                newCount *= newShape[d]
-                d -= 1
-            }
-            if newCount != oldCount { return nil }
-            if k > 0 { base = strides[k - 1]; oldCount = 1; newCount = 1 }
-        }
-    }
-    return d == -1 ? out : nil
 }
 
 /// What a kernel reads: each buffer with the index it is read at, in the kernel's own loop

@@ -86,9 +86,9 @@ struct BlockKernelTests {
     @Test func aHeadSplitFoldsIntoStrides() {
         // reshaping a column slice [2, 8, 32] of a [2, 8, 96] buffer into [2, 8, 4, 8] splits a
         // dim of stride 1: strides (768, 96, 8, 1); merging a transposed pair needs a copy
-        #expect(reshapedStrides([2, 8, 32], [768, 96, 1], to: [2, 8, 4, 8]) == [768, 96, 8, 1])
-        #expect(reshapedStrides([2, 4, 8, 8], [256, 8, 32, 1], to: [2, 8, 32]) == nil)
-        #expect(reshapedStrides([2, 4, 8], [32, 8, 1], to: [8, 8]) == [8, 1])
-        #expect(reshapedStrides([3, 1, 4], [4, 99, 1], to: [3, 4, 1]) == [4, 1, 1])
+        #expect(viewStrides([2, 8, 32], [768, 96, 1], [2, 8, 4, 8]) == [768, 96, 8, 1])
+        #expect(viewStrides([2, 4, 8, 8], [256, 8, 32, 1], [2, 8, 32]) == nil)
+        #expect(viewStrides([2, 4, 8], [32, 8, 1], [8, 8]) == [8, 1])
+        #expect(viewStrides([3, 1, 4], [4, 99, 1], [3, 4, 1]) == [4, 1, 1])
     }
 }
