@@ -144,6 +144,17 @@ public final class CPUBackend: Backend, @unchecked Sendable {
         }
         let int32 = a.dtype == .int32
         if int32 && !(op == .add || op == .cmplt || op == .cmpeq) { fail("\(name) backend: \(op.rawValue) on int32") }
+        if a.isContiguous && b.isContiguous {
+            // the common case, without building a layout per operand: one row of count elements
+            var layout = (a.count, 1, 1)
+            let (pa, pb, po) = (base(a), base(b), hostPointer(out))
+            withUnsafePointer(to: &layout) {
+                $0.withMemoryRebound(to: Int.self, capacity: 3) {
+                    brrr_binary(isa.code, threads, Int32(code.rawValue), int32 ? 1 : 0, 1, $0, pa, pb, po)
+                }
+            }
+            return
+        }
         withLayout(a.shape, a.strides, b.strides) { rank, layout in
             brrr_binary(isa.code, threads, Int32(code.rawValue), int32 ? 1 : 0, rank, layout, base(a), base(b), hostPointer(out))
         }
@@ -248,8 +259,9 @@ public final class CPUBackend: Backend, @unchecked Sendable {
     /// Layouts longer than this go to the reference (CBrrr's iterators have fixed room).
     var maxRank: Int { Int(BRRR_MAX_RANK) }
 
-    @inline(__always)
-    func hostPointer(_ buffer: any Buffer) -> UnsafeMutableRawPointer {
+    @inline(__always) func hostPointer(_ buffer: any Buffer) -> UnsafeMutableRawPointer {
+        // (an exact class check, cheaper than a dynamic cast: HostBuffer is final)
+        if type(of: buffer) == HostBuffer.self { return unsafeDowncast(buffer, to: HostBuffer.self).pointer }
         guard let b = buffer as? HostBuffer else { fail("\(name) backend: got a buffer of another device (\(type(of: buffer)))") }
         return b.pointer
     }

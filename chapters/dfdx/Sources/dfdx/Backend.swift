@@ -43,7 +43,15 @@ public struct StridedView: @unchecked Sendable {
 
     public var count: Int { shape.reduce(1, *) }
     /// True when the elements are adjacent in row-major order.
-    public var isContiguous: Bool { strides == contiguousStrides(shape) || count <= 1 }
+    public var isContiguous: Bool {
+        // (contiguousStrides(shape) compared without making it: every op asks)
+        var running = 1
+        for d in stride(from: shape.count - 1, through: 0, by: -1) {
+            if strides[d] != running { return count <= 1 }
+            running *= shape[d]
+        }
+        return true
+    }
 }
 
 /// Elementwise functions of one float32 input.

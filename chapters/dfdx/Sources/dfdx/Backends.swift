@@ -22,7 +22,7 @@ public enum Backends {
         init() { (cpu, reference) = (instances[.cpu], instances[.reference]) }
         mutating func set(_ backend: any Backend, for device: Device) {
             instances[device] = backend
-            if device == .cpu { cpu = backend }
+            if device == .cpu { cpu = backend; Backends.publishCPU(backend) }
             if device == .reference { reference = backend }
         }
     }
@@ -62,11 +62,30 @@ public enum Backends {
         table.withLock { $0.factories[kind] = factory }
     }
 
+    /// The `.cpu` backend, readable without the lock: every eager op on the CPU looks it up,
+    /// and an uncontended lock still cost a tenth of a small op. Each registration for `.cpu`
+    /// publishes a new box; old boxes are never freed (there are a handful per process), so a
+    /// reader holding one is never left with freed memory.
+    private final class CPUBox: Sendable {
+        let backend: any Backend
+        init(_ backend: any Backend) { self.backend = backend }
+    }
+    private static let cpuBox = Atomic<UInt>(0)   // the box's address (0: none yet)
+    fileprivate static func publishCPU(_ backend: any Backend) {
+        cpuBox.store(UInt(bitPattern: Unmanaged.passRetained(CPUBox(backend)).toOpaque()), ordering: .releasing)
+    }
+
     /// The backend serving `device`, or nil when there is none.
     public static func lookup(_ device: Device) -> (any Backend)? {
+        if device.kind == .cpu, device.index == 0, let box = UnsafeRawPointer(bitPattern: cpuBox.load(ordering: .acquiring)) {
+            return Unmanaged<CPUBox>.fromOpaque(box).takeUnretainedValue().backend
+        }
         install()
         return table.withLock { t in
-            if device.kind == .cpu, device.index == 0, let b = t.cpu { return b }
+            if device.kind == .cpu, device.index == 0, let b = t.cpu {
+                if cpuBox.load(ordering: .relaxed) == 0 { publishCPU(b) }
+                return b
+            }
             if device.kind == .reference, device.index == 0, let b = t.reference { return b }
             if let b = t.instances[device] { return b }
             guard let make = t.factories[device.kind], let b = make(device) else { return nil }

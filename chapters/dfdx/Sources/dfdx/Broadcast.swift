@@ -21,8 +21,13 @@ public func broadcastShapes(_ a: [Int], _ b: [Int]) -> [Int]? {
 
 extension Tensor {
     /// Expands `a` and `b` to their common shape; stops naming `op` and the shapes if there is none.
+    @inline(__always)
     static func broadcast(_ a: Tensor, _ b: Tensor, op: String) -> (Tensor, Tensor) {
-        if a.shape == b.shape { return (a, b) }
+        if a.shape == b.shape { return (a, b) }   // (inlined: the common case costs no retains)
+        return expanded(a, b, op: op)
+    }
+
+    static func expanded(_ a: Tensor, _ b: Tensor, op: String) -> (Tensor, Tensor) {
         guard let shape = broadcastShapes(a.shape, b.shape) else {
             fail("\(op): shapes \(a.shape) and \(b.shape) cannot be broadcast together")
         }

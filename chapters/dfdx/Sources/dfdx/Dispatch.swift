@@ -172,6 +172,35 @@ public enum Dispatch {
         return out
     }
 
+    /// `run` for the common case of a primitive of one or two inputs of the output's shape on
+    /// one device, with no handler installed and no autodiff to record (no input requires grad
+    /// or carries a tangent): the op runs straight on the backend, with no inputs array, and the
+    /// output is returned. Nil otherwise: the caller takes the general path (`run`, then `record`).
+    @inline(__always)
+    static func direct(_ primitive: Primitive, _ a: Tensor, _ b: Tensor? = nil, dtype: DType,
+                       _ compute: (any Backend, any Buffer) -> Void) -> Tensor? {
+        guard !a.requiresGrad, a.tangent == nil, b.map({ !$0.requiresGrad && $0.tangent == nil && $0.device == a.device }) ?? true,
+              handler == nil else { return nil }
+        if a.buffer is PlaceholderBuffer || b?.buffer is PlaceholderBuffer {
+            fail("\(primitive.name): input of shape \(a.buffer is PlaceholderBuffer ? a.shape : b!.shape) has no values (it was recorded without running)")
+        }
+        let backend = Backends.backend(for: a.device)
+        let buffer = backend.allocate(byteCount: dtype.byteCount(of: a.count))
+        compute(backend, buffer)
+        return Tensor(buffer: buffer, device: a.device, dtype: dtype, shape: a.shape,
+                      strides: hasContiguousStrides(a) ? a.strides : nil)
+    }
+
+    /// True when `t`'s strides are the contiguous ones of its shape (its output can share them).
+    @inline(__always) static func hasContiguousStrides(_ t: Tensor) -> Bool {
+        var running = 1
+        for d in stride(from: t.shape.count - 1, through: 0, by: -1) {
+            if t.strides[d] != running { return false }
+            running *= t.shape[d]
+        }
+        return true
+    }
+
     /// The first half of `run`, for initializers that wrap the buffer themselves (and then
     /// call `handler?.didDispatch` with the tensor they made): asks the handler, checks the
     /// devices, and computes into a fresh buffer or makes a placeholder.

@@ -8,6 +8,9 @@ extension Tensor {
     public func unary(_ op: UnaryOp) -> Tensor {
         let x = self
         x.requireFloat32(op.rawValue)
+        if let out = Dispatch.direct(.unary(op), x, dtype: .float32, { backend, buffer in
+            backend.unary(op, x.stridedView, out: buffer)
+        }) { return out }
         let out = Dispatch.run(.unary(op), [x], shape: shape) { backend, buffer in
             backend.unary(op, x.stridedView, out: buffer)
         }
@@ -65,6 +68,9 @@ extension Tensor {
             fail("\(op.rawValue): int32 is not supported (shapes \(a.shape) and \(b.shape)); convert with to(.float32)")
         }
         let outType: DType = op == .cmplt || op == .cmpeq ? .float32 : a.dtype
+        if let out = Dispatch.direct(.binary(op), a, b, dtype: outType, { backend, buffer in
+            backend.binary(op, a.stridedView, b.stridedView, out: buffer)
+        }) { return out }
         let inputs = [a, b]
         let out = Dispatch.run(.binary(op), inputs, shape: shape, dtype: outType) { backend, buffer in
             backend.binary(op, a.stridedView, b.stridedView, out: buffer)
