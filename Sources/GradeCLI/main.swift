@@ -1,7 +1,9 @@
 // grade: runs the grading checks outside the test runners and prints a scoreboard by TODO id.
 //
 //   grade [CHAPTER | TODO-ID] [--device cpu|cuda] [--references DIR] [--case CHAPTER/NAME]
-//         [--list] [--timeout S]
+//         [--list] [--timeout S] [--transport threads|nccl]
+// (--transport nccl, under `picograd launch --nproc N`: the az1use1 cases run through NCCL, this
+// process one rank of N on GPU LOCAL_RANK; a case's ranks meet at MASTER_PORT + 1 + its index)
 // (default device: `reference` for dfdx and lego, whose cases must not depend on brrr's
 // kernels, `cpu` for brrr and later chapters)
 //
@@ -18,11 +20,11 @@ import Grading
 import picograd
 
 var chapter = "all", device = "", single: String? = nil, child: String? = nil, listOnly = false
-var onlyTodo: String? = nil, timeoutOverride: Double? = nil
+var onlyTodo: String? = nil, timeoutOverride: Double? = nil, transport = "threads"
 var references = GradingContext.findReferenceRoot()
 var args = CommandLine.arguments.dropFirst().makeIterator()
 func usage(_ why: String) -> Never {
-    print("grade: \(why) (usage: grade [CHAPTER | TODO-ID] [--device cpu|cuda] [--references DIR] [--case CHAPTER/NAME] [--list] [--timeout S])")
+    print("grade: \(why) (usage: grade [CHAPTER | TODO-ID] [--device cpu|cuda] [--references DIR] [--case CHAPTER/NAME] [--list] [--timeout S] [--transport threads|nccl])")
     exit(2)
 }
 @MainActor func value(_ flag: String) -> String { args.next() ?? { usage("\(flag) needs a value") }() }
@@ -34,6 +36,7 @@ while let a = args.next() {
     case "--case": single = value(a)
     case "--run-case": child = value(a)
     case "--list": listOnly = true
+    case "--transport": transport = value(a)
     case "--timeout":
         guard let s = Double(value(a)), s > 0 else { usage("--timeout needs a number of seconds > 0") }
         timeoutOverride = s
@@ -53,6 +56,9 @@ guard let root = references else {
     exit(2)
 }
 let context = GradingContext(referenceRoot: root)
+let nccl: GradingTransport.NCCLRun?
+do { nccl = try GradingTransport.configure(transport) } catch { print("grade: \(error)"); exit(2) }
+if let nccl, device.isEmpty { device = nccl.device }
 
 // The cases make their tensors on the default device, so --device decides where they run.
 // Without --device, chapters 1-2 run on the reference backend and later ones on `.cpu`:
@@ -239,7 +245,9 @@ let devices = Set(cases.map { device.isEmpty ? defaultDevice(of: $0.chapter) : d
     .compactMap { Device(parsing: $0) }.map { "\($0) (\(Backends.lookup($0)?.name ?? "no backend"))" }
 print("grading \(chapterList.joined(separator: ", ")) on \(devices.joined(separator: ", ")): \(total) case\(total == 1 ? "" : "s"), each in its own process "
       + "(time budget \(timeoutOverride.map { "\(Int($0)) s" } ?? "\(Int(GradingCase.defaultTimeout)) s unless a case declares more"))")
-for c in cases {
+if let nccl { print("through NCCL: \(nccl.summary)") }
+for (k, c) in cases.enumerated() {
+    if let nccl { setenv("MASTER_PORT", "\(nccl.masterPort + 1 + k)", 1) }   // this case's store (the child inherits it)
     let limit = timeoutOverride ?? c.timeout
     let (status, output) = runChild(c.id, limit: limit, root: root, device: device.isEmpty ? defaultDevice(of: c.chapter) : device)
     let o = outcome(status, output, limit: limit)

@@ -19,6 +19,24 @@ extension Az1use1Grading {
     ]
     static let steps = 10, batch = 4, length = 8, learningRate: Float = 1e-2
 
+    /// The layouts a loss match runs here: every one on threads; under NCCL those of the launch's
+    /// size (with one rank, `one`: the layouts of a world of one), the others printed as not run;
+    /// a skip when none fits.
+    static func layoutsHere<L>(_ all: [L], one: [L], size: (L) -> Int, name: (L) -> String) throws -> [L] {
+        guard transport == .nccl else { return all }
+        let fit = (launchSize == 1 ? one : []) + all.filter { size($0) == launchSize }
+        for l in all where size(l) != launchSize {
+            print("  not run here: \(name(l)) (\(size(l)) ranks; this launch has \(launchSize))")
+        }
+        guard !fit.isEmpty else {
+            throw GradingSkip("no layout of the loss match has \(launchSize) ranks (they need \(Set(all.map(size)).sorted().map(String.init).joined(separator: " or ")))")
+        }
+        return fit
+    }
+
+    /// The one-rank layouts (a launch of one process under NCCL).
+    static let oneRankLayouts = [Layout(name: "dp1", dp: 1, tp: 1, zero: false), Layout(name: "dp1 + ZeRO-1", dp: 1, tp: 1, zero: true)]
+
     /// Step k's global batch: random ids and their targets, [batch, length] each; a target is
     /// the id after its input's (mod the vocabulary), a rule the model can learn in ten steps.
     static func batch(_ k: Int) -> (ids: [Int], targets: [Int]) {
@@ -74,14 +92,14 @@ extension Az1use1Grading {
             }
             out.set(world.rank, losses)
         }
-        return try out.ordered(layout.dp * layout.tp)[0]
+        return try out.entries(layout.dp * layout.tp)[0].value   // rank 0's (under NCCL: this process's rank's)
     }
 
     /// Each layout's largest relative difference from the single rank's losses over the steps.
     static func lossMatchTable() throws -> (single: [Float], rows: [(name: String, losses: [Float], worst: Double)]) {
         let weights = llamaWeights(seed: 11)
         let single = try singleRankLosses(weights)
-        let rows = try layouts.map { layout in
+        let rows = try layoutsHere(layouts, one: oneRankLayouts, size: { $0.dp * $0.tp }, name: \.name).map { layout in
             let losses = try parallelLosses(layout, weights)
             let worst = zip(losses, single).map { Double(abs($0 - $1)) / Double(abs($1)) }.max() ?? .infinity
             return (layout.name, losses, worst)

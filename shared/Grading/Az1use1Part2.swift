@@ -45,7 +45,7 @@ extension Az1use1Grading {
         let (q, k, v) = (Tensor(data[0], shape: shape, requiresGrad: true), Tensor(data[1], shape: shape, requiresGrad: true), Tensor(data[2], shape: shape, requiresGrad: true))
         let y = causalAttention(q, k, v)
         y.backward(Tensor(data[3], shape: shape))
-        for n in [2, 4] {
+        for n in try worlds([2, 4], "8 positions", fits: { 8 % $0 == 0 }) {
             let out = PerRank<[[Float]]>()
             try run(n) { g in
                 func mine(_ d: [Float]) -> Tensor { parameter(shard(Tensor(d, shape: shape), dim: 2, rank: g.rank, parts: n)) }
@@ -54,7 +54,7 @@ extension Az1use1Grading {
                 yr.backward(shard(Tensor(data[3], shape: shape), dim: 2, rank: g.rank, parts: n))
                 out.set(g.rank, [yr.toArray(), qr.grad?.toArray() ?? [], kr.grad?.toArray() ?? [], vr.grad?.toArray() ?? []])
             }
-            for (r, got) in try out.ordered(n).enumerated() {
+            for (r, got) in try out.entries(n) {
                 func want(_ t: Tensor) -> [Float] { shard(t, dim: 2, rank: r, parts: n).toArray() }
                 try close("ring attention (\(n) ranks): rank \(r)'s output rows", got[0], want(y))
                 try close("ring attention (\(n) ranks): rank \(r)'s dq", got[1], want(q.grad!), rtol: 1e-3, atol: 1e-4)
@@ -69,8 +69,17 @@ extension Az1use1Grading {
         let name: String
         let dp: Int, pp: Int, cp: Int, tp: Int
         let schedule: PipelineSchedule
+        /// Context parallel (ring attention) even when cp is 1 (the one-rank layout).
+        var context = false
         var size: Int { dp * pp * cp * tp }
     }
+
+    /// The one-rank layouts (a launch of one process under NCCL): a pipeline of one stage, and
+    /// context parallelism over one rank.
+    static let oneRankMeshLayouts = [
+        MeshLayout(name: "pp1 1F1B", dp: 1, pp: 1, cp: 1, tp: 1, schedule: .oneForwardOneBackward),
+        MeshLayout(name: "cp1", dp: 1, pp: 1, cp: 1, tp: 1, schedule: .oneForwardOneBackward, context: true),
+    ]
 
     static let meshLayouts = [
         MeshLayout(name: "pp2 AFAB", dp: 1, pp: 2, cp: 1, tp: 1, schedule: .allForwardAllBackward),
@@ -87,7 +96,7 @@ extension Az1use1Grading {
             let rows = batch / layout.dp
             var losses: [Float] = []
             func rowsOf(_ xs: [Int]) -> [Int] { Array(xs[(mesh.dpIndex * rows * length)..<((mesh.dpIndex + 1) * rows * length)]) }
-            if layout.cp > 1 {
+            if layout.cp > 1 || layout.context {
                 let model = Llama(config: llama)
                 try model.loadStateDict(weights)
                 let cp = ContextParallelLlama(model, group: mesh.cpGroup)
@@ -126,11 +135,11 @@ extension Az1use1Grading {
             }
             out.set(world.rank, losses)
         }
-        let all = try out.ordered(layout.size)
-        for (r, losses) in all.enumerated() where losses != all[0] {
-            throw GradingFailure("loss match, \(layout.name): rank \(r) reports \(losses), rank 0 \(all[0]) (every rank must see the global loss)")
+        let all = try out.entries(layout.size)   // under NCCL: this process's rank's only
+        for (r, losses) in all where losses != all[0].value {
+            throw GradingFailure("loss match, \(layout.name): rank \(r) reports \(losses), rank \(all[0].rank) \(all[0].value) (every rank must see the global loss)")
         }
-        return all[0]
+        return all[0].value
     }
 
     /// Every part-2 layout within relative 1e-4 of the single rank at every step (table printed).
@@ -138,7 +147,7 @@ extension Az1use1Grading {
         let weights = llamaWeights(seed: 11)
         let single = try singleRankLosses(weights)
         print("loss match, part 2, \(steps) AdamW steps, global batch \(batch) x \(length): single rank \(single[0]) -> \(single[steps - 1])")
-        for layout in meshLayouts {
+        for layout in try layoutsHere(meshLayouts, one: oneRankMeshLayouts, size: \.size, name: \.name) {
             let losses = try meshLosses(layout, weights)
             let relative = zip(losses, single).map { Double(abs($0 - $1)) / Double(abs($1)) }
             let worst = relative.max() ?? .infinity

@@ -76,14 +76,16 @@ public struct SpawnError: Error, CustomStringConvertible {
 /// state dict), never from a Module another rank also uses.
 /// When a rank throws, the others stop waiting (their collectives return zeros from then on,
 /// so they run to their end quickly) and spawn throws a `SpawnError` naming it.
+/// With `.nccl` there are no threads: each process of `picograd launch --nproc worldSize` runs
+/// `body` once as its own rank (NCCLProcessGroup.swift); a launch of another size, or no
+/// libnccl, GPU or launcher, is a `SpawnError` saying so.
 public func spawn(worldSize: Int, transport: Transport = .threads,
                   _ body: @escaping @Sendable (ProcessGroup) throws -> Void) throws {
     check(worldSize >= 1, "spawn: worldSize must be at least 1, got \(worldSize)")
     guard transport == .threads else {
-        // NCCL: one process per GPU (picograd launch), so no threads to spawn; the library first
-        let library: NCCLLibrary
-        do { library = try NCCLLibrary.load() } catch { throw SpawnError(rank: 0, message: "\(error)", stopped: []) }
-        throw SpawnError(rank: 0, message: "nccl: libnccl \(library.version) loads, but the NCCL process group is not built yet; use .threads", stopped: [])
+        // NCCL: one process per GPU, started by picograd launch: this process runs one rank
+        try spawnNCCL(worldSize: worldSize, body)
+        return
     }
     let world = ThreadWorld(size: worldSize)
     let device = Device.default

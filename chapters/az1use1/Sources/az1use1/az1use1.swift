@@ -4,4 +4,6 @@
 // tree); DeviceMesh.swift cuts a world into dp x pp x cp x tp sub-groups. DataParallel.swift
 // and ZeRO.swift replicate a model and shard its optimizer; TensorParallel.swift,
 // ParallelLinear.swift, VocabParallel.swift and ParallelLlama.swift split its layers.
+// Part 2: Pipeline.swift and ContextParallel.swift; Launcher.swift and TCPStore.swift start
+// and join processes; NCCL.swift and NCCLProcessGroup.swift run the collectives on GPUs.
 @_exported import pt2

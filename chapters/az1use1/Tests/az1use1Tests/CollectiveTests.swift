@@ -123,8 +123,16 @@ import Darwin
         } catch { Issue.record("unexpected \(error)") }
     }
 
-    @Test func ncclIsNotBuiltYet() {
-        #expect(throws: SpawnError.self) { try spawn(worldSize: 2, transport: .nccl) { _ in } }
+    /// spawn(transport: .nccl) runs one rank per process: outside `picograd launch` on a GPU
+    /// machine it throws, naming what is missing (libnccl, the GPU, or the launcher's WORLD_SIZE).
+    @Test func ncclNeedsLibncclAGPUAndTheLauncher() {
+        do {
+            try spawn(worldSize: 2, transport: .nccl) { _ in }
+            Issue.record("spawn(transport: .nccl) returned outside picograd launch")
+        } catch let e as SpawnError {
+            #expect(e.message.hasPrefix("nccl: ") || e.message.contains("WORLD_SIZE"), "\(e)")
+            #expect(["libnccl", "GPU", "WORLD_SIZE"].contains { e.message.contains($0) }, "\(e)")
+        } catch { Issue.record("unexpected \(error)") }
     }
 
     /// Each rank builds with its own default generator (seeded by rank), whatever the others draw.
@@ -181,8 +189,35 @@ import Darwin
             try spawn(worldSize: 1, transport: .nccl) { _ in }
             Issue.record("spawn(transport: .nccl) returned")
         } catch let e as SpawnError {
-            #expect(e.message.hasPrefix("nccl: "), "\(e)")
+            #expect(e.message.hasPrefix("nccl: ") || e.message.contains("WORLD_SIZE"), "\(e)")
             print("spawn(transport: .nccl) here: \(e)")
         }
+    }
+
+    /// Without a GPU the NCCL group cannot start, whatever the environment says: an exit test
+    /// (its own process) sets the launcher's variables for a world of one and gets the error
+    /// that names the missing piece (libnccl here, or the GPU where libnccl is installed), not a
+    /// crash and not a hang.
+    @Test func initProcessGroupNamesWhatIsMissing() async {
+        await #expect(processExitsWith: .success) {
+            for (k, v) in [("RANK", "0"), ("WORLD_SIZE", "1"), ("LOCAL_RANK", "0"), ("MASTER_ADDR", "127.0.0.1"), ("MASTER_PORT", "\(Launcher.freePort())")] {
+                setenv(k, v, 1)
+            }
+            guard !CUDA.isAvailable else { exit(0) }   // a GPU machine: nothing is missing
+            do {
+                _ = try initProcessGroup(transport: .nccl)
+                exit(1)
+            } catch let e as NCCLError {
+                exit(e.description.contains("libnccl") || e.description.contains("no CUDA GPU") ? 0 : 1)
+            } catch { exit(1) }
+        }
+    }
+
+    /// The thread transport has no process group of its own: initProcessGroup says to use spawn.
+    @Test func initProcessGroupOfThreadsIsAnError() {
+        do {
+            _ = try initProcessGroup(transport: .threads)
+            Issue.record("initProcessGroup(transport: .threads) returned")
+        } catch { #expect("\(error)".contains("spawn(worldSize:)"), "\(error)") }
     }
 }
