@@ -142,12 +142,14 @@ enum Bench {
     }
 
     /// pt2's CUDA code generator on a GPU (scripts/gpu's `pt2` part): compiled functions against
-    /// eager on the same device (CUDACompileCheck), one line each; exits 1 when one fails.
+    /// eager on the same device (CUDACompileCheck), one line each, then where a compiled GPT
+    /// step spends its time; exits 1 when a check fails.
     static func pt2(device: Device) -> [Result] {
         guard device.kind == .cuda else { userError("bench", "pt2 checks the CUDA code generator: it needs --device cuda") }
         let checks = CUDACompileCheck.run(device: device)
         for c in checks { print("\(c.passed ? "pass" : "FAIL")  \(c.name): \(c.detail)") }
         print("pt2 on \(device): \(checks.filter(\.passed).count)/\(checks.count) checks pass")
+        for line in CUDACompileCheck.profileStep(device: device) { print(line) }
         if checks.contains(where: { !$0.passed }) { exit(1) }
         return []
     }

@@ -121,4 +121,31 @@ public enum CUDACompileCheck {
         }
         return results
     }
+
+    /// Where one compiled training step of the benchmark GPT at batch `batch` spends its time:
+    /// a step unprofiled, then one with every step of the compiled programs timed alone
+    /// (`CUDAProfile`); the rest of the step's time is outside them (autograd's bookkeeping,
+    /// the ids' upload, the optimizer's state handed back).
+    public static func profileStep(device: Device, batch: Int = 64) -> [String] {
+        withDefaultDevice(device) {
+            var g = Generator(seed: 5)
+            let config = GPTConfig(dim: 384, nLayers: 6, nHeads: 6, vocabSize: 65, blockSize: 256, tiedHead: true)
+            let gpt = GPT(config: config)
+            let training = CompiledTraining(model: gpt, optimizer: AdamW(gpt.parameters(), lr: 3e-4), clip: nil)
+            let t = 256
+            let x = (0..<(batch * t)).map { _ in Int(g.next() % 65) }, y = (0..<(batch * t)).map { _ in Int(g.next() % 65) }
+            for _ in 0..<2 { _ = training.step(x: x, y: y, shape: [batch, t]) }     // trace, compile, tune the GEMMs
+            let t0 = monotonicSeconds()
+            _ = training.step(x: x, y: y, shape: [batch, t])
+            let plain = monotonicSeconds() - t0
+            let t1 = monotonicSeconds()
+            let kinds = CUDAProfile.measure { _ = training.step(x: x, y: y, shape: [batch, t]) }
+            let profiled = monotonicSeconds() - t1
+            func ms(_ s: Double) -> String { let v = (s * 1e4).rounded() / 10; return "\(v) ms" }
+            var lines = ["compiled GPT step at batch \(batch): \(ms(plain)); profiled (each step waited for): \(ms(profiled))"]
+            for k in kinds { lines.append("  \(ms(k.seconds))  \(k.count) x \(k.kind)") }
+            lines.append("  \(ms(profiled - kinds.reduce(0) { $0 + $1.seconds }))  outside the compiled programs")
+            return lines
+        }
+    }
 }

@@ -52,7 +52,8 @@ extension CompiledProgram {
                 default: names.append(k.name)
                 }
             }
-            let module = gpu.customModule(source: lowering.source, names: names)
+            // no a * b + c contracted into one fma: each op rounds as brrr's eager kernel for it does
+            let module = gpu.customModule(source: lowering.source, names: names, options: ["--fmad=false"])
             var constants: [Int: Tensor] = [:]
             for (i, n) in optimized.nodes.enumerated() {
                 guard case .primitive(.data(let d, let shape)) = n.op else { continue }
@@ -74,6 +75,25 @@ extension CompiledProgram {
         return b.address + UInt64(4 * t.offset)
     }
 
+    /// out = a @ b on brrr's CUDA GEMM; a product with few output tiles and a long K (a weight's
+    /// gradient: [C, B*T] @ [B*T, C']) split along K into a batch of S products, so that S
+    /// times as many blocks share the work, then summed over S (split-K, as cuBLAS does it).
+    func matmul(_ a: StridedView, _ b: StridedView, out: any Buffer, on gpu: CUDABackend) {
+        let r = a.shape.count
+        let (m, n, k) = (a.shape[r - 2], b.shape[r - 1], a.shape[r - 1])
+        let tiles = ((m + 127) / 128) * ((n + 127) / 128), target = 2 * gpu.multiprocessorCount
+        var split = 1
+        while a.shape.dropLast(2).allSatisfy({ $0 == 1 }) && tiles * split < target && k % (2 * split) == 0 && k / (2 * split) >= 256 { split *= 2 }
+        guard split > 1 else { return gpu.matmul(a, b, out: out) }
+        let part = k / split
+        let (sa, sb) = (a.strides[r - 2], a.strides[r - 1]), (tb, ub) = (b.strides[r - 2], b.strides[r - 1])
+        let aSplit = StridedView(buffer: a.buffer, shape: [split, m, part], strides: [part * sb, sa, sb], offset: a.offset)
+        let bSplit = StridedView(buffer: b.buffer, shape: [split, part, n], strides: [part * tb, tb, ub], offset: b.offset)
+        let partials = gpu.allocate(byteCount: 4 * split * m * n)
+        gpu.matmul(aSplit, bSplit, out: partials)
+        gpu.reduce(.sum, StridedView(contiguous: partials, shape: [split, m, n]), axes: [0], out: out)
+    }
+
     /// Runs the program on `args` (on `gpu`, the device `device`); returns what `f` returns.
     func runCUDA(_ args: [Tensor], on gpu: CUDABackend, device: Device) -> [Tensor] {
         let g = optimized
@@ -81,8 +101,11 @@ extension CompiledProgram {
         var values = [Tensor?](repeating: nil, count: g.nodes.count)
         var kernelIndex = 0
         let blocks = gpu.multiprocessorCount * 16
+        let profiling = CUDAProfile.isOn
         withNoGrad {
             for (i, n) in g.nodes.enumerated() {
+                let start = profiling ? CUDAProfile.start(gpu) : 0
+                defer { if profiling { CUDAProfile.stop(gpu, start, CUDAProfile.category(schedule.realization[i], n, kernelIndex > 0 ? lowering.kernels[kernelIndex - 1] : nil)) } }
                 switch schedule.realization[i] {
                 case .inline, .fused: break
                 case .given:
@@ -117,7 +140,7 @@ extension CompiledProgram {
                             let t = values[v.base]!
                             return StridedView(buffer: t.buffer, shape: v.shape, strides: v.strides, offset: t.offset + v.offset)
                         }
-                        gpu.matmul(view(a), view(b), out: out.buffer)
+                        matmul(view(a), view(b), out: out.buffer, on: gpu)
                     case .elements(let count):
                         gpu.launch(module, kernel.name, grid: min((count + 255) / 256, blocks), block: 256, pointers)
                     case .rows(let rows, let threads):
@@ -130,6 +153,8 @@ extension CompiledProgram {
                     }
                 }
             }
+            let start = profiling ? CUDAProfile.start(gpu) : 0
+            defer { if profiling { CUDAProfile.stop(gpu, start, "writes back (assign)") } }
             for w in g.writes {
                 let target: Tensor
                 switch g.nodes[w.target].op {
@@ -141,5 +166,60 @@ extension CompiledProgram {
             }
         }
         return g.outputs.map { values[$0]! }
+    }
+}
+
+/// Where a compiled step's time goes on the GPU (`picograd bench pt2`): with the profile on,
+/// every step of every program waits for the stream before and after, and its time (the
+/// GPU's plus the launch's) goes to its kind: a kind of kernel, an eager op, the writes.
+public enum CUDAProfile {
+    private static let table = Mutex<[String: (count: Int, seconds: Double)]?>(nil)
+
+    static var isOn: Bool { table.withLock { $0 != nil } }
+
+    /// Runs `body` with the profile on; returns each kind's count and seconds, the longest first.
+    public static func measure(_ body: () -> Void) -> [(kind: String, count: Int, seconds: Double)] {
+        table.withLock { $0 = [:] }
+        body()
+        let t = table.withLock { t in
+            let r = t ?? [:]
+            t = nil
+            return r
+        }
+        return t.map { ($0.key, $0.value.count, $0.value.seconds) }.sorted { $0.seconds > $1.seconds }
+    }
+
+    static func start(_ gpu: CUDABackend) -> Double {
+        gpu.waitForStream()
+        return monotonicSeconds()
+    }
+
+    static func stop(_ gpu: CUDABackend, _ start: Double, _ kind: String?) {
+        guard let kind else { return }
+        gpu.waitForStream()
+        let s = monotonicSeconds() - start
+        table.withLock { t in
+            guard t != nil else { return }
+            let old = t![kind] ?? (0, 0)
+            t![kind] = (old.count + 1, old.seconds + s)
+        }
+    }
+
+    /// The kind of step node n is (nil: nothing runs for it).
+    static func category(_ r: Realization, _ n: GraphNode, _ kernel: CUDAKernel?) -> String? {
+        switch r {
+        case .inline, .fused: return nil
+        case .given: return "inputs made contiguous, random draws"
+        case .constant: return nil
+        case .view: return "views"
+        case .eager: return "eager \(n.primitive?.name ?? "?")"
+        case .kernel:
+            switch kernel?.launch {
+            case .matmul?: return "matmul (brrr's GEMM)"
+            case .rows?: return "row kernels (reductions)"
+            case .indexCopy?: return "indexCopy kernels"
+            default: return "elementwise kernels"
+            }
+        }
     }
 }

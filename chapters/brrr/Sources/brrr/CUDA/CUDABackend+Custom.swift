@@ -37,20 +37,20 @@ extension CUDABackend {
     private static let customModules = Mutex<[String: CUDACustomModule]>([:])
 
     /// Compiles `source` (CUDA C whose kernels are `extern "C" __global__`) for this GPU, loads
-    /// it and looks up the kernels `names`; a source compiled before (in this process, or on
+    /// it and looks up the kernels `names`; `options` go to NVRTC (e.g. `--fmad=false`). A source compiled before (in this process, or on
     /// this machine through the disk cache) is not compiled again. Stops with NVRTC's log when
     /// the source does not compile (a bug in the code that generated it).
-    public func customModule(source: String, names: [String]) -> CUDACustomModule {
+    public func customModule(source: String, names: [String], options: [String] = []) -> CUDACustomModule {
         let arch = gpu.compileArch
-        let key = "\(device) \(KernelCache.key([source, names.joined(separator: " ")]))"
+        let key = "\(device) \(KernelCache.key([source, names.joined(separator: " "), options.joined(separator: " ")]))"
         if let m = CUDABackend.customModules.withLock({ $0[key] }) { return m }
         let nvrtc: NVRTC
         switch NVRTC.loaded {
         case .success(let n): nvrtc = n
         case .failure(let why): fail("cuda: cannot compile generated kernels: \(why)")
         }
-        let cubin = KernelCache.cubin(key: KernelCache.key([source, arch, "nvrtc \(nvrtc.version.major).\(nvrtc.version.minor)", "custom"])) {
-            nvrtc.compileCubin(source, name: "generated.cu", arch: arch, options: [])
+        let cubin = KernelCache.cubin(key: KernelCache.key([source, options.joined(separator: " "), arch, "nvrtc \(nvrtc.version.major).\(nvrtc.version.minor)", "custom"])) {
+            nvrtc.compileCubin(source, name: "generated.cu", arch: arch, options: options)
         }
         let d = gpu.driver
         gpu.makeCurrent()
@@ -89,6 +89,12 @@ extension CUDABackend {
             }
             gpu.driver.check(r, "cuLaunchKernel(\(name) of the generated kernels, grid \(grid), block \(block))")
         }
+    }
+
+    /// Waits for everything queued on the stream (no status check: a profiler's clock).
+    public func waitForStream() {
+        gpu.makeCurrent()
+        gpu.driver.check(gpu.driver.cuStreamSynchronize(gpu.stream), "cuStreamSynchronize on \(device)")
     }
 
     /// How many multiprocessors the GPU has (a grid-stride launch fills them).
