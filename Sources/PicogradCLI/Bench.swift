@@ -141,6 +141,19 @@ enum Bench {
         return results
     }
 
+    /// pt2's CUDA code generator on a GPU (scripts/gpu's `pt2` part): compiled functions against
+    /// eager on the same device (CUDACompileCheck), one line each, then where a compiled GPT
+    /// step spends its time; exits 1 when a check fails.
+    static func pt2(device: Device) -> [Result] {
+        guard device.kind == .cuda else { userError("bench", "pt2 checks the CUDA code generator: it needs --device cuda") }
+        let checks = CUDACompileCheck.run(device: device)
+        for c in checks { print("\(c.passed ? "pass" : "FAIL")  \(c.name): \(c.detail)") }
+        print("pt2 on \(device): \(checks.filter(\.passed).count)/\(checks.count) checks pass")
+        for line in CUDACompileCheck.profileStep(device: device) { print(line) }
+        if checks.contains(where: { !$0.passed }) { exit(1) }
+        return []
+    }
+
     /// Decode's matrix-vector product with a Q4_1 weight (SmolLM2's MLP and head shapes):
     /// GB/s of weight read, on the float path and with 8-bit activations.
     static func linear(device: Device) -> [Result] {
@@ -184,9 +197,9 @@ enum Bench {
                     userError("bench", "--sizes takes sizes 1-8192 separated by commas, not '\(text)'")
                 }
                 sizes = parsed
-            case "ops", "gemm", "train", "linear", "cuda": suites.append(arg)
-            default: userError("bench", arg.hasPrefix("--") ? "unknown option \(arg) (usage: picograd bench [ops|gemm|train|linear|cuda] [--step N] [--tf32] [--sizes 256,512] [--json] [--device D])"
-                                                           : "unknown suite '\(arg)' (have: ops, gemm, train, linear, cuda)")
+            case "ops", "gemm", "train", "linear", "cuda", "pt2": suites.append(arg)
+            default: userError("bench", arg.hasPrefix("--") ? "unknown option \(arg) (usage: picograd bench [ops|gemm|train|linear|cuda|pt2] [--step N] [--tf32] [--sizes 256,512] [--json] [--device D])"
+                                                           : "unknown suite '\(arg)' (have: ops, gemm, train, linear, cuda, pt2)")
             }
         }
         if let step, device.kind != .cuda, step > GEMMLadder.steps.count {
@@ -199,6 +212,7 @@ enum Bench {
             case "train": results += train(device: device, gptBatch: device.kind == .cuda ? 64 : 8)   // BENCHMARKS.md: batch 64 on a GPU
             case "linear": results += linear(device: device)
             case "cuda": results += cuda(device: device)
+            case "pt2": results += pt2(device: device)
             default: results += ops(device: device)
             }
         }

@@ -40,6 +40,8 @@ public final class CompiledProgram: @unchecked Sendable {
     /// The loaded object and the constants made from host data, once (calls may come from
     /// several threads).
     private let loaded = Mutex<(object: LoadedObject?, constants: [Int: Tensor]?)>((nil, nil))
+    /// The program as CUDA kernels, made on first use (RunCUDA.swift).
+    let cuda = Mutex<CUDALowering?>(nil)
 
     /// Each kernel's code-generation choices (PICOGRAD_BEAM's, or given), by node.
     public let choices: [Int: KernelChoice]
@@ -96,6 +98,7 @@ public final class CompiledProgram: @unchecked Sendable {
     func run(_ args: [Tensor], compiler: String) -> [Tensor] {
         let g = optimized
         let device = args.first?.device ?? params.first?.device ?? .default
+        if let gpu = Backends.backend(for: device) as? CUDABackend { return runCUDA(args, on: gpu, device: device) }
         let (object, constants) = withNoGrad { load(compiler: compiler, device: device) }
         var values = [Tensor?](repeating: nil, count: g.nodes.count)
         var kernelIndex = 0
@@ -215,6 +218,7 @@ public final class CompiledFunction: @unchecked Sendable {
         let program = program(for: args)
         if let reason = program.graphBreak { return eager(args, because: reason) }
         if isGradEnabled && program.params.contains(where: { $0.requiresGrad }) { return differentiable(args) }
+        if CompiledProgram.runsOnCUDA(args + program.params) { return program.run(args, compiler: "") }   // CUDA C (RunCUDA.swift)
         if !(args + program.params).allSatisfy({ $0.buffer is HostBuffer }) {
             return eager(args, because: "the generated code runs on host memory (.cpu, .reference) only")
         }
@@ -228,6 +232,7 @@ public final class CompiledFunction: @unchecked Sendable {
     func differentiable(_ args: [Tensor]) -> [Tensor] {
         let j = joint(for: args)
         if let reason = j.graphBreak { return eager(args, because: reason) }
+        if CompiledProgram.runsOnCUDA(args + j.params) { return j.run(args, compiler: "") }
         if !(args + j.params).allSatisfy({ $0.buffer is HostBuffer }) {
             return eager(args, because: "the generated code runs on host memory (.cpu, .reference) only")
         }
