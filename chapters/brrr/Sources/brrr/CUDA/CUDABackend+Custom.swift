@@ -73,22 +73,8 @@ extension CUDABackend {
         guard grid > 0 else { return }
         guard let f = module.functions[name] else { fail("cuda: no kernel named \(name) in the generated module (has \(module.names))") }
         gpu.makeCurrent()
-        let args = arguments.map(\.argument)
-        let total = args.reduce(0) { $0 + ($1.byteCount + 7) / 8 * 8 }
-        withUnsafeTemporaryAllocation(byteCount: max(total, 8), alignment: 16) { storage in
-            var pointers: [UnsafeMutableRawPointer?] = []
-            var at = 0
-            for a in args {
-                let p = storage.baseAddress! + at
-                a.write(to: p)
-                pointers.append(p)
-                at += (a.byteCount + 7) / 8 * 8
-            }
-            let r = pointers.withUnsafeMutableBufferPointer { params in
-                gpu.driver.cuLaunchKernel(f, UInt32(grid), 1, 1, UInt32(block), 1, 1, UInt32(shared), gpu.stream, params.baseAddress, nil)
-            }
-            gpu.driver.check(r, "cuLaunchKernel(\(name) of the generated kernels, grid \(grid), block \(block))")
-        }
+        gpu.launch(function: f, named: "\(name) of the generated kernels", grid: (grid, 1, 1), block: (block, 1, 1),
+                   shared: shared, arguments.map(\.argument))
     }
 
     /// Waits for everything queued on the stream (no status check: a profiler's clock).

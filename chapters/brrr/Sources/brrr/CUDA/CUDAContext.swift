@@ -81,9 +81,14 @@ final class CUDAContext: @unchecked Sendable {
         if shared > 48 << 10 {   // more than 48 KB of dynamic shared memory only once the kernel's limit is raised
             driver.check(driver.cuFuncSetAttribute(f, 8, Int32(shared)), "cuFuncSetAttribute(\(kernel), max dynamic shared memory \(shared))")
         }
+        launch(function: f, named: kernel, grid: grid, block: block, shared: shared, args)
+    }
+
+    /// Launches the loaded function `f` (`name` for messages) on the stream; the context is current.
+    func launch(function f: CUfunction, named name: String, grid: (Int, Int, Int), block: (Int, Int, Int),
+                shared: Int, _ args: [KernelArgument]) {
         // Each argument's bytes at its own 8-aligned place; the driver wants a pointer to each.
-        let sizes = args.map(\.byteCount)
-        let total = sizes.reduce(0) { $0 + ($1 + 7) / 8 * 8 }
+        let total = args.reduce(0) { $0 + ($1.byteCount + 7) / 8 * 8 }
         withUnsafeTemporaryAllocation(byteCount: max(total, 8), alignment: 16) { storage in
             var pointers: [UnsafeMutableRawPointer?] = []
             var at = 0
@@ -97,7 +102,7 @@ final class CUDAContext: @unchecked Sendable {
                 driver.cuLaunchKernel(f, UInt32(grid.0), UInt32(grid.1), UInt32(grid.2), UInt32(block.0), UInt32(block.1), UInt32(block.2),
                                       UInt32(shared), stream, params.baseAddress, nil)
             }
-            driver.check(r, "cuLaunchKernel(\(kernel), grid \(grid), block \(block))")
+            driver.check(r, "cuLaunchKernel(\(name), grid \(grid), block \(block))")
         }
     }
 
