@@ -43,6 +43,11 @@ public final class CompiledProgram: @unchecked Sendable {
 
     /// Each kernel's code-generation choices (PICOGRAD_BEAM's, or given), by node.
     public let choices: [Int: KernelChoice]
+    /// The memory plan: after node i runs, the values no later step reads (`releases[i]`) are
+    /// dropped, so their buffers go back to the allocator's pool and the next kernels of the
+    /// same call reuse them (warm in cache, no page faults) instead of the call holding every
+    /// intermediate value to its end.
+    let releases: [[Int]]
 
     init(traced: Graph, params: [Tensor], graphBreak: String? = nil, choices: [Int: KernelChoice] = [:]) {
         self.traced = traced
@@ -62,6 +67,29 @@ public final class CompiledProgram: @unchecked Sendable {
         }
         self.choices = choices
         (source, kernels) = graphBreak == nil ? generateSource(schedule, choices: choices) : ("", [])
+        releases = graphBreak == nil ? CompiledProgram.lastReads(schedule, kernels) : []
+    }
+
+    /// For each node, the values whose last reader it is (none for what the call returns or
+    /// writes back).
+    static func lastReads(_ schedule: Schedule, _ kernels: [Kernel]) -> [[Int]] {
+        let g = schedule.graph
+        var last = [Int](repeating: -1, count: g.nodes.count)
+        var kernelIndex = 0
+        for (i, n) in g.nodes.enumerated() {
+            switch schedule.realization[i] {
+            case .view, .eager: for j in n.inputs { last[j] = i }
+            case .kernel:
+                for j in kernels[kernelIndex].reads { last[j] = i }
+                kernelIndex += 1
+            default: break
+            }
+        }
+        for o in g.outputs { last[o] = -1 }
+        for w in g.writes { last[w.value] = -1 }
+        var releases = [[Int]](repeating: [], count: g.nodes.count)
+        for (j, i) in last.enumerated() where i >= 0 { releases[i].append(j) }
+        return releases
     }
 
     /// The IR after each pass, as PICOGRAD_DEBUG=1 prints it.
@@ -137,6 +165,7 @@ public final class CompiledProgram: @unchecked Sendable {
                     }
                     values[i] = out
                 }
+                for j in releases[i] { values[j] = nil }
             }
             for w in g.writes {
                 let target: Tensor
@@ -201,6 +230,9 @@ public final class CompiledFunction: @unchecked Sendable {
         if debugLevel >= 1 && j.graphBreak == nil {
             debugPrint("pt2: traced forward and backward \(key.joined(separator: ", "))\n--- joint\n\(j.joint)\n--- saved \(j.partition.saved.map { "%\($0)" })\n--- forward\n"
                        + j.forward!.passDump + "\n--- backward\n" + j.backward!.passDump)
+        }
+        if debugLevel >= 2 && j.graphBreak == nil {
+            debugPrint("pt2: generated C (forward)\n" + j.forward!.source + "\npt2: generated C (backward)\n" + j.backward!.source)
         }
         joints.withLock { $0[key] = j }
         return j
