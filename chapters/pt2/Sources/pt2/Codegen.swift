@@ -82,6 +82,8 @@ struct KernelWriter {
     /// The loop variables' sizes where the code being written runs (loads' indexes are
     /// simplified with them: `IndexExpr.simplified`).
     var ranges: [String: Int] = [:]
+    /// The output is also one of the buffers read (an in-place write): no `restrict`.
+    var aliased = false
 
     /// The code-generation choices for this kernel (PICOGRAD_BEAM searches them: Beam.swift).
     var choice = KernelChoice.standard
@@ -213,10 +215,11 @@ struct KernelWriter {
         var text = "// %\(root) = \(n.op)(\(n.inputs.map { "%\($0)" }.joined(separator: ", "))) : \(typeName(n.dtype, n.shape))\n"
         var pointers = ""
         for (k, i) in reads.enumerated() {
-            pointers += graph.nodes[i].dtype == .int32 ? "    const int32_t *restrict v\(i) = (const int32_t *)b[\(k)];\n"
-                                                       : "    const float *restrict v\(i) = b[\(k)];\n"
+            let restrict = aliased ? "" : "restrict "
+            pointers += graph.nodes[i].dtype == .int32 ? "    const int32_t *\(restrict)v\(i) = (const int32_t *)b[\(k)];\n"
+                                                       : "    const float *\(restrict)v\(i) = b[\(k)];\n"
         }
-        pointers += "    float *restrict out = b[\(reads.count)];\n"
+        pointers += "    float *\(aliased ? "" : "restrict ")out = b[\(reads.count)];\n"
         var parallel = false
         if let outer, choice.split, n.primitive != .matmul, n.primitive?.name != "indexCopy", outer.size > 1, work >= KernelWriter.parallelThreshold { parallel = true }
         if usesRange, !parallel, let outer {
@@ -422,10 +425,13 @@ struct KernelWriter {
 }
 
 /// The whole program's C source and its kernels, in the order they run.
-func generateSource(_ schedule: Schedule, choices: [Int: KernelChoice] = [:]) -> (source: String, kernels: [Kernel]) {
+/// `inPlace`: the kernels whose output is a buffer they also read (an in-place write:
+/// `CompiledProgram.inPlaceWrites`), written without `restrict`.
+func generateSource(_ schedule: Schedule, choices: [Int: KernelChoice] = [:], inPlace: Set<Int> = []) -> (source: String, kernels: [Kernel]) {
     var kernels: [Kernel] = []
     for i in schedule.graph.nodes.indices where schedule.realization[i] == .kernel {
         var w = KernelWriter(schedule, root: i, choice: choices[i] ?? .standard)
+        w.aliased = inPlace.contains(i)
         kernels.append(w.write())
     }
     return (cPrelude + kernels.map(\.source).joined(separator: "\n"), kernels)
