@@ -192,6 +192,27 @@ struct KernelWriter {
             let pad = String(repeating: "    ", count: 1 + kept.count)
             let step = op == .sum ? "acc += \(v);" : "acc = fmaxf(acc, \(v));"
             let outIndex = flatIndex(x.shape.indices.map { axes.contains($0) ? .constant(0) : xIndex[$0] }, shape: n.shape)
+            let last = x.shape.count - 1
+            if op == .max, axes == [last], x.shape[last] >= 32, x.shape[last] % 16 == 0 {
+                // a row's max in 16 lanes (GCC vectorizes no fmaxf reduction without
+                // -ffinite-math-only): lane c takes elements c, c + 16, ...; a lane keeps the
+                // larger and drops NaN as fmaxf does, so the row's max is the same
+                let deep = String(repeating: "    ", count: 3 + kept.count)
+                lines += outer.open
+                lines.append(pad + "float lanes[16];")
+                lines.append(pad + "for (int64_t c = 0; c < 16; c++) lanes[c] = (-INFINITY);")
+                lines.append(pad + "for (int64_t i\(last)o = 0; i\(last)o < \(x.shape[last]); i\(last)o += 16) {")
+                lines.append(pad + "    for (int64_t c = 0; c < 16; c++) {")
+                lines.append(deep + "const int64_t i\(last) = i\(last)o + c;")
+                lines += (body + ["lanes[c] = \(v) > lanes[c] || lanes[c] != lanes[c] ? \(v) : lanes[c];"]).map { deep + $0 }
+                lines.append(pad + "    }")
+                lines.append(pad + "}")
+                lines.append(pad + "float acc = lanes[0];")
+                lines.append(pad + "for (int64_t c = 1; c < 16; c++) acc = fmaxf(acc, lanes[c]);")
+                lines.append(pad + "out[\(outIndex)] = acc;")
+                lines += outer.close
+                break
+            }
             lines += outer.open
             lines.append(pad + "float acc = \(op == .sum ? "0.0f" : "(-INFINITY)");")
             lines += inner.open

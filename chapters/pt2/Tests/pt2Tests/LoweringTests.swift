@@ -51,6 +51,21 @@ struct LoweringTests {
         CompileTests.compare("sum over the batch, split", [[64, 16, 80]]) { x in [x[0].sum(dim: 0, keepdim: true) + 1] }
     }
 
+    @Test func rowMaxInLanesMatchesEager() {
+        // rows of 16k floats (k >= 2) take their max in 16 lanes: softmax's max over 256 keys
+        CompileTests.compare("max over rows of 48", [[5, 48]]) { x in [x[0].max(dim: 1, keepdim: true)] }
+        CompileTests.compare("softmax over rows of 256, split", [[4, 64, 256]]) { x in [softmax(x[0], dim: -1)] }
+        // -inf (a masked score) and a row all -inf but one
+        var values = (0..<(3 * 32)).map { Float($0 % 7) - 3 }
+        for j in 0..<32 where j != 17 { values[32 + j] = -.infinity }
+        values[5] = -.infinity
+        let x = Tensor(values, shape: [3, 32])
+        let f: ([Tensor]) -> [Tensor] = { t in [t[0].max(dim: 1, keepdim: true) * 2] }
+        let expected = withNoGrad { f([x]) }[0].toArray()
+        CompileTests.close(withNoGrad { pt2.compile(f)([x]) }[0].toArray(), expected, "rows with -inf")
+        #expect(expected == [6, (Float((32 + 17) % 7) - 3) * 2, 6], "the hand-computed maxima, doubled")
+    }
+
     @Test func batchedProductsMatchEager() {
         CompileTests.compare("batched matmul", [[3, 4, 16, 8], [3, 4, 8, 5]]) { x in [x[0].matmul(x[1])] }
         CompileTests.compare("batched matmul of permuted operands", [[4, 16, 3, 8], [4, 5, 3, 8]]) { x in
