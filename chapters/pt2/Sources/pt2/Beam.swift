@@ -94,9 +94,13 @@ public func beamMoves(_ c: KernelChoice) -> [KernelChoice] {
 }
 
 extension CCompiler {
-    /// The flags for one source: `selectedFlags`, with OpenMP's simd pragmas on when it has them.
+    /// The flags for one source: `selectedFlags`, with OpenMP's simd pragmas on when it has
+    /// them, and for GCC without loop if-conversion when it has a short innermost loop
+    /// (`shortLoopFlags`).
     static func flags(forSource source: String) -> [String] {
-        source.contains("#pragma omp simd") ? selectedFlags + ["-fopenmp-simd"] : selectedFlags
+        var flags = source.contains("#pragma omp simd") ? selectedFlags + ["-fopenmp-simd"] : selectedFlags
+        if selectedFlags.contains(gccFlags[0]) && hasShortInnermostLoop(source) { flags += shortLoopFlags }
+        return flags
     }
 }
 

@@ -79,6 +79,11 @@ struct KernelWriter {
     var body: [String] = []
     var named: [String: String] = [:]      // "node@index" -> the C name of that value
     var temps = 0
+    /// The loop variables' sizes where the code being written runs (loads' indexes are
+    /// simplified with them: `IndexExpr.simplified`).
+    var ranges: [String: Int] = [:]
+    /// The output is also one of the buffers read (an in-place write): no `restrict`.
+    var aliased = false
 
     /// The code-generation choices for this kernel (PICOGRAD_BEAM searches them: Beam.swift).
     var choice = KernelChoice.standard
@@ -109,7 +114,7 @@ struct KernelWriter {
         if let name = named[key] { return name }
         if schedule.realization[i] == .fused { return "acc\(i)" }     // this row's value, computed earlier in this kernel
         if i != root && schedule.hasBuffer(i) {
-            return temp("\(buffer(i))[\(flatIndex(index, shape: n.shape))]", key: key)
+            return temp("\(buffer(i))[\(flatIndex(index, shape: n.shape).simplified(ranges: ranges))]", key: key)
         }
         guard let p = n.primitive else { fail("codegen: %\(i) (\(n.op)) has no buffer") }
         if case .full(let v, _, _) = p { return cLiteral(v) }
@@ -139,6 +144,13 @@ struct KernelWriter {
         return (open, close)
     }
 
+    /// The sizes of the loop variables i0, i1, ... of a loop nest over `shape`.
+    static func ranges(_ shape: [Int]) -> [String: Int] {
+        var out: [String: Int] = [:]
+        for (d, size) in shape.enumerated() { out["i\(d)"] = size }
+        return out
+    }
+
     /// Elements a kernel must have to be split across threads: below it, waking the pool
     /// costs more than the loop.
     static let parallelThreshold = 1 << 16
@@ -149,18 +161,29 @@ struct KernelWriter {
         let variables = n.shape.indices.map { IndexExpr.variable("i\($0)") }
         var lines: [String] = []
         var outer: (dim: Int, size: Int)? = nil       // the loop a parallel kernel splits
+        var usesRange = false       // the code loops over lo..<hi of that loop itself
         var work = n.shape.reduce(1, *)
+        ranges = KernelWriter.ranges(n.shape)
         switch n.primitive {
         case _ where schedule.fused[root] != nil:
             let (fusedLines, x, kept) = self.fusedLines(schedule.fused[root]!)
             lines += fusedLines
             work = x.reduce(1, *)
             if let d = kept.first { outer = (d, x[d]) }
+        case .reduce(let op, let axes)? where KernelWriter.isColumnReduction(axes, graph.nodes[n.inputs[0]].shape):
+            let x = graph.nodes[n.inputs[0]].shape
+            ranges = KernelWriter.ranges(x)
+            work = x.reduce(1, *)
+            let (columnLines, split, ranged) = columnReductionLines(op, axes, x)
+            lines += columnLines
+            outer = split
+            usesRange = ranged
         case .reduce(let op, let axes)?:
             // out (keepdim shape) over the kept dims; the reduced dims innermost
             let x = graph.nodes[n.inputs[0]]
             let xIndex = x.shape.indices.map { IndexExpr.variable("i\($0)") }
             let kept = x.shape.indices.filter { !axes.contains($0) }
+            ranges = KernelWriter.ranges(x.shape)
             if let d = kept.first { outer = (d, x.shape[d]) }
             work = x.shape.reduce(1, *)
             let outer = KernelWriter.loops(kept, x.shape, depth: 1)
@@ -169,6 +192,27 @@ struct KernelWriter {
             let pad = String(repeating: "    ", count: 1 + kept.count)
             let step = op == .sum ? "acc += \(v);" : "acc = fmaxf(acc, \(v));"
             let outIndex = flatIndex(x.shape.indices.map { axes.contains($0) ? .constant(0) : xIndex[$0] }, shape: n.shape)
+            let last = x.shape.count - 1
+            if op == .max, axes == [last], x.shape[last] >= 32, x.shape[last] % 16 == 0 {
+                // a row's max in 16 lanes (GCC vectorizes no fmaxf reduction without
+                // -ffinite-math-only): lane c takes elements c, c + 16, ...; a lane keeps the
+                // larger and drops NaN as fmaxf does, so the row's max is the same
+                let deep = String(repeating: "    ", count: 3 + kept.count)
+                lines += outer.open
+                lines.append(pad + "float lanes[16];")
+                lines.append(pad + "for (int64_t c = 0; c < 16; c++) lanes[c] = (-INFINITY);")
+                lines.append(pad + "for (int64_t i\(last)o = 0; i\(last)o < \(x.shape[last]); i\(last)o += 16) {")
+                lines.append(pad + "    for (int64_t c = 0; c < 16; c++) {")
+                lines.append(deep + "const int64_t i\(last) = i\(last)o + c;")
+                lines += (body + ["lanes[c] = \(v) > lanes[c] || lanes[c] != lanes[c] ? \(v) : lanes[c];"]).map { deep + $0 }
+                lines.append(pad + "    }")
+                lines.append(pad + "}")
+                lines.append(pad + "float acc = lanes[0];")
+                lines.append(pad + "for (int64_t c = 1; c < 16; c++) acc = fmaxf(acc, lanes[c]);")
+                lines.append(pad + "out[\(outIndex)] = acc;")
+                lines += outer.close
+                break
+            }
             lines += outer.open
             lines.append(pad + "float acc = \(op == .sum ? "0.0f" : "(-INFINITY)");")
             lines += inner.open
@@ -192,11 +236,28 @@ struct KernelWriter {
         var text = "// %\(root) = \(n.op)(\(n.inputs.map { "%\($0)" }.joined(separator: ", "))) : \(typeName(n.dtype, n.shape))\n"
         var pointers = ""
         for (k, i) in reads.enumerated() {
-            pointers += graph.nodes[i].dtype == .int32 ? "    const int32_t *restrict v\(i) = (const int32_t *)b[\(k)];\n"
-                                                       : "    const float *restrict v\(i) = b[\(k)];\n"
+            let restrict = aliased ? "" : "restrict "
+            pointers += graph.nodes[i].dtype == .int32 ? "    const int32_t *\(restrict)v\(i) = (const int32_t *)b[\(k)];\n"
+                                                       : "    const float *\(restrict)v\(i) = b[\(k)];\n"
         }
-        pointers += "    float *restrict out = b[\(reads.count)];\n"
-        if let outer, choice.split, n.primitive != .matmul, n.primitive?.name != "indexCopy", outer.size > 1, work >= KernelWriter.parallelThreshold {
+        pointers += "    float *\(aliased ? "" : "restrict ")out = b[\(reads.count)];\n"
+        var parallel = false
+        if let outer, choice.split, n.primitive != .matmul, n.primitive?.name != "indexCopy", outer.size > 1, work >= KernelWriter.parallelThreshold { parallel = true }
+        if usesRange, !parallel, let outer {
+            lines.insert("    const int64_t lo = 0, hi = \(outer.size);", at: 0)    // one thread: the whole range
+        }
+        if n.primitive == .matmul, n.shape.dropLast(2).reduce(1, *) > 1 {
+            // a batch of products: each thread of brrr's pool runs whole products of a range
+            // of the batch, one SGEMM thread each (one wake-up for all, no product split)
+            text += "struct k\(root)_context { float *const *b; const pt2_runtime *rt; };\n\n"
+            text += "static void k\(root)_part(void *context, int thread, int threads) {\n"
+            text += "    float *const *b = ((const struct k\(root)_context *)context)->b;\n"
+            text += "    const pt2_runtime *rt = ((const struct k\(root)_context *)context)->rt;\n"
+            text += pointers + lines.joined(separator: "\n") + "\n}\n\n"
+            text += "void k\(root)(float *const *b, const pt2_runtime *rt) {\n"
+            text += "    struct k\(root)_context context = {b, rt};\n"
+            text += "    rt->parallel(rt->threads, k\(root)_part, &context);\n}\n"
+        } else if parallel, let outer {
             // big enough to split: each thread of brrr's pool runs a range of the outer loop
             let first = "for (int64_t i\(outer.dim) = 0; i\(outer.dim) < \(outer.size); i\(outer.dim)++) {"
             if let at = lines.firstIndex(where: { $0.hasSuffix(first) }) {
@@ -214,6 +275,57 @@ struct KernelWriter {
             text += lines.joined(separator: "\n") + "\n}\n"
         }
         return Kernel(name: "k\(root)", node: root, reads: reads, source: text)
+    }
+
+    /// Whether a reduction of `axes` over `x` keeps x's last dim (a sum over rows, per
+    /// column: a bias's gradient): its reduced dims are not innermost, and the per-row loop
+    /// nest would read memory at a stride. Only where the kept dims after the last reduced one
+    /// (the columns) fit one array of accumulators on the stack.
+    static func isColumnReduction(_ axes: [Int], _ x: [Int]) -> Bool {
+        guard let last = axes.max(), last < x.count - 1 else { return false }
+        return x[(last + 1)...].reduce(1, *) <= 4096
+    }
+
+    /// A column reduction: for each index of the kept dims before the last reduced one (the
+    /// prefix), an array of accumulators, one per column (the kept dims after it); the reduced
+    /// dims loop outside the columns, so the innermost loop walks contiguous columns (each
+    /// column still adds its rows in order). Split across threads by the prefix's first dim,
+    /// else by the first column dim (`ranged`: every loop over it runs over lo..<hi).
+    mutating func columnReductionLines(_ op: Reduction, _ axes: [Int], _ x: [Int]) -> (lines: [String], split: (dim: Int, size: Int), ranged: Bool) {
+        let n = graph.nodes[root]
+        let last = axes.max()!
+        let columns = Array((last + 1)..<x.count), prefix = x.indices.filter { !axes.contains($0) && $0 < last }
+        let xIndex = x.indices.map { IndexExpr.variable("i\($0)") }
+        let split = (dim: prefix.first ?? columns[0], size: x[prefix.first ?? columns[0]])
+        func indent(_ d: Int) -> String { String(repeating: "    ", count: d) }
+        func columnLoops(depth: Int) -> (open: [String], close: [String]) {
+            var nest = KernelWriter.loops(columns, x, depth: depth)
+            if prefix.isEmpty {
+                nest.open[0] = indent(depth) + "for (int64_t i\(split.dim) = lo; i\(split.dim) < hi; i\(split.dim)++) {"
+            }
+            return nest
+        }
+        let rows = KernelWriter.loops(prefix, x, depth: 1)
+        let depth = 1 + prefix.count
+        let count = columns.map { x[$0] }.reduce(1, *)
+        let column = flatIndex(columns.map { xIndex[$0] }, shape: columns.map { x[$0] })
+        var lines = rows.open
+        lines.append(indent(depth) + "float acc[\(count)];")
+        lines.append(indent(depth) + "for (int64_t c = 0; c < \(count); c++) acc[c] = \(op == .sum ? "0.0f" : "(-INFINITY)");")
+        let reduced = KernelWriter.loops(axes.sorted(), x, depth: depth)
+        let inner = columnLoops(depth: depth + axes.count)
+        let v = value(n.inputs[0], at: xIndex)
+        let step = op == .sum ? "acc[\(column)] += \(v);" : "acc[\(column)] = fmaxf(acc[\(column)], \(v));"
+        lines += reduced.open + inner.open
+        lines += (body + [step]).map { indent(depth + axes.count + columns.count) + $0 }
+        lines += inner.close + reduced.close
+        let store = columnLoops(depth: depth)
+        let outIndex = flatIndex(x.indices.map { axes.contains($0) ? .constant(0) : xIndex[$0] }, shape: n.shape)
+        lines += store.open
+        lines.append(indent(depth + columns.count) + "out[\(outIndex)] = acc[\(column)];")
+        lines += store.close
+        lines += rows.close
+        return (lines, split, prefix.isEmpty)
     }
 
     /// An indexCopy along `dim`: every element of the destination copied, then each slice j
@@ -235,6 +347,9 @@ struct KernelWriter {
         var srcIndex = vars, outIndex = vars
         srcIndex[dim] = .variable("j")
         outIndex[dim] = .variable("p")
+        ranges = KernelWriter.ranges(srcShape)
+        ranges["i\(dim)"] = nil
+        ranges["j"] = srcShape[dim]
         let positions = buffer(index)
         let sv = value(src, at: srcIndex)
         let others = srcShape.indices.filter { $0 != dim }
@@ -259,6 +374,7 @@ struct KernelWriter {
         let xIndex = x.indices.map { IndexExpr.variable("i\($0)") }
         let kept = x.indices.filter { !axes.contains($0) }
         let depth = 1 + kept.count
+        ranges = KernelWriter.ranges(x)
         func indent(_ d: Int) -> String { String(repeating: "    ", count: d) }
         let rows = KernelWriter.loops(kept, x, depth: 1), inner = KernelWriter.loops(axes.sorted(), x, depth: depth)
         var lines = rows.open
@@ -305,6 +421,22 @@ struct KernelWriter {
         }
         let pa = buffer(a.base), pb = buffer(b.base)
         let co = flatIndex(vars + [.constant(0), .constant(0)], shape: n.shape)
+        let count = batch.reduce(1, *)
+        if count > 1 {
+            // the batch as one range split across the pool (write() adds the pool's call):
+            // product t of this thread's range has batch index t's digits
+            var lines = ["    const int64_t lo = \(count) * (int64_t)thread / threads, hi = \(count) * (int64_t)(thread + 1) / threads;",
+                         "    for (int64_t t = lo; t < hi; t++) {"]
+            let strides = contiguousStrides(batch)
+            for d in batch.indices {
+                let digit = IndexExpr.variable("t") / strides[d]
+                lines.append("        const int64_t i\(d) = \(d == 0 ? digit : digit % batch[d]);")
+            }
+            lines.append("        rt->sgemm(rt->isa, 1, 1, \(m), \(cols), \(k), \(pa) + \(offset(a)), 0, \(a.strides[r - 2]), \(a.strides[r - 1]),")
+            lines.append("                  \(pb) + \(offset(b)), 0, \(b.strides[r - 2]), \(b.strides[r - 1]), out + \(co), 0, \(cols));")
+            lines.append("    }")
+            return lines
+        }
         var lines = nest.open
         lines.append(pad + "rt->sgemm(rt->isa, rt->threads, 1, \(m), \(cols), \(k), \(pa) + \(offset(a)), 0, \(a.strides[r - 2]), \(a.strides[r - 1]),")
         lines.append(pad + "          \(pb) + \(offset(b)), 0, \(b.strides[r - 2]), \(b.strides[r - 1]), out + \(co), 0, \(cols));")
@@ -314,10 +446,13 @@ struct KernelWriter {
 }
 
 /// The whole program's C source and its kernels, in the order they run.
-func generateSource(_ schedule: Schedule, choices: [Int: KernelChoice] = [:]) -> (source: String, kernels: [Kernel]) {
+/// `inPlace`: the kernels whose output is a buffer they also read (an in-place write:
+/// `CompiledProgram.inPlaceWrites`), written without `restrict`.
+func generateSource(_ schedule: Schedule, choices: [Int: KernelChoice] = [:], inPlace: Set<Int> = []) -> (source: String, kernels: [Kernel]) {
     var kernels: [Kernel] = []
     for i in schedule.graph.nodes.indices where schedule.realization[i] == .kernel {
         var w = KernelWriter(schedule, root: i, choice: choices[i] ?? .standard)
+        w.aliased = inPlace.contains(i)
         kernels.append(w.write())
     }
     return (cPrelude + kernels.map(\.source).joined(separator: "\n"), kernels)

@@ -45,6 +45,14 @@ public final class CompiledProgram: @unchecked Sendable {
 
     /// Each kernel's code-generation choices (PICOGRAD_BEAM's, or given), by node.
     public let choices: [Int: KernelChoice]
+    /// The memory plan: after node i runs, the values no later step reads (`releases[i]`) are
+    /// dropped, so their buffers go back to the allocator's pool and the next kernels of the
+    /// same call reuse them (warm in cache, no page faults) instead of the call holding every
+    /// intermediate value to its end.
+    let releases: [[Int]]
+    /// Writes done in place (`inPlaceWrites`): kernel node -> the input or parameter node
+    /// whose buffer it writes its output into.
+    let inPlace: [Int: Int]
 
     init(traced: Graph, params: [Tensor], graphBreak: String? = nil, choices: [Int: KernelChoice] = [:]) {
         self.traced = traced
@@ -63,7 +71,71 @@ public final class CompiledProgram: @unchecked Sendable {
             }
         }
         self.choices = choices
-        (source, kernels) = graphBreak == nil ? generateSource(schedule, choices: choices) : ("", [])
+        inPlace = graphBreak == nil ? CompiledProgram.inPlaceWrites(schedule) : [:]
+        (source, kernels) = graphBreak == nil ? generateSource(schedule, choices: choices, inPlace: Set(inPlace.keys)) : ("", [])
+        releases = graphBreak == nil ? CompiledProgram.lastReads(schedule, kernels) : []
+    }
+
+    /// The writes a kernel can do in place (an optimizer's update of its parameters and
+    /// moments): the written value v is an elementwise kernel of the target t's shape, not
+    /// returned, the only write to t; v's kernel reads t, if at all, only at the element it
+    /// writes (so each element is read before it is overwritten); nothing after v reads t, and
+    /// no view is taken of t. v's kernel then writes into t's buffer (when t arrives
+    /// contiguous), and the copy of the write-back is skipped.
+    static func inPlaceWrites(_ schedule: Schedule) -> [Int: Int] {
+        let g = schedule.graph
+        var out: [Int: Int] = [:]
+        let outputs = Set(g.outputs)
+        var lastRead = [Int](repeating: -1, count: g.nodes.count), viewed = Set<Int>()
+        var kernelLoads: [Int: Loads] = [:]
+        for (i, n) in g.nodes.enumerated() {
+            switch schedule.realization[i] {
+            case .view: viewed.formUnion(n.inputs); for j in n.inputs { lastRead[j] = i }
+            case .eager: for j in n.inputs { lastRead[j] = i }
+            case .kernel:
+                let loads = schedule.loads(ofKernel: i)
+                kernelLoads[i] = loads
+                for l in loads { lastRead[l.node] = i }
+            default: break
+            }
+        }
+        for w in g.writes {
+            let (t, v) = (w.target, w.value), node = g.nodes[v]
+            guard schedule.realization[v] == .kernel, schedule.fused[v] == nil, !outputs.contains(v), !outputs.contains(t),
+                  !viewed.contains(t), g.writes.filter({ $0.target == t }).count == 1,
+                  node.shape == g.nodes[t].shape, node.dtype == .float32, g.nodes[t].dtype == .float32, lastRead[t] <= v else { continue }
+            switch node.primitive {
+            case .unary?, .binary?, .select?: break
+            default: continue
+            }
+            let ranges = KernelWriter.ranges(node.shape)
+            let own = flatIndex(node.shape.indices.map { .variable("i\($0)") }, shape: node.shape).simplified(ranges: ranges)
+            guard kernelLoads[v]!.allSatisfy({ $0.node != t || flatIndex($0.index, shape: node.shape).simplified(ranges: ranges) == own }) else { continue }
+            out[v] = t
+        }
+        return out
+    }
+
+    /// For each node, the values whose last reader it is (none for what the call returns or
+    /// writes back).
+    static func lastReads(_ schedule: Schedule, _ kernels: [Kernel]) -> [[Int]] {
+        let g = schedule.graph
+        var last = [Int](repeating: -1, count: g.nodes.count)
+        var kernelIndex = 0
+        for (i, n) in g.nodes.enumerated() {
+            switch schedule.realization[i] {
+            case .view, .eager: for j in n.inputs { last[j] = i }
+            case .kernel:
+                for j in kernels[kernelIndex].reads { last[j] = i }
+                kernelIndex += 1
+            default: break
+            }
+        }
+        for o in g.outputs { last[o] = -1 }
+        for w in g.writes { last[w.value] = -1 }
+        var releases = [[Int]](repeating: [], count: g.nodes.count)
+        for (j, i) in last.enumerated() where i >= 0 { releases[i].append(j) }
+        return releases
     }
 
     /// The IR after each pass, as PICOGRAD_DEBUG=1 prints it.
@@ -102,6 +174,15 @@ public final class CompiledProgram: @unchecked Sendable {
         let (object, constants) = withNoGrad { load(compiler: compiler, device: device) }
         var values = [Tensor?](repeating: nil, count: g.nodes.count)
         var kernelIndex = 0
+        var writtenInPlace = Set<Int>()
+        // buffers that only one argument or parameter holds (one held twice is never written
+        // in place: another node would read it after the write)
+        var unshared = Set<ObjectIdentifier>()
+        if !inPlace.isEmpty {
+            var counts: [ObjectIdentifier: Int] = [:]
+            for t in args + params { counts[ObjectIdentifier(t.buffer), default: 0] += 1 }
+            unshared = Set(counts.filter { $0.value == 1 }.keys)
+        }
         withNoGrad {
             for (i, n) in g.nodes.enumerated() {
                 switch schedule.realization[i] {
@@ -129,7 +210,13 @@ public final class CompiledProgram: @unchecked Sendable {
                     let entry = object.entries[kernelIndex]
                     kernelIndex += 1
                     let backend = Backends.backend(for: device)
-                    let out = Tensor(buffer: backend.allocate(byteCount: 4 * n.shape.reduce(1, *)), device: device, shape: n.shape)
+                    let out: Tensor
+                    if let t = inPlace[i], let target = values[t], target === given(t, args), unshared.contains(ObjectIdentifier(target.buffer)) {
+                        out = target            // written in place: the write-back has nothing to copy
+                        writtenInPlace.insert(i)
+                    } else {
+                        out = Tensor(buffer: backend.allocate(byteCount: 4 * n.shape.reduce(1, *)), device: device, shape: n.shape)
+                    }
                     if case .indexCopy(let dim)? = n.primitive { checkPositions(values[n.inputs[1]]!, size: n.shape[dim], dim: dim, shape: n.shape) }
                     var pointers: [UnsafeMutablePointer<Float>?] = kernel.reads.map { hostPointer(values[$0]!) }
                     pointers.append(hostPointer(out))
@@ -140,8 +227,9 @@ public final class CompiledProgram: @unchecked Sendable {
                     }
                     values[i] = out
                 }
+                for j in releases[i] { values[j] = nil }
             }
-            for w in g.writes {
+            for w in g.writes where !writtenInPlace.contains(w.value) {
                 let target: Tensor
                 switch g.nodes[w.target].op {
                 case .input(let k): target = args[k]
@@ -152,6 +240,15 @@ public final class CompiledProgram: @unchecked Sendable {
             }
         }
         return g.outputs.map { values[$0]! }
+    }
+
+    /// The tensor input or parameter node i stands for.
+    func given(_ i: Int, _ args: [Tensor]) -> Tensor? {
+        switch optimized.nodes[i].op {
+        case .input(let k): return args[k]
+        case .param(let k): return params[k]
+        default: return nil
+        }
     }
 
     /// An indexCopy's positions, checked as eager checks them (the kernel stores unchecked).
@@ -204,6 +301,9 @@ public final class CompiledFunction: @unchecked Sendable {
         if debugLevel >= 1 && j.graphBreak == nil {
             debugPrint("pt2: traced forward and backward \(key.joined(separator: ", "))\n--- joint\n\(j.joint)\n--- saved \(j.partition.saved.map { "%\($0)" })\n--- forward\n"
                        + j.forward!.passDump + "\n--- backward\n" + j.backward!.passDump)
+        }
+        if debugLevel >= 2 && j.graphBreak == nil {
+            debugPrint("pt2: generated C (forward)\n" + j.forward!.source + "\npt2: generated C (backward)\n" + j.backward!.source)
         }
         joints.withLock { $0[key] = j }
         return j

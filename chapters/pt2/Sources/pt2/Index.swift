@@ -165,3 +165,128 @@ func isMovement(_ p: Primitive) -> Bool {
     default: return false
     }
 }
+
+// Simplifying an index with the loop bounds. Folded through reshapes, a load's index is full
+// of `(x) / 1536 * 1536 + (x) % 1536` where x is `i0 * 393216 + i1 * 1536 + i2`: it is x, but
+// only because 0 <= i2 < 1536, which the expression alone does not say. A division or a
+// remainder in an inner loop's index keeps the C compiler from vectorizing the loop, so each
+// load's index is rewritten knowing every loop variable's range: as a sum of terms
+// (coefficient times an atom: a variable, or a quotient, remainder or clamp it could not
+// remove), where for k > 0 and x = k * A + R with 0 <= R and x >= 0,
+//   x / k = A + R / k    and    x % k = R % k,
+// and R / k is 0, R % k is R, a clamp into 0..<n is its operand, when the bounds allow.
+
+/// An index as a sum of atoms with coefficients, plus a constant (`IndexExpr.simplified`).
+struct LinearIndex {
+    var terms: [(atom: IndexExpr, coefficient: Int)] = []
+    var constant = 0
+
+    static func + (a: LinearIndex, b: LinearIndex) -> LinearIndex {
+        var out = a
+        out.constant += b.constant
+        for t in b.terms {
+            if let at = out.terms.firstIndex(where: { $0.atom == t.atom }) { out.terms[at].coefficient += t.coefficient }
+            else { out.terms.append(t) }
+        }
+        out.terms.removeAll { $0.coefficient == 0 }
+        return out
+    }
+
+    static func * (a: LinearIndex, k: Int) -> LinearIndex {
+        if k == 0 { return LinearIndex() }
+        return LinearIndex(terms: a.terms.map { ($0.atom, $0.coefficient * k) }, constant: a.constant * k)
+    }
+
+    static func atom(_ e: IndexExpr) -> LinearIndex { LinearIndex(terms: [(e, 1)]) }
+
+    /// The least and greatest value, when every atom's range is known.
+    func bounds(_ ranges: [String: Int]) -> (lo: Int, hi: Int)? {
+        var lo = constant, hi = constant
+        for t in terms {
+            guard let (a, b) = LinearIndex.bounds(of: t.atom, ranges) else { return nil }
+            if t.coefficient > 0 { lo += t.coefficient * a; hi += t.coefficient * b } else { lo += t.coefficient * b; hi += t.coefficient * a }
+        }
+        return (lo, hi)
+    }
+
+    static func bounds(of atom: IndexExpr, _ ranges: [String: Int]) -> (lo: Int, hi: Int)? {
+        switch atom {
+        case .variable(let name): return ranges[name].map { (0, $0 - 1) }
+        case .clamped(_, let n): return (0, n - 1)
+        case .quotient(let a, let k):
+            guard let (lo, hi) = LinearIndex(a, ranges).bounds(ranges), lo >= 0 else { return nil }
+            return (lo / k, hi / k)
+        case .remainder(let a, let k):
+            guard let (lo, hi) = LinearIndex(a, ranges).bounds(ranges), lo >= 0 else { return nil }
+            return (0, Swift.min(k - 1, hi))
+        default: return nil
+        }
+    }
+
+    /// The sum as an expression, terms in the order they were met, the constant last.
+    var expression: IndexExpr {
+        var e = IndexExpr.constant(0)
+        for t in terms { e = e + t.atom * t.coefficient }
+        return e + .constant(constant)
+    }
+
+    /// `x` split by `k` (> 0): the terms whose coefficients k divides, divided by k (A), and
+    /// the rest (R), with the constant's remainder in 0..<k going to R.
+    func split(_ k: Int) -> (quotient: LinearIndex, rest: LinearIndex) {
+        var q = LinearIndex(), r = LinearIndex()
+        for t in terms {
+            if t.coefficient % k == 0 { q.terms.append((t.atom, t.coefficient / k)) } else { r.terms.append(t) }
+        }
+        let c = constant >= 0 ? constant / k : -((-constant + k - 1) / k)       // floor
+        q.constant = c
+        r.constant = constant - c * k
+        return (q, r)
+    }
+
+    init(terms: [(atom: IndexExpr, coefficient: Int)] = [], constant: Int = 0) {
+        self.terms = terms
+        self.constant = constant
+    }
+
+    /// `e` as a sum, simplified with the variables' ranges (`ranges[name]`: the loop's size).
+    init(_ e: IndexExpr, _ ranges: [String: Int]) {
+        switch e {
+        case .constant(let x): self.init(constant: x)
+        case .variable: self = .atom(e)
+        case .sum(let a, let b): self = LinearIndex(a, ranges) + LinearIndex(b, ranges)
+        case .product(let a, let k): self = LinearIndex(a, ranges) * k
+        case .quotient(let a, let k):
+            let x = LinearIndex(a, ranges)
+            if k > 0, let (lo, _) = x.bounds(ranges), lo >= 0 {
+                let (q, r) = x.split(k)
+                if let (rlo, rhi) = r.bounds(ranges), rlo >= 0 {
+                    self = rhi < k ? q : q + .atom(.quotient(r.expression, k))
+                    return
+                }
+            }
+            self = .atom(.quotient(x.expression, k))
+        case .remainder(let a, let k):
+            let x = LinearIndex(a, ranges)
+            if k > 0, let (lo, _) = x.bounds(ranges), lo >= 0 {
+                let (_, r) = x.split(k)
+                if let (rlo, rhi) = r.bounds(ranges), rlo >= 0 {
+                    self = rhi < k ? r : .atom(.remainder(r.expression, k))
+                    return
+                }
+            }
+            self = .atom(.remainder(x.expression, k))
+        case .clamped(let a, let n):
+            let x = LinearIndex(a, ranges)
+            if let (lo, hi) = x.bounds(ranges), lo >= 0, hi < n { self = x; return }
+            self = .atom(.clamped(x.expression, n))
+        }
+    }
+}
+
+extension IndexExpr {
+    /// The same index for loop variables in 0..<ranges[name] (a variable not there: any
+    /// value), with the divisions, remainders and clamps those ranges make useless removed.
+    public func simplified(ranges: [String: Int]) -> IndexExpr {
+        LinearIndex(self, ranges).expression
+    }
+}

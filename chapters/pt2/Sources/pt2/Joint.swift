@@ -54,7 +54,13 @@ public func partition(_ joint: Graph, arguments: Int, outputs: Int) -> Partition
     // the forward: every node that needs no seed, returning f's outputs then the saved values
     var forwardJoint = joint
     forwardJoint.outputs = Array(joint.outputs.prefix(outputs))
-    // what the backward reads: latest first, a node it computes marks its inputs as read
+    // what the backward reads: latest first, a node it computes marks its inputs as read; a
+    // value the forward realises by the scheduler's `shared` rule (a residual stream) is
+    // saved, not recomputed from all the buffers it sums
+    let shared = Set(Schedule.shared(joint) { i in
+        if case .primitive(let p) = joint.nodes[i].op, case .data = p { return true }
+        return tangent[i] || { if case .primitive = joint.nodes[i].op { return false } else { return true } }()
+    })
     var read = [Bool](repeating: false, count: count), saved = [Bool](repeating: false, count: count)
     for o in joint.outputs.dropFirst(outputs) { read[o] = true }
     for i in joint.nodes.indices.reversed() where read[i] {
@@ -63,7 +69,7 @@ public func partition(_ joint: Graph, arguments: Int, outputs: Int) -> Partition
         case .input, .param: break                          // given to the backward too
         case .random: saved[i] = true                       // drawn once, in the forward
         case .primitive:
-            if tangent[i] || recomputedInBackward(i, joint) { for j in n.inputs { read[j] = true } } else { saved[i] = true }
+            if tangent[i] || (recomputedInBackward(i, joint) && !shared.contains(i)) { for j in n.inputs { read[j] = true } } else { saved[i] = true }
         }
     }
     let savedNodes = joint.nodes.indices.filter { saved[$0] }

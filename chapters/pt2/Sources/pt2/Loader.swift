@@ -13,16 +13,39 @@ import Synchronization
 public enum CCompiler {
     /// The flags every generated object is compiled with.
     public static let flags = ["-O3", "-march=native", "-shared", "-fPIC", "-fno-math-errno", "-w"]
-    /// Added for GCC: GCC 12's loop if-conversion vectorizes `c != 0 ? a : b` over an inner
-    /// loop of 7 wrongly at -O3 (some lanes read 0; found by the compiled `where` cases). And
-    /// glibc's vector math (libmvec: expf, logf, sinf, ... 8 or 16 lanes at a time, within 4
-    /// ulp), which glibc's headers declare only under __FAST_MATH__: defined here with the
-    /// reassociation it needs (sums may add in another order), never -ffast-math or
-    /// -funsafe-math-optimizations themselves: with those GCC links crtfastmath.o into the
+    /// Added for GCC: glibc's vector math (libmvec: expf, logf, sinf, ... 8 or 16 lanes at a
+    /// time, within 4 ulp), which glibc's headers declare only under __FAST_MATH__: defined
+    /// here with the reassociation it needs (sums may add in another order), never -ffast-math
+    /// or -funsafe-math-optimizations themselves: with those GCC links crtfastmath.o into the
     /// object, whose load sets flush-to-zero for the whole process (brrr's libm comparisons
     /// caught it); infinities and NaNs keep their meaning.
-    public static let gccFlags = ["-fno-tree-loop-if-convert", "-fno-signed-zeros", "-fno-trapping-math", "-fassociative-math",
+    public static let gccFlags = ["-fno-signed-zeros", "-fno-trapping-math", "-fassociative-math",
                                   "-D__FAST_MATH__"]
+    /// Added for GCC to a source with a select in an innermost loop of a constant 2-15
+    /// iterations (`hasShortInnermostLoop`): GCC 12's loop if-conversion vectorizes a select (`c != 0 ? a
+    /// : b`, a pad's bounds check) over such a loop wrongly at -O3 (some lanes come out 0;
+    /// found by the compiled `where` cases over rows of 7; rows of 3-7 and 9-15 fail, of 1, 2,
+    /// 4, 8, 16 and more, or of a count known only at run time, do not). Without if-conversion
+    /// no loop with a select vectorizes, so only these sources go without it.
+    public static let shortLoopFlags = ["-fno-tree-loop-if-convert"]
+
+    /// Whether `source` has an innermost loop (a `for` whose body starts with no other `for`)
+    /// of a constant 2-15 iterations with a select (` ? `) in its body.
+    static func hasShortInnermostLoop(_ source: String) -> Bool {
+        let lines = source.split(separator: "\n", omittingEmptySubsequences: false)
+        for (i, line) in lines.enumerated() where i + 1 < lines.count {
+            let text = line.drop { $0 == " " }
+            guard text.hasPrefix("for ("), !lines[i + 1].drop(while: { $0 == " " }).hasPrefix("for (") else { continue }
+            // `for (int64_t i2 = 0; i2 < 7; i2++) {`: the bound is the second clause's last word
+            let clauses = text.split(separator: ";")
+            guard clauses.count == 3, let bound = clauses[1].split(separator: " ").last else { continue }
+            guard let n = Int(bound), n >= 2, n < 16 else { continue }
+            // ... with a select in its body (up to its closing brace, at the loop's indentation)
+            let close = String(repeating: " ", count: line.count - text.count) + "}"
+            if lines[(i + 1)...].prefix(while: { $0 != close }).contains(where: { $0.contains(" ? ") }) { return true }
+        }
+        return false
+    }
 
     /// The flags for `compiler`: `flags`, plus `gccFlags` when `compiler --version` says GCC.
     public static func flags(for compiler: String) -> [String] {

@@ -14,7 +14,10 @@
 //     source's slices stored at the positions its int32 index (realised) names;
 //   - what the C backend does not generate (int32 values, gather, embedding, casts, ...) runs
 //     eagerly between kernels through `Tensor.apply`, with its inputs realised as tensors;
-//   - every value the function returns or writes back is realised.
+//   - every value the function returns or writes back is realised;
+//   - and an elementwise value read by several nodes whose inlined chain loads many buffers
+//     is realised once (`shared`): a residual stream, inlined, would be summed again from
+//     every earlier layer's outputs at each of its readers.
 
 /// How one node is made when the program runs.
 public enum Realization: Sendable, Equatable {
@@ -77,6 +80,7 @@ struct Schedule {
         }
         for o in graph.outputs { needBuffer(o) }
         for w in graph.writes { needTensor(w.value) }
+        for i in Schedule.shared(graph, given: hasBuffer) where realization[i] == .inline { realization[i] = .kernel }
         fuseReductions()
     }
 
@@ -92,6 +96,37 @@ struct Schedule {
         case .unary, .binary, .select, .reduce, .matmul, .full: return true
         default: return isMovement(p)
         }
+    }
+
+    /// An elementwise value read by `sharedReaders` nodes or more whose inlined chain loads
+    /// `sharedLoads` buffers or more: realised (its own kernel) rather than computed again,
+    /// from all those buffers, in every kernel that reads it.
+    static let sharedReaders = 2, sharedLoads = 4
+
+    /// The elementwise nodes of `graph` to realise by that rule, in order (realising one
+    /// makes it a single load for the nodes after it). `given(i)`: node i has a buffer
+    /// whatever this rule decides.
+    static func shared(_ graph: Graph, given: (Int) -> Bool) -> [Int] {
+        var readers = [Int](repeating: 0, count: graph.nodes.count)
+        for n in graph.nodes { for j in Set(n.inputs) { readers[j] += 1 } }
+        var loads = [Set<Int>](repeating: [], count: graph.nodes.count)
+        var out: [Int] = []
+        for (i, n) in graph.nodes.enumerated() {
+            if given(i) { loads[i] = [i]; continue }
+            guard let p = n.primitive, generates(n, graph) else { loads[i] = [i]; continue }
+            switch p {
+            case .full: continue
+            case .reduce, .matmul, .indexCopy: loads[i] = [i]; continue
+            default: break
+            }
+            for j in n.inputs { loads[i].formUnion(loads[j]) }
+            switch p {
+            case .unary, .binary, .select:
+                if readers[i] >= sharedReaders && loads[i].count >= sharedLoads { out.append(i); loads[i] = [i] }
+            default: break
+            }
+        }
+        return out
     }
 
     /// True for a node that owns a contiguous buffer when the program runs.
