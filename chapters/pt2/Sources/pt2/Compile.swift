@@ -187,24 +187,8 @@ public final class CompiledProgram: @unchecked Sendable {
             for (i, n) in g.nodes.enumerated() {
                 switch schedule.realization[i] {
                 case .inline, .fused: break
-                case .given:
-                    let t: Tensor
-                    switch n.op {
-                    case .input(let k): t = args[k]
-                    case .param(let k): t = params[k]
-                    case .random(_, let draw): t = Tensor.draw(draw, n.shape, device: device)    // fresh, in drawing order
-                    case .primitive: fail("compile: %\(i) is not an input")
-                    }
-                    values[i] = t.isContiguous ? t : t.contiguous()
-                case .constant:
-                    values[i] = constants[i]
-                case .view:
-                    values[i] = Tensor.apply(n.primitive!, n.inputs.map { values[$0]! })
-                case .eager:
-                    let t: Tensor
-                    if case .primitive(.full(let v, let shape, let dtype)) = n.op { t = Tensor.full(shape, v, dtype: dtype, device: device) }
-                    else { t = applyFunctionally(n.primitive!, n.inputs.map { values[$0]! }) }
-                    values[i] = t.isContiguous ? t : t.contiguous()
+                case .given, .constant, .view, .eager:
+                    values[i] = value(of: i, args: args, constants: constants, values: values, device: device)
                 case .kernel:
                     let kernel = kernels[kernelIndex]
                     let entry = object.entries[kernelIndex]
@@ -230,16 +214,38 @@ public final class CompiledProgram: @unchecked Sendable {
                 for j in releases[i] { values[j] = nil }
             }
             for w in g.writes where !writtenInPlace.contains(w.value) {
-                let target: Tensor
-                switch g.nodes[w.target].op {
-                case .input(let k): target = args[k]
-                case .param(let k): target = params[k]
-                case .random, .primitive: continue
-                }
-                target.assign(values[w.value]!)
+                given(w.target, args)?.assign(values[w.value]!)
             }
         }
         return g.outputs.map { values[$0]! }
+    }
+
+    /// Node i's value when no generated kernel makes it: an argument, a parameter or a fresh
+    /// random draw (made contiguous), a constant, a view of earlier values, or an eager op.
+    func value(of i: Int, args: [Tensor], constants: [Int: Tensor], values: [Tensor?], device: Device) -> Tensor? {
+        let n = optimized.nodes[i]
+        switch schedule.realization[i] {
+        case .given:
+            let t: Tensor
+            switch n.op {
+            case .input(let k): t = args[k]
+            case .param(let k): t = params[k]
+            case .random(_, let draw): t = Tensor.draw(draw, n.shape, device: device)    // fresh, in drawing order
+            case .primitive: fail("compile: %\(i) is not an input")
+            }
+            return t.isContiguous ? t : t.contiguous()
+        case .constant:
+            return constants[i]
+        case .view:
+            return Tensor.apply(n.primitive!, n.inputs.map { values[$0]! })
+        case .eager:
+            let t: Tensor
+            if case .primitive(.full(let v, let shape, let dtype)) = n.op { t = Tensor.full(shape, v, dtype: dtype, device: device) }
+            else { t = applyFunctionally(n.primitive!, n.inputs.map { values[$0]! }) }
+            return t.isContiguous ? t : t.contiguous()
+        case .inline, .fused, .kernel:
+            fail("compile: %\(i) is made by a generated kernel")
+        }
     }
 
     /// The tensor input or parameter node i stands for.

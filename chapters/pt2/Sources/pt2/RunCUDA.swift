@@ -108,24 +108,8 @@ extension CompiledProgram {
                 defer { if profiling { CUDAProfile.stop(gpu, start, CUDAProfile.category(schedule.realization[i], n, kernelIndex > 0 ? lowering.kernels[kernelIndex - 1] : nil)) } }
                 switch schedule.realization[i] {
                 case .inline, .fused: break
-                case .given:
-                    let t: Tensor
-                    switch n.op {
-                    case .input(let k): t = args[k]
-                    case .param(let k): t = params[k]
-                    case .random(_, let draw): t = Tensor.draw(draw, n.shape, device: device)
-                    case .primitive: fail("compile: %\(i) is not an input")
-                    }
-                    values[i] = t.isContiguous ? t : t.contiguous()
-                case .constant:
-                    values[i] = constants[i]
-                case .view:
-                    values[i] = Tensor.apply(n.primitive!, n.inputs.map { values[$0]! })
-                case .eager:
-                    let t: Tensor
-                    if case .primitive(.full(let v, let shape, let dtype)) = n.op { t = Tensor.full(shape, v, dtype: dtype, device: device) }
-                    else { t = applyFunctionally(n.primitive!, n.inputs.map { values[$0]! }) }
-                    values[i] = t.isContiguous ? t : t.contiguous()
+                case .given, .constant, .view, .eager:
+                    values[i] = value(of: i, args: args, constants: constants, values: values, device: device)
                 case .kernel:
                     let kernel = lowering.kernels[kernelIndex]
                     kernelIndex += 1
@@ -155,15 +139,7 @@ extension CompiledProgram {
             }
             let start = profiling ? CUDAProfile.start(gpu) : 0
             defer { if profiling { CUDAProfile.stop(gpu, start, "writes back (assign)") } }
-            for w in g.writes {
-                let target: Tensor
-                switch g.nodes[w.target].op {
-                case .input(let k): target = args[k]
-                case .param(let k): target = params[k]
-                case .random, .primitive: continue
-                }
-                target.assign(values[w.value]!)
-            }
+            for w in g.writes { given(w.target, args)?.assign(values[w.value]!) }
         }
         return g.outputs.map { values[$0]! }
     }
