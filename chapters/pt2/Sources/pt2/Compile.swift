@@ -143,6 +143,20 @@ public final class CompiledProgram: @unchecked Sendable {
         stages.map { "--- \($0.pass) (\($0.graph.nodes.count) nodes)\n\($0.graph)" }.joined(separator: "\n")
     }
 
+    /// The graph's host constants (`data` nodes) as tensors on `device`, by node index.
+    func makeConstants(on device: Device) -> [Int: Tensor] {
+        var constants: [Int: Tensor] = [:]
+        for (i, n) in optimized.nodes.enumerated() {
+            guard case .primitive(.data(let d, let shape)) = n.op else { continue }
+            switch d.values {
+            case .float32(let v): constants[i] = Tensor(v, shape: shape, device: device)
+            case .int32(let v): constants[i] = Tensor(int32: v.map { Int($0) }, shape: shape, device: device)
+            case .bytes(let v, let dtype): constants[i] = v.withUnsafeBytes { Tensor(bytes: $0, dtype: dtype, shape: shape, device: device) }
+            }
+        }
+        return constants
+    }
+
     /// Compiles and loads the source, and makes the constants on `device` (once).
     func load(compiler: String, device: Device) -> (LoadedObject, [Int: Tensor]) {
         loaded.withLock { state in
@@ -151,16 +165,7 @@ public final class CompiledProgram: @unchecked Sendable {
                 state.object = LoadedObject(path: path, names: kernels.map(\.name))
             }
             if state.constants == nil {
-                var constants: [Int: Tensor] = [:]
-                for (i, n) in optimized.nodes.enumerated() {
-                    guard case .primitive(.data(let d, let shape)) = n.op else { continue }
-                    switch d.values {
-                    case .float32(let v): constants[i] = Tensor(v, shape: shape, device: device)
-                    case .int32(let v): constants[i] = Tensor(int32: v.map { Int($0) }, shape: shape, device: device)
-                    case .bytes(let v, let dtype): constants[i] = v.withUnsafeBytes { Tensor(bytes: $0, dtype: dtype, shape: shape, device: device) }
-                    }
-                }
-                state.constants = constants
+                state.constants = makeConstants(on: device)
             }
             return (state.object!, state.constants!)
         }

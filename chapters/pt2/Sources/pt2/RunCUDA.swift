@@ -54,15 +54,7 @@ extension CompiledProgram {
             }
             // no a * b + c contracted into one fma: each op rounds as brrr's eager kernel for it does
             let module = gpu.customModule(source: lowering.source, names: names, options: ["--fmad=false"])
-            var constants: [Int: Tensor] = [:]
-            for (i, n) in optimized.nodes.enumerated() {
-                guard case .primitive(.data(let d, let shape)) = n.op else { continue }
-                switch d.values {
-                case .float32(let v): constants[i] = Tensor(v, shape: shape, device: device)
-                case .int32(let v): constants[i] = Tensor(int32: v.map { Int($0) }, shape: shape, device: device)
-                case .bytes(let v, let dtype): constants[i] = v.withUnsafeBytes { Tensor(bytes: $0, dtype: dtype, shape: shape, device: device) }
-                }
-            }
+            let constants = makeConstants(on: device)
             loaded[device] = (module, constants)
             return (module, constants)
         }
