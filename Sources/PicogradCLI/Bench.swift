@@ -176,6 +176,35 @@ enum Bench {
         return results
     }
 
+    /// The pipeline bubble measured on thread ranks (chapter 5): each stage's share of a
+    /// training step spent waiting in recv, beside the schedule's count (p-1)/(m+p-1).
+    static func pipeline(json: Bool) -> [Result] {
+        var results: [Result] = []
+        for p in [2, 4] {
+            for m in [1, 2, 4, 8] {
+                for schedule in PipelineSchedule.allCases {
+                    let bubble: PipelineBubble
+                    do { bubble = try measurePipelineBubble(schedule: schedule, stages: p, microBatches: m) }
+                    catch { userError("bench", "pipeline \(schedule.rawValue) p=\(p) m=\(m): \(error)") }
+                    let name = "\(schedule.rawValue)_p\(p)_m\(m)"
+                    if !json {
+                        let stages = bubble.idle.map { percent($0) }.joined(separator: " / ")
+                        print("pipeline  \(name)  idle per stage \(stages)  mean \(percent(bubble.measured)), counted \(percent(bubble.counted)), step \(Int(bubble.stepSeconds * 1e3)) ms")
+                    }
+                    results.append(Result(suite: "pipeline", name: "\(name)_idle_pct", value: bubble.measured * 100, unit: "%"))
+                    results.append(Result(suite: "pipeline", name: "\(name)_counted_pct", value: bubble.counted * 100, unit: "%"))
+                }
+            }
+        }
+        return results
+    }
+
+    /// 0.4286 -> "42.9%"
+    static func percent(_ x: Double) -> String {
+        let tenths = Int((x * 1000).rounded())
+        return "\(tenths / 10).\(tenths % 10)%"
+    }
+
     static func run(_ args: [String]) {
         var json = false, device = Device.cpu, suites: [String] = [], step: Int? = nil, sizes = [256, 512, 1024, 2048]
         var a = ArgumentList("bench", args)
@@ -197,9 +226,9 @@ enum Bench {
                     userError("bench", "--sizes takes sizes 1-8192 separated by commas, not '\(text)'")
                 }
                 sizes = parsed
-            case "ops", "gemm", "train", "linear", "cuda", "pt2": suites.append(arg)
-            default: userError("bench", arg.hasPrefix("--") ? "unknown option \(arg) (usage: picograd bench [ops|gemm|train|linear|cuda|pt2] [--step N] [--tf32] [--sizes 256,512] [--json] [--device D])"
-                                                           : "unknown suite '\(arg)' (have: ops, gemm, train, linear, cuda, pt2)")
+            case "ops", "gemm", "train", "linear", "cuda", "pt2", "pipeline": suites.append(arg)
+            default: userError("bench", arg.hasPrefix("--") ? "unknown option \(arg) (usage: picograd bench [ops|gemm|train|linear|cuda|pt2|pipeline] [--step N] [--tf32] [--sizes 256,512] [--json] [--device D])"
+                                                           : "unknown suite '\(arg)' (have: ops, gemm, train, linear, cuda, pt2, pipeline)")
             }
         }
         if let step, device.kind != .cuda, step > GEMMLadder.steps.count {
@@ -213,6 +242,7 @@ enum Bench {
             case "linear": results += linear(device: device)
             case "cuda": results += cuda(device: device)
             case "pt2": results += pt2(device: device)
+            case "pipeline": results += pipeline(json: json)
             default: results += ops(device: device)
             }
         }

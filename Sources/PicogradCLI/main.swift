@@ -33,6 +33,7 @@ func printUsage() {
     usage: picograd [command]
       (none) | demo          train a tiny MLP with dfdx and print its loss falling
       bench [ops] [--json]   small-op overhead and elementwise/reduction throughput
+      bench pipeline         the pipeline bubble measured on thread ranks (AFAB, 1F1B; p 2, 4; m 1-8)
       train names|shakespeare [--steps N] [--resume PATH] [--out DIR] [--save-every N|Ts]   train (or resume) a model
             [--dp N --tp N --pp N]   shakespeare on dp x tp x pp thread ranks (chapter 5)
       sample CHECKPOINT      print samples from a trained checkpoint

@@ -244,6 +244,10 @@ public final class PipelineParallel: @unchecked Sendable {
     public private(set) var ran: [PipelineOp] = []
     /// Micro-batches whose activations this rank held at once, at most, in its last step.
     public private(set) var peakInFlight = 0
+    /// Seconds this rank's last step took, from its first op to its last (the loss's
+    /// broadcast after them not counted), and the part of them it spent waiting in `recv` for
+    /// a neighbour: its measured bubble (`picograd bench pipeline`).
+    public private(set) var lastStepSeconds = 0.0, lastWaitSeconds = 0.0
 
     public init(_ stage: any PipelineStage, group: ProcessGroup, schedule: PipelineSchedule, microBatches: Int, dataParallel: DataParallel? = nil) {
         check(group.worldSize == stage.stages && group.rank == stage.stage,
@@ -265,6 +269,13 @@ public final class PipelineParallel: @unchecked Sendable {
         var inputs: [Int: Tensor] = [:], outputs: [Int: Tensor] = [:]
         var total: Float = 0
         (ran, peakInFlight) = ([], 0)
+        var waited = 0.0
+        func received(from rank: Int) -> Tensor {
+            let start = monotonicSeconds()
+            defer { waited += monotonicSeconds() - start }
+            return group.recv(from: rank, shape: activation)
+        }
+        let started = monotonicSeconds()
         for op in schedule.order(stage: s, stages: p, microBatches: m) {
             ran.append(op)
             switch op {
@@ -272,7 +283,7 @@ public final class PipelineParallel: @unchecked Sendable {
                 let x: Tensor
                 if s == 0 { x = stage.embed(slice(ids, i), shape: [rows, t]) }
                 else {
-                    x = parameter(group.recv(from: s - 1, shape: activation))
+                    x = parameter(received(from: s - 1))
                     inputs[i] = x
                 }
                 let y = stage.blocks(x)
@@ -287,9 +298,8 @@ public final class PipelineParallel: @unchecked Sendable {
                 peakInFlight = Swift.max(peakInFlight, outputs.count)
             case .backward(let i):
                 let y = outputs.removeValue(forKey: i)!
-                let run = {
-                    if s == p - 1 { y.backward() } else { y.backward(self.group.recv(from: s + 1, shape: activation)) }
-                }
+                let upstream = s == p - 1 ? nil : received(from: s + 1)   // (waited for before the backward runs)
+                let run = { if let g = upstream { y.backward(g) } else { y.backward() } }
                 if let dp = dataParallel, i != m - 1 { dp.noSync(run) } else { run() }
                 if s > 0 {
                     let x = inputs.removeValue(forKey: i)!
@@ -298,6 +308,7 @@ public final class PipelineParallel: @unchecked Sendable {
             }
         }
         dataParallel?.finishGradientSync()
+        (lastStepSeconds, lastWaitSeconds) = (monotonicSeconds() - started, waited)
         return group.broadcast(Tensor([total], shape: [1]), root: p - 1).item()
     }
 }
