@@ -179,6 +179,7 @@ enum Bench {
     /// The pipeline bubble measured on thread ranks (chapter 5): each stage's share of a
     /// training step spent waiting in recv, beside the schedule's count (p-1)/(m+p-1).
     static func pipeline(json: Bool) -> [Result] {
+        func percent(_ x: Double) -> String { fixed(x * 100, 1) + "%" }
         var results: [Result] = []
         for p in [2, 4] {
             for m in [1, 2, 4, 8] {
@@ -197,12 +198,6 @@ enum Bench {
             }
         }
         return results
-    }
-
-    /// 0.4286 -> "42.9%"
-    static func percent(_ x: Double) -> String {
-        let tenths = Int((x * 1000).rounded())
-        return "\(tenths / 10).\(tenths % 10)%"
     }
 
     static func run(_ args: [String]) {

@@ -47,10 +47,8 @@ public enum GradingTransport {
             let env = try RankEnvironment.fromEnvironment()
             let library = try NCCLLibrary.shared()
             setenv("PICOGRAD_GRADE_TRANSPORT", "nccl", 1)
-            let v = library.version
-            let version = v >= 10000 ? "\(v / 10000).\(v / 100 % 100).\(v % 100)" : "\(v / 1000).\(v / 100 % 10).\(v % 100)"
             return NCCLRun(device: "cuda:\(env.localRank)", masterPort: env.masterPort,
-                           summary: "NCCL \(version) (ncclGetVersion \(v)); this process is rank \(env.rank) of \(env.worldSize) on cuda:\(env.localRank); NCCL_NVLS_ENABLE=\(environment("NCCL_NVLS_ENABLE") ?? "unset")")
+                           summary: "NCCL \(library.versionName) (ncclGetVersion \(library.version)); this process is rank \(env.rank) of \(env.worldSize) on cuda:\(env.localRank); NCCL_NVLS_ENABLE=\(environment("NCCL_NVLS_ENABLE") ?? "unset")")
         default: throw GradingFailure("--transport must be threads or nccl, got '\(name)'")
         }
     }

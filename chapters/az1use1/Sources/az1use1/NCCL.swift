@@ -24,6 +24,11 @@ public final class NCCLLibrary: @unchecked Sendable {
 
     /// NCCL's version as ncclGetVersion returns it (e.g. 22105 for 2.21.5).
     public let version: Int
+    /// The version as people write it: "2.28.3" for 22803 (NCCL before 2.9 encoded it as 2703).
+    public var versionName: String {
+        let v = version
+        return v >= 10000 ? "\(v / 10000).\(v / 100 % 100).\(v % 100)" : "\(v / 1000).\(v / 100 % 10).\(v % 100)"
+    }
 
     private init(handle: UnsafeMutableRawPointer, version: Int) { (self.handle, self.version) = (handle, version) }
 

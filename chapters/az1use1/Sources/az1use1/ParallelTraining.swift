@@ -36,7 +36,7 @@ public func trainShakespeareParallel(text: String, options: RunOptions, layout: 
     let microBatches = rows % (2 * layout.pp) == 0 ? 2 * layout.pp : (rows % layout.pp == 0 ? layout.pp : 1)
     let tokens = tokenizer.encode(text)
     let train = Array(tokens[..<(tokens.count * 9 / 10)])
-    let losses = Losses()
+    let losses = Collected<Float>()
     try spawn(worldSize: layout.worldSize) { world in
         let mesh = DeviceMesh(world, dp: layout.dp, pp: layout.pp, tp: layout.tp)
         manualSeed(options.seed)   // this rank's generator: the same GPT on every rank
@@ -87,10 +87,10 @@ public func trainShakespeareParallel(text: String, options: RunOptions, layout: 
     return losses.values
 }
 
-/// Rank 0's losses, read after spawn returns.
-final class Losses: @unchecked Sendable {
+/// Values the rank threads append (rank 0's losses, each rank's timings), read after spawn returns.
+final class Collected<T: Sendable>: @unchecked Sendable {
     private let lock = Monitor()
-    private var stored: [Float] = []
-    func append(_ x: Float) { lock.locked { stored.append(x) } }
-    var values: [Float] { lock.locked { stored } }
+    private var stored: [T] = []
+    func append(_ x: T) { lock.locked { stored.append(x) } }
+    var values: [T] { lock.locked { stored } }
 }

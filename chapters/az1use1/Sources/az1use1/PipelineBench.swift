@@ -27,7 +27,7 @@ public func measurePipelineBubble(schedule: PipelineSchedule, stages p: Int, mic
                                   steps: Int = 3) throws -> PipelineBubble {
     check(layers % p == 0 && batch % m == 0, "measurePipelineBubble: \(layers) layers into \(p) stages, a batch of \(batch) into \(m) micro-batches")
     let config = GPTConfig(dim: dim, nLayers: layers, nHeads: 4, vocabSize: 65, blockSize: block)
-    let samples = Samples()
+    let samples = Collected<(rank: Int, wait: Double, step: Double)>()
     try spawn(worldSize: p) { group in
         manualSeed(0)   // the same GPT on every rank; each keeps its stage
         let gpt = GPT(config: config)
@@ -38,19 +38,12 @@ public func measurePipelineBubble(schedule: PipelineSchedule, stages p: Int, mic
         for step in 0...steps {
             _ = pipeline.step(ids: ids, targets: targets, shape: [batch, block])
             for p in stage.parameters() { p.grad = nil }
-            if step > 0 { samples.append(rank: group.rank, wait: pipeline.lastWaitSeconds, step: pipeline.lastStepSeconds) }
+            if step > 0 { samples.append((group.rank, pipeline.lastWaitSeconds, pipeline.lastStepSeconds)) }
         }
     }
     func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
-    let idle = (0..<p).map { r in median(samples.of(rank: r).map { $0.wait / $0.step }) }
+    let all = samples.values
+    let idle = (0..<p).map { r in median(all.filter { $0.rank == r }.map { $0.wait / $0.step }) }
     return PipelineBubble(schedule: schedule, stages: p, microBatches: m, idle: idle,
-                          stepSeconds: median(samples.of(rank: 0).map(\.step)))
-}
-
-/// Every rank's (wait, step) seconds, read after spawn returns.
-final class Samples: @unchecked Sendable {
-    private let lock = Monitor()
-    private var stored: [(rank: Int, wait: Double, step: Double)] = []
-    func append(rank: Int, wait: Double, step: Double) { lock.locked { stored.append((rank, wait, step)) } }
-    func of(rank: Int) -> [(wait: Double, step: Double)] { lock.locked { stored.filter { $0.rank == rank }.map { ($0.wait, $0.step) } } }
+                          stepSeconds: median(all.filter { $0.rank == 0 }.map(\.step)))
 }

@@ -43,15 +43,7 @@ public struct StridedView: @unchecked Sendable {
 
     public var count: Int { shape.reduce(1, *) }
     /// True when the elements are adjacent in row-major order.
-    public var isContiguous: Bool {
-        // (contiguousStrides(shape) compared without making it: every op asks)
-        var running = 1
-        for d in stride(from: shape.count - 1, through: 0, by: -1) {
-            if strides[d] != running { return count <= 1 }
-            running *= shape[d]
-        }
-        return true
-    }
+    public var isContiguous: Bool { hasContiguousStrides(shape, strides) || count <= 1 }
 }
 
 /// Elementwise functions of one float32 input.
@@ -153,6 +145,17 @@ extension Backend {
 private let oneStride = [1]
 
 /// Row-major strides: [2, 3, 4] -> [12, 4, 1].
+/// True when `strides` are `contiguousStrides(shape)`, compared without making them (every
+/// op asks).
+@inline(__always) public func hasContiguousStrides(_ shape: [Int], _ strides: [Int]) -> Bool {
+    var running = 1
+    for d in stride(from: shape.count - 1, through: 0, by: -1) {
+        if strides[d] != running { return false }
+        running *= shape[d]
+    }
+    return true
+}
+
 public func contiguousStrides(_ shape: [Int]) -> [Int] {
     // every op's output asks: the common ranks share one array instead of allocating
     if shape.count == 1 { return oneStride }

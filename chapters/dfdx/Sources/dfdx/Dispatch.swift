@@ -188,17 +188,7 @@ public enum Dispatch {
         let buffer = backend.allocate(byteCount: dtype.byteCount(of: a.count))
         compute(backend, buffer)
         return Tensor(buffer: buffer, device: a.device, dtype: dtype, shape: a.shape,
-                      strides: hasContiguousStrides(a) ? a.strides : nil)
-    }
-
-    /// True when `t`'s strides are the contiguous ones of its shape (its output can share them).
-    @inline(__always) static func hasContiguousStrides(_ t: Tensor) -> Bool {
-        var running = 1
-        for d in stride(from: t.shape.count - 1, through: 0, by: -1) {
-            if t.strides[d] != running { return false }
-            running *= t.shape[d]
-        }
-        return true
+                      strides: hasContiguousStrides(a.shape, a.strides) ? a.strides : nil)   // (shared, not made again)
     }
 
     /// The first half of `run`, for initializers that wrap the buffer themselves (and then
