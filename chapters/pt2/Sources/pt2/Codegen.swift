@@ -82,6 +82,14 @@ struct KernelWriter {
     /// The loop variables' sizes where the code being written runs (loads' indexes are
     /// simplified with them: `IndexExpr.simplified`).
     var ranges: [String: Int] = [:]
+
+    /// Clears the body and the named temporaries: a new loop nest of the same kernel names
+    /// its own (a name made in one loop is not in scope in the next).
+    mutating func startLoopNest() {
+        body = []
+        named = [:]
+    }
+
     /// The output is also one of the buffers read (an in-place write): no `restrict`.
     var aliased = false
 
@@ -144,6 +152,9 @@ struct KernelWriter {
         return (open, close)
     }
 
+    /// The indentation of a line `depth` loops deep (4 spaces a level).
+    func indent(_ depth: Int) -> String { String(repeating: "    ", count: depth) }
+
     /// The sizes of the loop variables i0, i1, ... of a loop nest over `shape`.
     static func ranges(_ shape: [Int]) -> [String: Int] {
         var out: [String: Int] = [:]
@@ -189,7 +200,7 @@ struct KernelWriter {
             let outer = KernelWriter.loops(kept, x.shape, depth: 1)
             let inner = KernelWriter.loops(axes.sorted(), x.shape, depth: 1 + kept.count)
             let v = value(n.inputs[0], at: xIndex)
-            let pad = String(repeating: "    ", count: 1 + kept.count)
+            let pad = indent(1 + kept.count)
             let step = op == .sum ? "acc += \(v);" : "acc = fmaxf(acc, \(v));"
             let outIndex = flatIndex(x.shape.indices.map { axes.contains($0) ? .constant(0) : xIndex[$0] }, shape: n.shape)
             let last = x.shape.count - 1
@@ -197,7 +208,7 @@ struct KernelWriter {
                 // a row's max in 16 lanes (GCC vectorizes no fmaxf reduction without
                 // -ffinite-math-only): lane c takes elements c, c + 16, ...; a lane keeps the
                 // larger and drops NaN as fmaxf does, so the row's max is the same
-                let deep = String(repeating: "    ", count: 3 + kept.count)
+                let deep = indent(3 + kept.count)
                 lines += outer.open
                 lines.append(pad + "float lanes[16];")
                 lines.append(pad + "for (int64_t c = 0; c < 16; c++) lanes[c] = (-INFINITY);")
@@ -216,7 +227,7 @@ struct KernelWriter {
             lines += outer.open
             lines.append(pad + "float acc = \(op == .sum ? "0.0f" : "(-INFINITY)");")
             lines += inner.open
-            lines += (body + [step]).map { String(repeating: "    ", count: 1 + kept.count + axes.count) + $0 }
+            lines += (body + [step]).map { indent(1 + kept.count + axes.count) + $0 }
             lines += inner.close
             lines.append(pad + "out[\(outIndex)] = acc;")
             lines += outer.close
@@ -229,7 +240,7 @@ struct KernelWriter {
             let v = value(root, at: variables)
             let nest = KernelWriter.loops(Array(n.shape.indices), n.shape, depth: 1)
             lines += nest.open
-            lines += (body + ["out[\(flatIndex(variables, shape: n.shape))] = \(v);"]).map { String(repeating: "    ", count: 1 + n.shape.count) + $0 }
+            lines += (body + ["out[\(flatIndex(variables, shape: n.shape))] = \(v);"]).map { indent(1 + n.shape.count) + $0 }
             lines += nest.close
         }
         if n.primitive != .matmul { lines = choice.annotate(lines) }
@@ -297,7 +308,6 @@ struct KernelWriter {
         let columns = Array((last + 1)..<x.count), prefix = x.indices.filter { !axes.contains($0) && $0 < last }
         let xIndex = x.indices.map { IndexExpr.variable("i\($0)") }
         let split = (dim: prefix.first ?? columns[0], size: x[prefix.first ?? columns[0]])
-        func indent(_ d: Int) -> String { String(repeating: "    ", count: d) }
         func columnLoops(depth: Int) -> (open: [String], close: [String]) {
             var nest = KernelWriter.loops(columns, x, depth: depth)
             if prefix.isEmpty {
@@ -334,15 +344,12 @@ struct KernelWriter {
         let n = graph.nodes[root]
         let (dst, index, src) = (n.inputs[0], n.inputs[1], n.inputs[2])
         let vars = n.shape.indices.map { IndexExpr.variable("i\($0)") }
-        func indent(_ depth: Int) -> String { String(repeating: "    ", count: depth) }
         let v = value(dst, at: vars)
         let copy = KernelWriter.loops(Array(n.shape.indices), n.shape, depth: 1)
         var lines = copy.open
         lines += (body + ["out[\(flatIndex(vars, shape: n.shape))] = \(v);"]).map { indent(1 + n.shape.count) + $0 }
         lines += copy.close
-        // the second loop nest names its own temporaries
-        body = []
-        named = [:]
+        startLoopNest()
         let srcShape = graph.nodes[src].shape
         var srcIndex = vars, outIndex = vars
         srcIndex[dim] = .variable("j")
@@ -375,21 +382,18 @@ struct KernelWriter {
         let kept = x.indices.filter { !axes.contains($0) }
         let depth = 1 + kept.count
         ranges = KernelWriter.ranges(x)
-        func indent(_ d: Int) -> String { String(repeating: "    ", count: d) }
         let rows = KernelWriter.loops(kept, x, depth: 1), inner = KernelWriter.loops(axes.sorted(), x, depth: depth)
         var lines = rows.open
         for r in group {
             guard case .reduce(let op, _)? = graph.nodes[r].primitive else { continue }
-            body = []
-            named = [:]        // each loop names its own temporaries
+            startLoopNest()
             let v = value(graph.nodes[r].inputs[0], at: xIndex)
             lines.append(indent(depth) + "float acc\(r) = \(op == .sum ? "0.0f" : "(-INFINITY)");")
             lines += inner.open
             lines += (body + [op == .sum ? "acc\(r) += \(v);" : "acc\(r) = fmaxf(acc\(r), \(v));"]).map { indent(depth + axes.count) + $0 }
             lines += inner.close
         }
-        body = []
-        named = [:]
+        startLoopNest()
         if n.shape == x {
             let v = value(root, at: xIndex)
             lines += inner.open
@@ -412,7 +416,7 @@ struct KernelWriter {
         let r = n.shape.count, m = n.shape[r - 2], cols = n.shape[r - 1], k = a.shape[r - 1]
         let batch = Array(n.shape[0..<(r - 2)])
         let nest = KernelWriter.loops(Array(batch.indices), n.shape, depth: 1)
-        let pad = String(repeating: "    ", count: 1 + batch.count)
+        let pad = indent(1 + batch.count)
         let vars = batch.indices.map { IndexExpr.variable("i\($0)") }
         func offset(_ v: StaticView) -> IndexExpr {
             var e = IndexExpr.constant(v.offset)

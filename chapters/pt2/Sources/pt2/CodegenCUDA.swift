@@ -184,8 +184,7 @@ struct CUDAKernelWriter {
         let coordinatesInRow = coordinates(reduced, x, of: "e", indent: "            ")
         for r in group {
             guard case .reduce(let op, _)? = graph.nodes[r].primitive else { continue }
-            w.body = []
-            w.named = [:]          // each loop names its own temporaries
+            w.startLoopNest()
             let acc = r == root ? "acc" : "acc\(r)"
             let v = w.value(graph.nodes[r].inputs[0], at: xIndex)
             lines.append("        float \(acc) = \(op == .sum ? "0.0f" : "(-INFINITY)");")
@@ -195,8 +194,7 @@ struct CUDAKernelWriter {
             lines.append("        }")
             lines.append("        \(acc) = pt2_block_reduce(\(op == .sum ? 0 : 1), \(acc), scratch);")
         }
-        w.body = []
-        w.named = [:]
+        w.startLoopNest()
         let rowIndex = x.indices.map { axes.contains($0) ? IndexExpr.constant(0) : xIndex[$0] }
         if group == [root] {
             lines.append("        if (threadIdx.x == 0) out[\(flatIndex(rowIndex, shape: n.shape))] = acc;")
@@ -229,8 +227,7 @@ struct CUDAKernelWriter {
         copy += coordinates(Array(n.shape.indices), n.shape, of: "e", indent: "        ")
         copy += block("out[e] = \(v);", depth: 2)
         copy.append("    }")
-        w.body = []
-        w.named = [:]
+        w.startLoopNest()
         let srcShape = graph.nodes[src].shape
         var srcIndex = vars, outIndex = vars
         srcIndex[dim] = .variable("j")

@@ -232,12 +232,9 @@ public final class CompiledProgram: @unchecked Sendable {
         switch schedule.realization[i] {
         case .given:
             let t: Tensor
-            switch n.op {
-            case .input(let k): t = args[k]
-            case .param(let k): t = params[k]
-            case .random(_, let draw): t = Tensor.draw(draw, n.shape, device: device)    // fresh, in drawing order
-            case .primitive: fail("compile: %\(i) is not an input")
-            }
+            if case .random(_, let draw) = n.op { t = Tensor.draw(draw, n.shape, device: device) }   // fresh, in drawing order
+            else if let given = given(i, args) { t = given }
+            else { fail("compile: %\(i) is not an input") }
             return t.isContiguous ? t : t.contiguous()
         case .constant:
             return constants[i]

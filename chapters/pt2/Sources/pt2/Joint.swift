@@ -58,8 +58,9 @@ public func partition(_ joint: Graph, arguments: Int, outputs: Int) -> Partition
     // value the forward realises by the scheduler's `shared` rule (a residual stream) is
     // saved, not recomputed from all the buffers it sums
     let shared = Set(Schedule.shared(joint) { i in
-        if case .primitive(let p) = joint.nodes[i].op, case .data = p { return true }
-        return tangent[i] || { if case .primitive = joint.nodes[i].op { return false } else { return true } }()
+        guard case .primitive(let p) = joint.nodes[i].op else { return true }   // inputs, parameters, draws
+        if case .data = p { return true }
+        return tangent[i]
     })
     var read = [Bool](repeating: false, count: count), saved = [Bool](repeating: false, count: count)
     for o in joint.outputs.dropFirst(outputs) { read[o] = true }
