@@ -4,12 +4,15 @@
 //
 //   picograd generate "prompt" [--model PATH] [--tokens N] [--temperature T] [--top-k K]
 //                              [--top-p P] [--seed S] [--chat] [--context N] [--device cpu|cuda] [--profile]
+//                              [--token-times] [--int8-activations] [--compile]
 //
 // --context N is the KV cache's capacity (default 2048 positions; SmolLM2's file allows 8192):
 // the prompt is checked against it before any weight is read.
 // --profile counts and times the primitives of the decode steps (dfdx's Profiler) and prints
 // them per step at the end; --token-times prints the ms per token of each run of 32 tokens
-// (how the cost of a step grows with the position).
+// (how the cost of a step grows with the position). --compile runs the decode steps as pt2's
+// compiled step (traced once per span of cache rows; the first step of each span traces and
+// builds its C, so the tokens/s counts those builds).
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -32,9 +35,10 @@ enum Generate {
         var profile = false
         var tokenTimes = false
         var int8Activations = false
+        var compile = false
     }
 
-    static let usageLine = "usage: picograd generate \"prompt\" [--model PATH] [--tokens N] [--temperature T] [--top-k K] [--top-p P] [--seed S] [--chat] [--context N] [--device cpu|cuda] [--profile] [--token-times] [--int8-activations]"
+    static let usageLine = "usage: picograd generate \"prompt\" [--model PATH] [--tokens N] [--temperature T] [--top-k K] [--top-p P] [--seed S] [--chat] [--context N] [--device cpu|cuda] [--profile] [--token-times] [--int8-activations] [--compile]"
 
     static func usage(_ message: String) -> Never {
         userError("generate", "\(message) (\(usageLine))")
@@ -67,6 +71,7 @@ enum Generate {
             case "--profile": o.profile = true
             case "--token-times": o.tokenTimes = true
             case "--int8-activations": o.int8Activations = true
+            case "--compile": o.compile = true
             case "--context": o.context = a.int(arg, atLeast: 2)
             case "--device": o.device = parseDevice("generate", a.value(arg))
             case let x where x.hasPrefix("--"): usage("unknown option \(x)")
@@ -170,11 +175,14 @@ enum Generate {
         let tStart = monotonicSeconds()
         var tFirst = tStart, tLast = tStart
         var stamps: [Double] = []
+        let compiled = o.compile ? CompiledDecode(model) : nil
+        var traces: [Int] = []      // programs traced by each token's end (--compile)
         let run = {
             model.generate(ids, maxNewTokens: maxNew, temperature: o.temperature, topK: o.topK, topP: o.topP,
-                           seed: o.seed, stopTokens: stops) { next in
+                           seed: o.seed, stopTokens: stops, step: compiled?.step) { next in
                 tLast = monotonicSeconds()
                 stamps.append(tLast)
+                if let compiled { traces.append(compiled.traceCount) }
                 if generated == 0 { tFirst = tLast; profiler.reset() }   // the prompt's forward is done
                 generated += 1
                 pending += tokenizer.decodeBytes([next])
@@ -203,7 +211,18 @@ enum Generate {
             print("ms per token: " + windows.joined(separator: ", "))
         }
         let promptRate = Double(ids.count) / max(tFirst - tStart, 1e-9)
-        let decodeRate = decodeSteps > 0 ? Double(decodeSteps) / (tLast - tFirst) : 0
-        print("prompt: \(ids.count) tokens, \(fixed(promptRate, 1)) tokens/s | generated: \(generated) tokens, \(fixed(decodeRate, 1)) tokens/s")
+        var decodeRate = decodeSteps > 0 ? Double(decodeSteps) / (tLast - tFirst) : 0
+        var built = ""
+        if compiled != nil && decodeSteps > 0 {
+            // the steps that traced a program (a new span) also ran the C compiler: left out
+            var (steps, seconds, tracedSteps, tracedSeconds) = (0, 0.0, 0, 0.0)
+            for i in 1..<stamps.count {
+                if traces[i] > traces[i - 1] { tracedSteps += 1; tracedSeconds += stamps[i] - stamps[i - 1] }
+                else { steps += 1; seconds += stamps[i] - stamps[i - 1] }
+            }
+            decodeRate = steps > 0 ? Double(steps) / seconds : 0
+            built = " (compiled: the \(tracedSteps) steps that traced and built a program, \(fixed(tracedSeconds, 2)) s, left out)"
+        }
+        print("prompt: \(ids.count) tokens, \(fixed(promptRate, 1)) tokens/s | generated: \(generated) tokens, \(fixed(decodeRate, 1)) tokens/s" + built)
     }
 }

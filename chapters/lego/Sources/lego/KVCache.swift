@@ -28,6 +28,13 @@ public final class KVCache: @unchecked Sendable {
         values = (0..<c.nLayers).map { _ in Tensor.zeros(shape, device: device) }
     }
 
+    /// Counts `n` more positions as filled (after a step that wrote them:
+    /// `Llama.forward(_:positions:span:cache:)`).
+    public func advance(by n: Int) {
+        check(n >= 0 && count + n <= capacity, "KVCache: advancing \(count) filled positions by \(n) exceeds the capacity \(capacity)")
+        count += n
+    }
+
     /// Bytes the cache holds.
     public var byteCount: Int { (keys + values).reduce(0) { $0 + $1.count * 4 } }
 

@@ -223,11 +223,25 @@ public final class Llama: Module {
         check(shape[0] == c.batch, "Llama: a batch of \(shape[0]) does not fit a cache made for \(c.batch)")
         check(start + shape[1] <= c.capacity, "Llama: positions up to \(start + shape[1]) exceed the context length \(c.capacity)")
         let positions = Tensor(int32: Array(start..<(start + shape[1])), shape: [shape[1]], device: c.device)
-        let step = CachedStep(positions: positions, span: KVCache.span(filled: start + shape[1], capacity: c.capacity),
-                              rope: rope, queryRowsPerKeyHead: config.nHeads / config.nKVHeads)
-        var x = model.embedTokens(ids, shape: shape)
+        let logits = forward(Tensor(int32: ids, shape: shape, device: c.device), positions: positions,
+                             span: KVCache.span(filled: start + shape[1], capacity: c.capacity), cache: c)
+        c.advance(by: shape[1])
+        return logits
+    }
+
+    /// One cached step whose positions are a tensor: ids (int32 [B, T]) at `positions` (int32
+    /// [T]) -> logits [B, T, vocab], attention reading the first `span` rows of `cache`. It
+    /// writes the cache rows of `positions` and leaves `cache.count` to the caller
+    /// (`cache.advance(by:)`). Everything that changes from one token to the next is a tensor
+    /// argument, so a compiled step (chapter 4) traced once serves every position of one span.
+    public func forward(_ ids: Tensor, positions: Tensor, span: Int, cache c: KVCache) -> Tensor {
+        check(ids.dtype == .int32 && ids.rank == 2 && positions.dtype == .int32 && positions.shape == [ids.shape[1]],
+              "Llama: a cached step takes int32 ids [B, T] and int32 positions [T], got \(ids.dtype) \(ids.shape) and \(positions.dtype) \(positions.shape)")
+        check(ids.shape[0] == c.batch, "Llama: a batch of \(ids.shape[0]) does not fit a cache made for \(c.batch)")
+        check(span >= 1 && span <= c.capacity, "Llama: a span of \(span) rows must be in 1...\(c.capacity) (the cache's capacity)")
+        let step = CachedStep(positions: positions, span: span, rope: rope, queryRowsPerKeyHead: config.nHeads / config.nKVHeads)
+        var x = model.embedTokens(ids)
         for (i, layer) in model.layers.enumerated() { x = layer.forward(x, step: step, cache: c, layer: i) }
-        c.count = start + shape[1]
         return head(model.norm(x))
     }
 

@@ -52,6 +52,10 @@ public func sampleToken(_ logits: [Float], temperature: Float, topK: Int? = nil,
     return p.lastIndex { $0 > 0 } ?? 0
 }
 
+/// One cached step of a generation: ids (int32 [1, T]) at positions (int32 [T]), reading the
+/// first `span` rows of the cache -> logits [1, T, vocab]; what `Llama.forward(_:positions:span:cache:)` computes.
+public typealias DecodeStep = (_ ids: Tensor, _ positions: Tensor, _ span: Int, _ cache: KVCache) -> Tensor
+
 extension Llama {
     /// Generates up to `maxNewTokens` tokens after `ids` with a KV cache: one forward over the
     /// prompt, then one position per step. Temperature 0 is greedy. Returns the new ids only.
@@ -63,9 +67,11 @@ extension Llama {
     /// The generation loop (the CLI's too): calls `onToken` with each new id as soon as it is
     /// chosen (streaming). Stops at a token in `stopTokens` (not returned nor passed to
     /// onToken), after maxNewTokens, or when the cache is full (`contextLength` positions).
+    /// `step`, when given, runs every step after the prompt's in place of
+    /// `forward(_:positions:span:cache:)` (pt2's `compiledDecodeStep` compiles it).
     public func generate(_ ids: [Int], maxNewTokens: Int, temperature: Float = 0, topK: Int? = nil,
                          topP: Float? = nil, seed: UInt64 = 0, stopTokens: Set<Int> = [],
-                         onToken: (Int) -> Void) -> [Int] {
+                         step: DecodeStep? = nil, onToken: (Int) -> Void) -> [Int] {
         check(!ids.isEmpty, "generate: the prompt must have at least one token")
         check(ids.count <= contextLength, "generate: prompt of \(ids.count) tokens exceeds the context length \(contextLength)")
         var generator = Generator(seed: seed)
@@ -74,7 +80,16 @@ extension Llama {
         return withNoGrad {
             var input = ids
             while out.count < maxNewTokens && (cache?.count ?? 0) + input.count <= contextLength {
-                let logits = forward(input, cache: &cache)
+                let logits: Tensor
+                if let step, let c = cache {
+                    let (start, t) = (c.count, input.count)
+                    let positions = Tensor(int32: Array(start..<(start + t)), shape: [t], device: c.device)
+                    logits = step(Tensor(int32: input, shape: [1, t], device: c.device), positions,
+                                  KVCache.span(filled: start + t, capacity: c.capacity), c).squeeze(dim: 0)
+                    c.advance(by: t)
+                } else {
+                    logits = forward(input, cache: &cache)
+                }
                 let last = logits[logits.shape[0] - 1].toArray()
                 let next = sampleToken(last, temperature: temperature, topK: topK, topP: topP, generator: &generator)
                 if stopTokens.contains(next) { break }

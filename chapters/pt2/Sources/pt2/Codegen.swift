@@ -338,18 +338,22 @@ struct KernelWriter {
         return (lines, split, prefix.isEmpty)
     }
 
-    /// An indexCopy along `dim`: every element of the destination copied, then each slice j
-    /// of the source stored at position index[j] (checked in range before the call).
+    /// An indexCopy along `dim`: every element of the destination copied (unless the kernel
+    /// writes in place, into the destination's own buffer), then each slice j of the source
+    /// stored at position index[j] (checked in range before the call).
     mutating func indexCopyLines(_ dim: Int) -> [String] {
         let n = graph.nodes[root]
         let (dst, index, src) = (n.inputs[0], n.inputs[1], n.inputs[2])
         let vars = n.shape.indices.map { IndexExpr.variable("i\($0)") }
-        let v = value(dst, at: vars)
-        let copy = KernelWriter.loops(Array(n.shape.indices), n.shape, depth: 1)
-        var lines = copy.open
-        lines += (body + ["out[\(flatIndex(vars, shape: n.shape))] = \(v);"]).map { indent(1 + n.shape.count) + $0 }
-        lines += copy.close
-        startLoopNest()
+        var lines: [String] = []
+        if !aliased {
+            let v = value(dst, at: vars)
+            let copy = KernelWriter.loops(Array(n.shape.indices), n.shape, depth: 1)
+            lines += copy.open
+            lines += (body + ["out[\(flatIndex(vars, shape: n.shape))] = \(v);"]).map { indent(1 + n.shape.count) + $0 }
+            lines += copy.close
+            startLoopNest()
+        }
         let srcShape = graph.nodes[src].shape
         var srcIndex = vars, outIndex = vars
         srcIndex[dim] = .variable("j")

@@ -77,7 +77,8 @@ public final class CompiledProgram: @unchecked Sendable {
     }
 
     /// The writes a kernel can do in place (an optimizer's update of its parameters and
-    /// moments): the written value v is an elementwise kernel of the target t's shape, not
+    /// moments, a KV cache's indexCopy into itself): the written value v is an elementwise
+    /// kernel (or an indexCopy whose destination is t) of the target t's shape, not
     /// returned, the only write to t; v's kernel reads t, if at all, only at the element it
     /// writes (so each element is read before it is overwritten); nothing after v reads t, and
     /// no view is taken of t. v's kernel then writes into t's buffer (when t arrives
@@ -106,6 +107,7 @@ public final class CompiledProgram: @unchecked Sendable {
                   node.shape == g.nodes[t].shape, node.dtype == .float32, g.nodes[t].dtype == .float32, lastRead[t] <= v else { continue }
             switch node.primitive {
             case .unary?, .binary?, .select?: break
+            case .indexCopy? where node.inputs[0] == t: break   // a KV cache's write: only the slices are stored
             default: continue
             }
             let ranges = KernelWriter.ranges(node.shape)
@@ -205,6 +207,8 @@ public final class CompiledProgram: @unchecked Sendable {
                         writtenInPlace.insert(i)
                     } else {
                         out = Tensor(buffer: backend.allocate(byteCount: 4 * n.shape.reduce(1, *)), device: device, shape: n.shape)
+                        // an in-place indexCopy's kernel stores only the slices: the rest is the destination's
+                        if inPlace[i] != nil, case .indexCopy? = n.primitive { out.assign(values[n.inputs[0]]!) }
                     }
                     if case .indexCopy(let dim)? = n.primitive { checkPositions(values[n.inputs[1]]!, size: n.shape[dim], dim: dim, shape: n.shape) }
                     var pointers: [UnsafeMutablePointer<Float>?] = kernel.reads.map { hostPointer(values[$0]!) }

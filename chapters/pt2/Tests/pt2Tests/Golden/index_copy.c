@@ -13,23 +13,16 @@ typedef struct {
 static inline int64_t pt2_clamp(int64_t i, int64_t n) { return i < 0 ? 0 : (i >= n ? n - 1 : i); }
 // %4 = indexCopy(dim: 0)(%3, %1, %2) : f32[4, 6]
 void k4(float *const *b, const pt2_runtime *rt) {
-    const float *restrict v3 = b[0];
-    const int32_t *restrict v1 = (const int32_t *)b[1];
-    const float *restrict v0 = b[2];
-    float *restrict out = b[3];
+    const int32_t *v1 = (const int32_t *)b[0];
+    const float *v0 = b[1];
+    float *out = b[2];
     (void)rt;
-    for (int64_t i0 = 0; i0 < 4; i0++) {
-        for (int64_t i1 = 0; i1 < 6; i1++) {
-            float t0 = v3[i0 * 6 + i1];
-            out[i0 * 6 + i1] = t0;
-        }
-    }
     for (int64_t j = 0; j < 2; j++) {
         const int64_t p = v1[j];
         for (int64_t i1 = 0; i1 < 6; i1++) {
-            float t1 = v0[j * 6 + i1];
-            float t2 = expf(t1);
-            out[p * 6 + i1] = t2;
+            float t0 = v0[j * 6 + i1];
+            float t1 = expf(t0);
+            out[p * 6 + i1] = t1;
         }
     }
 }
