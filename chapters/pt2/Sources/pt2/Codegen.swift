@@ -93,6 +93,13 @@ struct KernelWriter {
     /// The output is also one of the buffers read (an in-place write): no `restrict`.
     var aliased = false
 
+    /// Values a fused sum kept in a row on the stack, by the key of `named` (node@index):
+    /// read there by the loops after it (`fusedLines`).
+    var cachedRows: [String: String] = [:]
+
+    /// The longest row a fused sum keeps on the stack (16 KB).
+    static let rowCacheLimit = 4096
+
     /// The code-generation choices for this kernel (PICOGRAD_BEAM searches them: Beam.swift).
     var choice = KernelChoice.standard
 
@@ -120,6 +127,7 @@ struct KernelWriter {
         let n = graph.nodes[i]
         let key = "\(i)@\(index.map(\.description).joined(separator: ","))"
         if let name = named[key] { return name }
+        if let row = cachedRows[key] { return row }       // computed by a fused sum's loop: kept in its row
         if schedule.realization[i] == .fused { return "acc\(i)" }     // this row's value, computed earlier in this kernel
         if i != root && schedule.hasBuffer(i) {
             return temp("\(buffer(i))[\(flatIndex(index, shape: n.shape).simplified(ranges: ranges))]", key: key)
@@ -204,22 +212,9 @@ struct KernelWriter {
             let step = op == .sum ? "acc += \(v);" : "acc = fmaxf(acc, \(v));"
             let outIndex = flatIndex(x.shape.indices.map { axes.contains($0) ? .constant(0) : xIndex[$0] }, shape: n.shape)
             let last = x.shape.count - 1
-            if op == .max, axes == [last], x.shape[last] >= 32, x.shape[last] % 16 == 0 {
-                // a row's max in 16 lanes (GCC vectorizes no fmaxf reduction without
-                // -ffinite-math-only): lane c takes elements c, c + 16, ...; a lane keeps the
-                // larger and drops NaN as fmaxf does, so the row's max is the same
-                let deep = indent(3 + kept.count)
+            if op == .max, axes == [last], KernelWriter.maxFitsLanes(x.shape[last]) {
                 lines += outer.open
-                lines.append(pad + "float lanes[16];")
-                lines.append(pad + "for (int64_t c = 0; c < 16; c++) lanes[c] = (-INFINITY);")
-                lines.append(pad + "for (int64_t i\(last)o = 0; i\(last)o < \(x.shape[last]); i\(last)o += 16) {")
-                lines.append(pad + "    for (int64_t c = 0; c < 16; c++) {")
-                lines.append(deep + "const int64_t i\(last) = i\(last)o + c;")
-                lines += (body + ["lanes[c] = \(v) > lanes[c] || lanes[c] != lanes[c] ? \(v) : lanes[c];"]).map { deep + $0 }
-                lines.append(pad + "    }")
-                lines.append(pad + "}")
-                lines.append(pad + "float acc = lanes[0];")
-                lines.append(pad + "for (int64_t c = 1; c < 16; c++) acc = fmaxf(acc, lanes[c]);")
+                lines += maxInLanes("acc", v, last: last, extent: x.shape[last], depth: 1 + kept.count)
                 lines.append(pad + "out[\(outIndex)] = acc;")
                 lines += outer.close
                 break
@@ -286,6 +281,27 @@ struct KernelWriter {
             text += lines.joined(separator: "\n") + "\n}\n"
         }
         return Kernel(name: "k\(root)", node: root, reads: reads, source: text)
+    }
+
+    /// Whether a row of `extent` elements takes its max in 16 lanes (`maxInLanes`).
+    static func maxFitsLanes(_ extent: Int) -> Bool { extent >= 32 && extent % 16 == 0 }
+
+    /// A row's max in 16 lanes (GCC vectorizes no fmaxf reduction without
+    /// -ffinite-math-only), left in `acc`: lane c takes elements c, c + 16, ...; a lane keeps
+    /// the larger and drops NaN as fmaxf does, so the row's max is the same. `v` is the
+    /// element at i<last> (computed by `body`), the lines start at `depth` loops deep.
+    mutating func maxInLanes(_ acc: String, _ v: String, last: Int, extent: Int, depth: Int) -> [String] {
+        let pad = indent(depth), deep = indent(depth + 2), lanes = "\(acc)_lanes"
+        var lines = [pad + "float \(lanes)[16];", pad + "for (int64_t c = 0; c < 16; c++) \(lanes)[c] = (-INFINITY);"]
+        lines.append(pad + "for (int64_t i\(last)o = 0; i\(last)o < \(extent); i\(last)o += 16) {")
+        lines.append(pad + "    for (int64_t c = 0; c < 16; c++) {")
+        lines.append(deep + "const int64_t i\(last) = i\(last)o + c;")
+        lines += (body + ["\(lanes)[c] = \(v) > \(lanes)[c] || \(lanes)[c] != \(lanes)[c] ? \(v) : \(lanes)[c];"]).map { deep + $0 }
+        lines.append(pad + "    }")
+        lines.append(pad + "}")
+        lines.append(pad + "float \(acc) = \(lanes)[0];")
+        lines.append(pad + "for (int64_t c = 1; c < 16; c++) \(acc) = fmaxf(\(acc), \(lanes)[c]);")
+        return lines
     }
 
     /// Whether a reduction of `axes` over `x` keeps x's last dim (a sum over rows, per
@@ -388,13 +404,28 @@ struct KernelWriter {
         ranges = KernelWriter.ranges(x)
         let rows = KernelWriter.loops(kept, x, depth: 1), inner = KernelWriter.loops(axes.sorted(), x, depth: depth)
         var lines = rows.open
+        let last = x.count - 1
         for r in group {
             guard case .reduce(let op, _)? = graph.nodes[r].primitive else { continue }
             startLoopNest()
-            let v = value(graph.nodes[r].inputs[0], at: xIndex)
+            let input = graph.nodes[r].inputs[0]
+            let v = value(input, at: xIndex)
+            if op == .max, axes == [last], KernelWriter.maxFitsLanes(x[last]) {
+                lines += maxInLanes("acc\(r)", v, last: last, extent: x[last], depth: depth)
+                continue
+            }
+            var step = [op == .sum ? "acc\(r) += \(v);" : "acc\(r) = fmaxf(acc\(r), \(v));"]
+            if op == .sum, axes == [last], n.shape == x, x[last] <= KernelWriter.rowCacheLimit, !v.hasPrefix("v"), !v.hasPrefix("acc") {
+                // a sum over rows of a value computed here (softmax's exp): each element is
+                // kept in a row on the stack, and the node's own loop below reads it there
+                // instead of computing it again
+                lines.append(indent(depth) + "float row\(r)[\(x[last])];")
+                step.insert("row\(r)[i\(last)] = \(v);", at: 0)
+                cachedRows["\(input)@\(xIndex.map(\.description).joined(separator: ","))"] = "row\(r)[i\(last)]"
+            }
             lines.append(indent(depth) + "float acc\(r) = \(op == .sum ? "0.0f" : "(-INFINITY)");")
             lines += inner.open
-            lines += (body + [op == .sum ? "acc\(r) += \(v);" : "acc\(r) = fmaxf(acc\(r), \(v));"]).map { indent(depth + axes.count) + $0 }
+            lines += (body + step).map { indent(depth + axes.count) + $0 }
             lines += inner.close
         }
         startLoopNest()

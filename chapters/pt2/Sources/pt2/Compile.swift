@@ -216,7 +216,7 @@ public final class CompiledProgram: @unchecked Sendable {
                     let start = debugLevel >= 3 ? monotonicSeconds() : 0
                     pointers.withUnsafeBufferPointer { entry($0.baseAddress!, UnsafeRawPointer(RuntimeTable.shared.pointer)) }
                     if debugLevel >= 3 {
-                        debugPrint("pt2: \(kernel.name) \(typeName(n.dtype, n.shape)) \(Int((monotonicSeconds() - start) * 1e6)) us")
+                        debugPrint("pt2: \(kernel.name) \(n.primitive?.name ?? "?") \(typeName(n.dtype, n.shape)) \(Int((monotonicSeconds() - start) * 1e6)) us")
                     }
                     values[i] = out
                 }

@@ -62,6 +62,11 @@ public func partition(_ joint: Graph, arguments: Int, outputs: Int) -> Partition
         if case .data = p { return true }
         return tangent[i]
     })
+    // and a value the forward realises anyway (a matmul's operand, an eager step's input: the
+    // forward's schedule gives it a buffer whatever the backward needs) is saved: recomputing
+    // it would redo its kernel (softmax's exp, GELU's tanh) where the forward's buffer can
+    // simply be kept
+    let realised = realisedByForward(forwardJoint, tangent: tangent)
     var read = [Bool](repeating: false, count: count), saved = [Bool](repeating: false, count: count)
     for o in joint.outputs.dropFirst(outputs) { read[o] = true }
     for i in joint.nodes.indices.reversed() where read[i] {
@@ -70,7 +75,7 @@ public func partition(_ joint: Graph, arguments: Int, outputs: Int) -> Partition
         case .input, .param: break                          // given to the backward too
         case .random: saved[i] = true                       // drawn once, in the forward
         case .primitive:
-            if tangent[i] || (recomputedInBackward(i, joint) && !shared.contains(i)) { for j in n.inputs { read[j] = true } } else { saved[i] = true }
+            if tangent[i] || (recomputedInBackward(i, joint) && !shared.contains(i) && !realised.contains(i)) { for j in n.inputs { read[j] = true } } else { saved[i] = true }
         }
     }
     let savedNodes = joint.nodes.indices.filter { saved[$0] }
@@ -92,6 +97,23 @@ public func partition(_ joint: Graph, arguments: Int, outputs: Int) -> Partition
     }
     backward.outputs = joint.outputs.dropFirst(outputs).map { number[$0] }
     return Partition(forward: forward, backward: backward, saved: savedNodes)
+}
+
+/// The elementwise nodes of the joint graph that the forward alone (returning f's outputs,
+/// saving nothing) realises as kernels: its schedule's buffers, by joint node number.
+func realisedByForward(_ forwardJoint: Graph, tangent: [Bool]) -> Set<Int> {
+    let forward = forwardJoint.rebuilt(keep: tangent.map { !$0 }, replace: Array(forwardJoint.nodes.indices))
+    let schedule = Schedule(forward)
+    var out = Set<Int>(), k = 0
+    for (i, n) in forwardJoint.nodes.enumerated() where !tangent[i] {
+        defer { k += 1 }
+        guard schedule.realization[k] == .kernel, let p = n.primitive else { continue }
+        switch p {
+        case .unary, .binary, .select: out.insert(i)
+        default: break
+        }
+    }
+    return out
 }
 
 extension Tracer {

@@ -68,6 +68,19 @@ struct BlockKernelTests {
         let p = FusionTests.program([[4, 8, 32]], block)
         #expect(Self.gemms(p) == 3 && p.kernels.count == 6, "RMSNorm-SwiGLU block: \(p.kernels.count) kernels\n\(Self.describe(p))")
         JointTests.compareGradients("RMSNorm-SwiGLU block", [[4, 8, 32]], params: norm.parameters() + mlp.parameters(), block)
+        // with gradients (under .sum()): the forward stores what the backward reads, 8 kernels;
+        // the backward 14; 5 values saved: the sum of squares, the normalised x and
+        // silu(gate) * up (the SGEMMs' operands, realised anyway), the gate and up products
+        Self.expectJoint(block, [4, 8, 32], forward: 8, backward: 14, saved: ["sum", "mul", "matmul", "matmul", "mul"])
+    }
+
+    /// The joint program's kernel counts and saved values for `block(x).sum()`.
+    static func expectJoint(_ block: @escaping ([Tensor]) -> [Tensor], _ shape: [Int], forward: Int, backward: Int, saved: [String]) {
+        let x = Tensor.randn(shape); x.requiresGrad = true
+        let j = CompiledFunction { [block($0)[0].sum()] }.joint(for: [x])
+        let kinds = j.partition.saved.map { j.joint.nodes[$0].primitive?.name ?? "\(j.joint.nodes[$0].op)" }
+        #expect(j.forward!.kernels.count == forward && j.backward!.kernels.count == backward && kinds == saved,
+                "forward \(j.forward!.kernels.count) kernels, backward \(j.backward!.kernels.count), saved \(kinds)")
     }
 
     @Test func causalSelfAttention() {
@@ -81,6 +94,10 @@ struct BlockKernelTests {
         let p = FusionTests.program([[2, 8, 32]], block)
         #expect(Self.gemms(p) == 4 && p.kernels.count == 8, "attention block: \(p.kernels.count) kernels\n\(Self.describe(p))")
         JointTests.compareGradients("attention block", [[2, 8, 32]], params: attention.parameters(), block)
+        // with gradients: 9 forward kernels, 18 backward, 3 values saved: the qkv projection
+        // with its bias, the softmax's probabilities (the second product's operand; softmax
+        // differentiates through its output) and the merged heads' product
+        Self.expectJoint(block, [2, 8, 32], forward: 9, backward: 18, saved: ["add", "mul", "matmul"])
     }
 
     @Test func aHeadSplitFoldsIntoStrides() {

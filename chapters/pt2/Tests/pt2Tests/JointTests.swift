@@ -48,13 +48,31 @@ struct JointTests {
     }
 
     @Test func partitionSavesReductionsAndRecomputesElementwise() {
-        // softmax: the backward needs the probabilities, an elementwise op of x, the max and
-        // the sum: it recomputes exp(x - max) / sum from x and the two saved reductions
-        let f: ([Tensor]) -> [Tensor] = { [softmax($0[0], dim: -1)] }
+        // softmax written out: the backward needs exp(x - max), an elementwise op of x, and
+        // the sum: it recomputes exp(x - max) from x and the saved max, and reads the saved sum
+        let f: ([Tensor]) -> [Tensor] = { x in
+            let e = (x[0] - withNoGrad { x[0].max(dim: -1, keepdim: true) }).exp()
+            return [e / e.sum(dim: -1, keepdim: true) * 2]
+        }
         let x = Tensor.randn([4, 10]); x.requiresGrad = true
-        let compiled = CompiledFunction(f)
-        let j = compiled.joint(for: [x])
+        let j = CompiledFunction(f).joint(for: [x])
         let kinds = j.partition.saved.map { j.joint.nodes[$0].primitive?.name ?? "\(j.joint.nodes[$0].op)" }
-        #expect(kinds.sorted() == ["max", "sum"], "softmax saves \(kinds)\n\(j.joint)")
+        #expect(kinds.sorted() == ["max", "sum"], "softmax written out saves \(kinds)\n\(j.joint)")
+    }
+
+    @Test func partitionSavesWhatTheForwardRealises() {
+        // dfdx's softmax differentiates through its output (y (g - sum(g y))), and attention's
+        // probabilities are a matmul's operand, realised by the forward anyway: saved, so the
+        // backward computes no exp, and the forward's max and sum fuse into one kernel
+        let f: ([Tensor]) -> [Tensor] = { x in [softmax(x[0], dim: -1).matmul(x[1])] }
+        let x = Tensor.randn([4, 10]), v = Tensor.randn([10, 3])
+        x.requiresGrad = true; v.requiresGrad = true
+        let j = CompiledFunction(f).joint(for: [x, v])
+        let kinds = j.partition.saved.map { j.joint.nodes[$0].primitive?.name ?? "\(j.joint.nodes[$0].op)" }
+        #expect(kinds == ["mul"], "the probabilities alone are saved: \(kinds)\n\(j.joint)")
+        #expect(!j.backward!.optimized.nodes.contains { $0.primitive?.name == "exp" }, "no exp in the backward:\n\(j.backward!.optimized)")
+        let forwardKernels = kernelPlan(j.forward!.optimized)
+        #expect(forwardKernels.count == 2 && forwardKernels[0].fused.count == 2, "softmax (max and sum fused) then the product: \(forwardKernels)")
+        Self.compareGradients("softmax then a product", [[4, 10], [10, 3]]) { x in [softmax(x[0], dim: -1).matmul(x[1])] }
     }
 }

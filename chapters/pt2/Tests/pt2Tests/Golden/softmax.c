@@ -22,22 +22,20 @@ void k9(float *const *b, const pt2_runtime *rt) {
             float t0 = v0[i0 * 10 + i1];
             acc1 = fmaxf(acc1, t0);
         }
+        float row6[10];
         float acc6 = 0.0f;
         for (int64_t i1 = 0; i1 < 10; i1++) {
             float t1 = v0[i0 * 10 + i1];
             float t2 = (-acc1);
             float t3 = (t1 + t2);
             float t4 = expf(t3);
+            row6[i1] = t4;
             acc6 += t4;
         }
         for (int64_t i1 = 0; i1 < 10; i1++) {
-            float t5 = v0[i0 * 10 + i1];
-            float t6 = (-acc1);
-            float t7 = (t5 + t6);
-            float t8 = expf(t7);
-            float t9 = (1.0f / acc6);
-            float t10 = (t8 * t9);
-            out[i0 * 10 + i1] = t10;
+            float t5 = (1.0f / acc6);
+            float t6 = (row6[i1] * t5);
+            out[i0 * 10 + i1] = t6;
         }
     }
 }

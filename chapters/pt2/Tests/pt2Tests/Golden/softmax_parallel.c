@@ -18,27 +18,31 @@ static void k9_part(void *context, int thread, int threads) {
     const float *restrict v0 = b[0];
     float *restrict out = b[1];
     for (int64_t i0 = lo; i0 < hi; i0++) {
-        float acc1 = (-INFINITY);
-        for (int64_t i1 = 0; i1 < 1024; i1++) {
-            float t0 = v0[i0 * 1024 + i1];
-            acc1 = fmaxf(acc1, t0);
+        float acc1_lanes[16];
+        for (int64_t c = 0; c < 16; c++) acc1_lanes[c] = (-INFINITY);
+        for (int64_t i1o = 0; i1o < 1024; i1o += 16) {
+            for (int64_t c = 0; c < 16; c++) {
+                const int64_t i1 = i1o + c;
+                float t0 = v0[i0 * 1024 + i1];
+                acc1_lanes[c] = t0 > acc1_lanes[c] || acc1_lanes[c] != acc1_lanes[c] ? t0 : acc1_lanes[c];
+            }
         }
+        float acc1 = acc1_lanes[0];
+        for (int64_t c = 1; c < 16; c++) acc1 = fmaxf(acc1, acc1_lanes[c]);
+        float row6[1024];
         float acc6 = 0.0f;
         for (int64_t i1 = 0; i1 < 1024; i1++) {
             float t1 = v0[i0 * 1024 + i1];
             float t2 = (-acc1);
             float t3 = (t1 + t2);
             float t4 = expf(t3);
+            row6[i1] = t4;
             acc6 += t4;
         }
         for (int64_t i1 = 0; i1 < 1024; i1++) {
-            float t5 = v0[i0 * 1024 + i1];
-            float t6 = (-acc1);
-            float t7 = (t5 + t6);
-            float t8 = expf(t7);
-            float t9 = (1.0f / acc6);
-            float t10 = (t8 * t9);
-            out[i0 * 1024 + i1] = t10;
+            float t5 = (1.0f / acc6);
+            float t6 = (row6[i1] * t5);
+            out[i0 * 1024 + i1] = t6;
         }
     }
 }
