@@ -70,24 +70,18 @@ public func logsumexp(_ x: Tensor, dim: Int, keepdim: Bool = false) -> Tensor {
 /// exp(x) / sum(exp(x)) over `dim`, stable for large inputs.
 public func softmax(_ x: Tensor, dim: Int) -> Tensor {
     // one kernel where the backend has it (Fused.swift); the composition below defines it
-    if x.rank > 0, dim == -1 || dim == x.rank - 1, let y = fusedSoftmax(x) { return y }
-    guard x.rank > 0, dim == -1 || dim == x.rank - 1, recordsAutodiff(x) else {
-        let m = withNoGrad { x.max(dim: dim, keepdim: true) }
+    let lastDim = x.rank > 0 && (dim == -1 || dim == x.rank - 1)
+    if lastDim, let y = fusedSoftmax(x) { return y }
+    // over the last dim the composition's values carry the fused kernel's derivative, which
+    // reads the output only (recordSoftmax): a compiled backward (chapter 4) then reads y,
+    // which the forward keeps anyway for the product after it, instead of computing exp and
+    // its sum again
+    let m = withNoGrad { x.max(dim: dim, keepdim: true) }
+    func composed() -> Tensor {
         let e = (x - m).exp()
         return e / e.sum(dim: dim, keepdim: true)
     }
-    // over the last dim, the composition's values with the fused kernel's derivative, which
-    // reads the output only: dx = y (g - sum(g y)). A compiled backward (chapter 4) then
-    // reads y, which the forward keeps anyway for the product after it, instead of
-    // computing exp and its sum again.
-    let out = withNoGrad {
-        let e = (x - x.max(dim: -1, keepdim: true)).exp()
-        return e / e.sum(dim: -1, keepdim: true)
-    }
-    let y = OutputRef(out)
-    return record(out, .fused(.softmax), [x], saves: .output,
-                  vjp: { g in let y = y(); return [y * (g - (g * y).sum(dim: -1, keepdim: true))] },
-                  jvp: { t in let y = y(); return t[0].map { y * ($0 - ($0 * y).sum(dim: -1, keepdim: true)) } })
+    return lastDim ? recordSoftmax(withNoGrad(composed), of: x) : composed()
 }
 
 /// log(softmax(x)) over `dim` = x - logsumexp(x).

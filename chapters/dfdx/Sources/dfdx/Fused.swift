@@ -97,10 +97,16 @@ public enum Fusion {
 /// softmax over the last dim by the backend's fused kernel, or nil when it has none.
 func fusedSoftmax(_ x: Tensor) -> Tensor? {
     guard let y = Fusion.forward(.softmax, [x]) else { return nil }
-    // d softmax: y * (g - sum(g * y)) over the last dim (the same for tangents)
-    return record(y, .fused(.softmax), [x], saves: .output,
-                  vjp: { g in [y * (g - (g * y).sum(dim: -1, keepdim: true))] },
-                  jvp: { t in t[0].map { y * ($0 - ($0 * y).sum(dim: -1, keepdim: true)) } })
+    return recordSoftmax(y, of: x)
+}
+
+/// `out`, softmax(x) over the last dim however it was computed, with its derivative written in
+/// terms of the output: y * (g - sum(g * y)) over the last dim (the same for tangents).
+func recordSoftmax(_ out: Tensor, of x: Tensor) -> Tensor {
+    let y = OutputRef(out, needed: recordsAutodiff(x))
+    return record(out, .fused(.softmax), [x], saves: .output,
+                  vjp: { g in let y = y(); return [y * (g - (g * y).sum(dim: -1, keepdim: true))] },
+                  jvp: { t in let y = y(); return t[0].map { y * ($0 - ($0 * y).sum(dim: -1, keepdim: true)) } })
 }
 
 /// RMSNorm (x / sqrt(mean(x^2, last dim) + eps) * weight) by the backend's fused kernel, or

@@ -222,9 +222,16 @@ public final class Llama: Module {
         let start = c.count
         check(shape[0] == c.batch, "Llama: a batch of \(shape[0]) does not fit a cache made for \(c.batch)")
         check(start + shape[1] <= c.capacity, "Llama: positions up to \(start + shape[1]) exceed the context length \(c.capacity)")
+        return cachedStep(ids, shape: shape, cache: c, through: forward(_:positions:span:cache:))
+    }
+
+    /// ids [B, T] at positions cache.count..<cache.count+T through `step` (this forward, or a
+    /// compiled one: `generate(step:)`): the positions and span made here, the cache grown by T.
+    func cachedStep(_ ids: [Int], shape: [Int], cache c: KVCache, through step: DecodeStep) -> Tensor {
+        let start = c.count
         let positions = Tensor(int32: Array(start..<(start + shape[1])), shape: [shape[1]], device: c.device)
-        let logits = forward(Tensor(int32: ids, shape: shape, device: c.device), positions: positions,
-                             span: KVCache.span(filled: start + shape[1], capacity: c.capacity), cache: c)
+        let logits = step(Tensor(int32: ids, shape: shape, device: c.device), positions,
+                          KVCache.span(filled: start + shape[1], capacity: c.capacity), c)
         c.advance(by: shape[1])
         return logits
     }

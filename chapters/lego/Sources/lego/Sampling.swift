@@ -82,11 +82,7 @@ extension Llama {
             while out.count < maxNewTokens && (cache?.count ?? 0) + input.count <= contextLength {
                 let logits: Tensor
                 if let step, let c = cache {
-                    let (start, t) = (c.count, input.count)
-                    let positions = Tensor(int32: Array(start..<(start + t)), shape: [t], device: c.device)
-                    logits = step(Tensor(int32: input, shape: [1, t], device: c.device), positions,
-                                  KVCache.span(filled: start + t, capacity: c.capacity), c).squeeze(dim: 0)
-                    c.advance(by: t)
+                    logits = cachedStep(input, shape: [1, input.count], cache: c, through: step).squeeze(dim: 0)
                 } else {
                     logits = forward(input, cache: &cache)
                 }

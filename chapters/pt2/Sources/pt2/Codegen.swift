@@ -122,10 +122,13 @@ struct KernelWriter {
         return name
     }
 
+    /// The name of node i's element at `index` in `named` and `cachedRows`.
+    static func key(_ i: Int, _ index: [IndexExpr]) -> String { "\(i)@\(index.map(\.description).joined(separator: ","))" }
+
     /// The C expression of node i's element at `index` (computing, for the kernel's own node).
     mutating func value(_ i: Int, at index: [IndexExpr]) -> String {
         let n = graph.nodes[i]
-        let key = "\(i)@\(index.map(\.description).joined(separator: ","))"
+        let key = KernelWriter.key(i, index)
         if let name = named[key] { return name }
         if let row = cachedRows[key] { return row }       // computed by a fused sum's loop: kept in its row
         if schedule.realization[i] == .fused { return "acc\(i)" }     // this row's value, computed earlier in this kernel
@@ -290,7 +293,7 @@ struct KernelWriter {
     /// -ffinite-math-only), left in `acc`: lane c takes elements c, c + 16, ...; a lane keeps
     /// the larger and drops NaN as fmaxf does, so the row's max is the same. `v` is the
     /// element at i<last> (computed by `body`), the lines start at `depth` loops deep.
-    mutating func maxInLanes(_ acc: String, _ v: String, last: Int, extent: Int, depth: Int) -> [String] {
+    func maxInLanes(_ acc: String, _ v: String, last: Int, extent: Int, depth: Int) -> [String] {
         let pad = indent(depth), deep = indent(depth + 2), lanes = "\(acc)_lanes"
         var lines = [pad + "float \(lanes)[16];", pad + "for (int64_t c = 0; c < 16; c++) \(lanes)[c] = (-INFINITY);"]
         lines.append(pad + "for (int64_t i\(last)o = 0; i\(last)o < \(extent); i\(last)o += 16) {")
@@ -415,13 +418,14 @@ struct KernelWriter {
                 continue
             }
             var step = [op == .sum ? "acc\(r) += \(v);" : "acc\(r) = fmaxf(acc\(r), \(v));"]
-            if op == .sum, axes == [last], n.shape == x, x[last] <= KernelWriter.rowCacheLimit, !v.hasPrefix("v"), !v.hasPrefix("acc") {
+            if op == .sum, axes == [last], n.shape == x, x[last] <= KernelWriter.rowCacheLimit,
+               !schedule.hasBuffer(input), schedule.realization[input] != .fused {
                 // a sum over rows of a value computed here (softmax's exp): each element is
                 // kept in a row on the stack, and the node's own loop below reads it there
                 // instead of computing it again
                 lines.append(indent(depth) + "float row\(r)[\(x[last])];")
                 step.insert("row\(r)[i\(last)] = \(v);", at: 0)
-                cachedRows["\(input)@\(xIndex.map(\.description).joined(separator: ","))"] = "row\(r)[i\(last)]"
+                cachedRows[KernelWriter.key(input, xIndex)] = "row\(r)[i\(last)]"
             }
             lines.append(indent(depth) + "float acc\(r) = \(op == .sum ? "0.0f" : "(-INFINITY)");")
             lines += inner.open
