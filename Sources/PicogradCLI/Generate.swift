@@ -12,7 +12,7 @@
 // them per step at the end; --token-times prints the ms per token of each run of 32 tokens
 // (how the cost of a step grows with the position). --compile runs the decode steps as pt2's
 // compiled step (traced once per span of cache rows; the first step of each span traces and
-// builds its C, so the tokens/s counts those builds).
+// builds its C, and those steps are left out of the tokens/s, as the last line says).
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
