@@ -17,6 +17,66 @@
 
 struct brrr_gemm_shape { int mr, nr, kc, mc, nc; };
 
+/// What a product may skip (brrr_sgemm_band): where A or B is known to be 0 and where C is
+/// not read. row0, col0: where the block being multiplied starts in the whole C (a thread's share).
+struct brrr_gemm_band { int zero_a, zero_b, dead; int64_t zero_a_offset, zero_b_offset, dead_offset, row0, col0; };
+
+/// Narrows [p0, p1), a part of the k block at pc, to the k where rows r ... r+rows-1 of A are
+/// not known to be 0: A[i][p] is 0 where p - i > offset (upper) or i - p > offset (lower).
+static void band_rows_of_a(const struct brrr_gemm_band *band, int64_t r, int rows, int64_t pc, int64_t *p0, int64_t *p1) {
+    int64_t first = band->row0 + r, last = first + rows - 1, off = band->zero_a_offset;
+    if (band->zero_a > 0 && last + off + 1 - pc < *p1) *p1 = last + off + 1 - pc;
+    if (band->zero_a < 0 && first - off - pc > *p0) *p0 = first - off - pc;
+    if (*p1 < *p0) *p1 = *p0;
+}
+
+/// The same for columns c ... c+cols-1 of B: B[p][j] is 0 where j - p > offset (upper) or
+/// p - j > offset (lower).
+static void band_columns_of_b(const struct brrr_gemm_band *band, int64_t c, int cols, int64_t pc, int64_t *p0, int64_t *p1) {
+    int64_t first = band->col0 + c, last = first + cols - 1, off = band->zero_b_offset;
+    if (band->zero_b > 0 && first - off - pc > *p0) *p0 = first - off - pc;
+    if (band->zero_b < 0 && last + off + 1 - pc < *p1) *p1 = last + off + 1 - pc;
+    if (*p1 < *p0) *p1 = *p0;
+}
+
+/// The part [p0, p1) of the k block at pc (kc long; p0, p1 come in as 0, kc) that the tile of
+/// C at rows r ... r+rows-1, columns c ... c+cols-1 needs: none when C is not read anywhere in
+/// the tile (j - i > offset, upper, or i - j > offset, lower), else the k where neither A's
+/// rows nor B's columns are known to be 0.
+static void brrr_band_range(const struct brrr_gemm_band *band, int64_t r, int rows, int64_t c, int cols,
+                            int64_t pc, int64_t *p0, int64_t *p1) {
+    int64_t first = band->row0 + r, last = first + rows - 1, left = band->col0 + c, right = left + cols - 1;
+    if ((band->dead > 0 && left - last > band->dead_offset) || (band->dead < 0 && first - right > band->dead_offset)) {
+        *p1 = *p0;
+        return;
+    }
+    band_rows_of_a(band, r, rows, pc, p0, p1);
+    band_columns_of_b(band, c, cols, pc, p0, p1);
+}
+
+/// brrr_pack_a for a banded product: each micro-panel only where its rows of A are not 0
+/// (the rest is never read).
+static void pack_a_band(int64_t mc, int64_t kc, int mr, const float *a, int64_t rsa, int64_t csa, float *out,
+                        const struct brrr_gemm_band *band, int64_t ic, int64_t pc) {
+    for (int64_t ir = 0; ir < mc; ir += mr) {
+        int rows = (int)(mc - ir < mr ? mc - ir : mr);
+        int64_t p0 = 0, p1 = kc;
+        band_rows_of_a(band, ic + ir, rows, pc, &p0, &p1);
+        if (p1 > p0) brrr_pack_a(rows, p1 - p0, mr, a + ir * rsa + p0 * csa, rsa, csa, out + ir * kc + p0 * mr);
+    }
+}
+
+/// brrr_pack_b for a banded product: each micro-panel only where its columns of B are not 0.
+static void pack_b_band(int64_t kc, int64_t nc, int nr, const float *b, int64_t rsb, int64_t csb, float *out,
+                        const struct brrr_gemm_band *band, int64_t jc, int64_t pc) {
+    for (int64_t jr = 0; jr < nc; jr += nr) {
+        int cols = (int)(nc - jr < nr ? nc - jr : nr);
+        int64_t p0 = 0, p1 = kc;
+        band_columns_of_b(band, jc + jr, cols, pc, &p0, &p1);
+        if (p1 > p0) brrr_pack_b(p1 - p0, cols, nr, b + p0 * rsb + jr * csb, rsb, csb, out + jr * kc + p0 * nr);
+    }
+}
+
 // ---- packing (rungs 4-6) ----
 
 /// Copies the mc x kc block of A (strides rsa, csa) into micro-panels of `mr` rows: panel r
@@ -119,7 +179,8 @@ typedef float f16v_t __attribute__((vector_size(64), aligned(4)));
 typedef void (*linear_q_fn)(int, int64_t, int64_t, const float *, const float *, const uint8_t *, int64_t,
                             int64_t, int64_t, float *, int64_t);
 typedef void (*gemm_blocked_fn)(int64_t, int64_t, int64_t, const float *, int64_t, int64_t,
-                                const float *, int64_t, int64_t, float *, int64_t, float *, float *);
+                                const float *, int64_t, int64_t, float *, int64_t, float *, float *,
+                                const struct brrr_gemm_band *);
 typedef int (*gemm_few_rows_fn)(int64_t, int64_t, int64_t, const float *, int64_t, int64_t,
                                 const float *, int64_t, int64_t, float *, int64_t);
 typedef void (*dequantize_rows_fn)(int, const uint8_t *, int64_t, int64_t, int64_t, float *);
@@ -165,14 +226,14 @@ static float *scratch(int which, size_t floats) {
 /// is under the register tile) or the packed loops.
 static void gemm_one_thread(struct gemm_variant v, int64_t m, int64_t n, int64_t k,
                             const float *a, int64_t rsa, int64_t csa, const float *b, int64_t rsb, int64_t csb,
-                            float *c, int64_t ldc, int few_rows) {
+                            float *c, int64_t ldc, int few_rows, const struct brrr_gemm_band *band) {
     if (m == 0 || n == 0) return;
     if (k == 0) { for (int64_t i = 0; i < m; i++) memset(c + i * ldc, 0, (size_t)n * sizeof(float)); return; }
     const struct brrr_gemm_shape *s = v.shape;
     if (few_rows && m < s->mr && v.few_rows(m, n, k, a, rsa, csa, b, rsb, csb, c, ldc)) return;
     int64_t kc = k < s->kc ? k : s->kc, mc = m < s->mc ? m : s->mc, nc = n < s->nc ? n : s->nc;
     size_t asize = (size_t)((mc + s->mr - 1) / s->mr * s->mr * kc), bsize = (size_t)((nc + s->nr - 1) / s->nr * s->nr * kc);
-    v.blocked(m, n, k, a, rsa, csa, b, rsb, csb, c, ldc, scratch(0, asize), scratch(1, bsize));
+    v.blocked(m, n, k, a, rsa, csa, b, rsb, csb, c, ldc, scratch(0, asize), scratch(1, bsize), band);
 }
 
 // ---- rung 6: threads ----
@@ -185,7 +246,16 @@ struct gemm_job {
     float *c; int64_t sbc, ldc;
     int split;   // 0: over the batch, 1: over columns (in NR multiples), 2: over rows (MR multiples)
     const int64_t *aoff, *boff;   // brrr_sgemm_offsets: matrix t of A at a + aoff[t] (else t * sba)
+    const struct brrr_gemm_band *band;   // brrr_sgemm_band (else NULL)
 };
+
+/// The job's band for a thread's block of C starting at row0, col0 (NULL without one).
+static const struct brrr_gemm_band *job_band(const struct gemm_job *j, int64_t row0, int64_t col0, struct brrr_gemm_band *out) {
+    if (!j->band) return NULL;
+    *out = *j->band;
+    out->row0 = row0; out->col0 = col0;
+    return out;
+}
 
 static const float *job_a(const struct gemm_job *j, int64_t t) { return j->a + (j->aoff ? j->aoff[t] : t * j->sba); }
 static const float *job_b(const struct gemm_job *j, int64_t t) { return j->b + (j->boff ? j->boff[t] : t * j->sbb); }
@@ -193,11 +263,12 @@ static const float *job_b(const struct gemm_job *j, int64_t t) { return j->b + (
 static void gemm_task(void *context, int thread, int threads) {
     struct gemm_job *j = context;
     int64_t begin, end;
+    struct brrr_gemm_band band;
     if (j->split == 0) {
         brrr_split(j->batch, thread, threads, &begin, &end);
         for (int64_t t = begin; t < end; t++)
             gemm_one_thread(j->v, j->m, j->n, j->k, job_a(j, t), j->rsa, j->csa,
-                            job_b(j, t), j->rsb, j->csb, j->c + t * j->sbc, j->ldc, 1);
+                            job_b(j, t), j->rsb, j->csb, j->c + t * j->sbc, j->ldc, 1, job_band(j, 0, 0, &band));
         return;
     }
     int64_t unit = j->split == 1 ? j->v.shape->nr : j->v.shape->mr;
@@ -211,12 +282,12 @@ static void gemm_task(void *context, int thread, int threads) {
             if (end > j->n) end = j->n;
             if (begin < end)
                 gemm_one_thread(j->v, j->m, end - begin, j->k, a, j->rsa, j->csa,
-                                b + begin * j->csb, j->rsb, j->csb, c + begin, j->ldc, 1);
+                                b + begin * j->csb, j->rsb, j->csb, c + begin, j->ldc, 1, job_band(j, 0, begin, &band));
         } else {
             if (end > j->m) end = j->m;
             if (begin < end)
                 gemm_one_thread(j->v, end - begin, j->n, j->k, a + begin * j->rsa, j->rsa, j->csa,
-                                b, j->rsb, j->csb, c + begin * j->ldc, j->ldc, 1);
+                                b, j->rsb, j->csb, c + begin * j->ldc, j->ldc, 1, job_band(j, begin, 0, &band));
         }
     }
 }
@@ -235,14 +306,25 @@ static void sgemm_run(int threads, struct gemm_job *job) {
     }
     for (int64_t t = 0; t < batch; t++)
         gemm_one_thread(job->v, m, n, k, job_a(job, t), job->rsa, job->csa, job_b(job, t), job->rsb, job->csb,
-                        job->c + t * job->sbc, job->ldc, 1);
+                        job->c + t * job->sbc, job->ldc, 1, job->band);
 }
 
 void brrr_sgemm(int isa, int threads, int64_t batch, int64_t m, int64_t n, int64_t k,
                 const float *a, int64_t sba, int64_t rsa, int64_t csa,
                 const float *b, int64_t sbb, int64_t rsb, int64_t csb,
                 float *c, int64_t sbc, int64_t ldc) {
-    struct gemm_job job = {variant(isa), batch, m, n, k, a, sba, rsa, csa, b, sbb, rsb, csb, c, sbc, ldc, 0, NULL, NULL};
+    struct gemm_job job = {variant(isa), batch, m, n, k, a, sba, rsa, csa, b, sbb, rsb, csb, c, sbc, ldc, 0, NULL, NULL, NULL};
+    sgemm_run(threads, &job);
+}
+
+void brrr_sgemm_band(int isa, int threads, int64_t batch, int64_t m, int64_t n, int64_t k,
+                     const float *a, int64_t sba, int64_t rsa, int64_t csa,
+                     const float *b, int64_t sbb, int64_t rsb, int64_t csb,
+                     float *c, int64_t sbc, int64_t ldc,
+                     int zero_a, int64_t zero_a_offset, int zero_b, int64_t zero_b_offset, int dead, int64_t dead_offset) {
+    struct brrr_gemm_band band = {zero_a, zero_b, dead, zero_a_offset, zero_b_offset, dead_offset, 0, 0};
+    struct gemm_job job = {variant(isa), batch, m, n, k, a, sba, rsa, csa, b, sbb, rsb, csb, c, sbc, ldc, 0, NULL, NULL,
+                           zero_a || zero_b || dead ? &band : NULL};
     sgemm_run(threads, &job);
 }
 
@@ -250,7 +332,7 @@ void brrr_sgemm_offsets(int isa, int threads, int64_t batch, int64_t m, int64_t 
                         const float *a, const int64_t *aoff, int64_t rsa, int64_t csa,
                         const float *b, const int64_t *boff, int64_t rsb, int64_t csb,
                         float *c, int64_t sbc, int64_t ldc) {
-    struct gemm_job job = {variant(isa), batch, m, n, k, a, 0, rsa, csa, b, 0, rsb, csb, c, sbc, ldc, 0, aoff, boff};
+    struct gemm_job job = {variant(isa), batch, m, n, k, a, 0, rsa, csa, b, 0, rsb, csb, c, sbc, ldc, 0, aoff, boff, NULL};
     sgemm_run(threads, &job);
 }
 
@@ -346,7 +428,7 @@ int brrr_gemm_step(int step, int isa, int threads, int64_t m, int64_t n, int64_t
     case 3: gemm_tiled(m, n, k, a, rsa, csa, b, rsb, csb, c, ldc); return 1;
     case 4: gemm_packed(m, n, k, a, rsa, csa, b, rsb, csb, c, ldc); return 1;
     case 5:   // the packed loops with the ISA's microkernel, one thread, never the few-rows path
-        gemm_one_thread(variant(isa), m, n, k, a, rsa, csa, b, rsb, csb, c, ldc, 0);
+        gemm_one_thread(variant(isa), m, n, k, a, rsa, csa, b, rsb, csb, c, ldc, 0, NULL);
         return 1;
     case 6: brrr_sgemm(isa, threads, 1, m, n, k, a, 0, rsa, csa, b, 0, rsb, csb, c, 0, ldc); return 1;
     default: return 0;
@@ -385,7 +467,7 @@ static void linear_task(void *context, int thread, int threads) {
     for (int64_t n0 = begin; n0 < end; n0 += TILE) {
         int64_t nb = end - n0 < TILE ? end - n0 : TILE;
         j->v.dequantize_rows(j->format, j->w + n0 * j->row_bytes, j->row_bytes, nb, j->k, tile);
-        gemm_one_thread(j->v, j->rows, nb, j->k, j->x, j->k, 1, tile, 1, j->k, j->out + n0, j->n, 1);
+        gemm_one_thread(j->v, j->rows, nb, j->k, j->x, j->k, 1, tile, 1, j->k, j->out + n0, j->n, 1, NULL);
     }
 }
 

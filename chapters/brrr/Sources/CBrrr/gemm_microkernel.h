@@ -62,21 +62,28 @@ GEMM_TARGET static void GEMM_FN(microkernel)(int64_t kc, const float *restrict a
 GEMM_TARGET static void GEMM_FN(gemm_blocked)(int64_t m, int64_t n, int64_t k,
                                              const float *a, int64_t rsa, int64_t csa,
                                              const float *b, int64_t rsb, int64_t csb,
-                                             float *c, int64_t ldc, float *apack, float *bpack) {
+                                             float *c, int64_t ldc, float *apack, float *bpack,
+                                             const struct brrr_gemm_band *band) {
     for (int64_t jc = 0; jc < n; jc += NC) {
         int64_t nc = n - jc < NC ? n - jc : NC;
         for (int64_t pc = 0; pc < k; pc += KC) {
             int64_t kc = k - pc < KC ? k - pc : KC;
-            brrr_pack_b(kc, nc, NR, b + pc * rsb + jc * csb, rsb, csb, bpack);
+            if (band) pack_b_band(kc, nc, NR, b + pc * rsb + jc * csb, rsb, csb, bpack, band, jc, pc);
+            else brrr_pack_b(kc, nc, NR, b + pc * rsb + jc * csb, rsb, csb, bpack);
             for (int64_t ic = 0; ic < m; ic += MC) {
                 int64_t mc = m - ic < MC ? m - ic : MC;
-                brrr_pack_a(mc, kc, MR, a + ic * rsa + pc * csa, rsa, csa, apack);
+                if (band) pack_a_band(mc, kc, MR, a + ic * rsa + pc * csa, rsa, csa, apack, band, ic, pc);
+                else brrr_pack_a(mc, kc, MR, a + ic * rsa + pc * csa, rsa, csa, apack);
                 for (int64_t jr = 0; jr < nc; jr += NR)
-                    for (int64_t ir = 0; ir < mc; ir += MR)
-                        GEMM_FN(microkernel)(kc, apack + ir * kc, bpack + jr * kc,
-                                             c + (ic + ir) * ldc + jc + jr, ldc,
-                                             (int)(mc - ir < MR ? mc - ir : MR), (int)(nc - jr < NR ? nc - jr : NR),
-                                             pc > 0);
+                    for (int64_t ir = 0; ir < mc; ir += MR) {
+                        int rows = (int)(mc - ir < MR ? mc - ir : MR), cols = (int)(nc - jr < NR ? nc - jr : NR);
+                        int64_t p0 = 0, p1 = kc;   // the part of this k block that counts
+                        if (band) brrr_band_range(band, ic + ir, rows, jc + jr, cols, pc, &p0, &p1);
+                        if (p1 <= p0 && pc > 0) continue;   // nothing to add
+                        // an empty range at pc = 0 writes the tile's zeros
+                        GEMM_FN(microkernel)(p1 > p0 ? p1 - p0 : 0, apack + ir * kc + p0 * MR, bpack + jr * kc + p0 * NR,
+                                             c + (ic + ir) * ldc + jc + jr, ldc, rows, cols, pc > 0);
+                    }
             }
         }
     }

@@ -21,7 +21,8 @@ public enum CPUISA: String, Sendable, CaseIterable, CustomStringConvertible {
     /// AArch64 Advanced SIMD: 4 floats a register, 32 registers.
     case neon
 
-    var code: Int32 {
+    /// The `isa` argument of brrr's C entry points (brrr.h) for this variant.
+    public var code: Int32 {
         switch self {
         case .portable: Int32(BRRR_ISA_PORTABLE.rawValue)
         case .avx2: Int32(BRRR_ISA_AVX2.rawValue)

@@ -19,6 +19,16 @@ public enum SGEMMExport {
                                UnsafeMutablePointer<Float>?, Int64, Int64) -> Void = brrr_sgemm
         return unsafeBitCast(f, to: UnsafeRawPointer.self)
     }
+    /// The address of `brrr_sgemm_band` (brrr.h): brrr_sgemm's arguments, then
+    /// int zero_a, int64_t zero_a_offset, int zero_b, int64_t zero_b_offset, int dead, int64_t dead_offset.
+    public static var bandPointer: UnsafeRawPointer {
+        let f: @convention(c) (Int32, Int32, Int64, Int64, Int64, Int64,
+                               UnsafePointer<Float>?, Int64, Int64, Int64,
+                               UnsafePointer<Float>?, Int64, Int64, Int64,
+                               UnsafeMutablePointer<Float>?, Int64, Int64,
+                               Int32, Int64, Int32, Int64, Int32, Int64) -> Void = brrr_sgemm_band
+        return unsafeBitCast(f, to: UnsafeRawPointer.self)
+    }
     /// The address of `brrr_parallel` (brrr.h): void (int threads, void (*task)(void *context,
     /// int thread, int threads), void *context), the CPU backend's thread pool.
     public static var parallelPointer: UnsafeRawPointer {

@@ -71,6 +71,73 @@ struct GEMMTests {
     }
 }
 
+/// brrr_sgemm_band (pt2's causal attention) through the pointer generated code calls: on
+/// operands that are 0 in their bands, each value of C outside its dead band is the value
+/// brrr_sgemm gives (the skipped terms add 0), and every value is finite; on one thread (tiles
+/// with edges, a few rows), shared over the batch, over columns (k longer than one block) and
+/// over rows.
+@Suite("brrr banded SGEMM")
+struct BandedGEMMTests {
+    typealias SGEMM = @convention(c) (Int32, Int32, Int64, Int64, Int64, Int64, UnsafePointer<Float>?, Int64, Int64, Int64,
+                                      UnsafePointer<Float>?, Int64, Int64, Int64, UnsafeMutablePointer<Float>?, Int64, Int64) -> Void
+    typealias Banded = @convention(c) (Int32, Int32, Int64, Int64, Int64, Int64, UnsafePointer<Float>?, Int64, Int64, Int64,
+                                       UnsafePointer<Float>?, Int64, Int64, Int64, UnsafeMutablePointer<Float>?, Int64, Int64,
+                                       Int32, Int64, Int32, Int64, Int32, Int64) -> Void
+
+    /// Whether (r, c) lies in the band (direction 1: c - r > offset, -1: r - c > offset, 0: none).
+    static func inBand(_ direction: Int32, _ offset: Int, _ r: Int, _ c: Int) -> Bool {
+        direction > 0 ? c - r > offset : direction < 0 ? r - c > offset : false
+    }
+
+    @Test("banded SGEMM equals brrr_sgemm where C is read", arguments: [(1, 37, 45, 29), (1, 5, 70, 40), (3, 64, 64, 64),
+                                                                       (1, 256, 256, 64), (1, 300, 40, 400), (1, 300, 20, 400)])
+    func banded(batch: Int, m: Int, n: Int, k: Int) {
+        let sgemm = unsafeBitCast(SGEMMExport.pointer, to: SGEMM.self)
+        let banded = unsafeBitCast(SGEMMExport.bandPointer, to: Banded.self)
+        // (A's zero band, B's, C's dead band), directions; the offsets rotate through 0, 7, -4
+        let cases: [(Int32, Int32, Int32)] = [(1, 0, 0), (-1, 0, 0), (0, 1, 0), (0, -1, 0), (0, 0, 1), (0, 0, -1),
+                                              (1, 0, 1), (-1, 1, 0), (1, -1, -1)]
+        var g = Generator(seed: UInt64(m * n + k))
+        for (number, (za, zb, dead)) in cases.enumerated() {
+            let offsets = [0, 7, -4]
+            let (oa, ob, od) = (offsets[number % 3], offsets[(number + 1) % 3], offsets[(number + 2) % 3])
+            var a = Tensor.randn([batch, m, k], generator: &g, device: .reference).toArray()
+            var b = Tensor.randn([batch, k, n], generator: &g, device: .reference).toArray()
+            for t in 0..<batch {
+                for i in 0..<m { for p in 0..<k where Self.inBand(za, oa, i, p) { a[(t * m + i) * k + p] = 0 } }
+                for p in 0..<k { for j in 0..<n where Self.inBand(zb, ob, p, j) { b[(t * k + p) * n + j] = 0 } }
+            }
+            for isa in CPUISA.supported {
+                var full = [Float](repeating: .nan, count: batch * m * n), ours = full
+                a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in
+                    full.withUnsafeMutableBufferPointer { cp in
+                        sgemm(isa.code, 2, Int64(batch), Int64(m), Int64(n), Int64(k), ap.baseAddress, Int64(m * k), Int64(k), 1,
+                              bp.baseAddress, Int64(k * n), Int64(n), 1, cp.baseAddress, Int64(m * n), Int64(n))
+                    }
+                    ours.withUnsafeMutableBufferPointer { cp in
+                        banded(isa.code, 2, Int64(batch), Int64(m), Int64(n), Int64(k), ap.baseAddress, Int64(m * k), Int64(k), 1,
+                               bp.baseAddress, Int64(k * n), Int64(n), 1, cp.baseAddress, Int64(m * n), Int64(n),
+                               za, Int64(oa), zb, Int64(ob), dead, Int64(od))
+                    }
+                } }
+                var wrong = 0, first: [String] = []
+                for t in 0..<batch {
+                    for i in 0..<m {
+                        for j in 0..<n {
+                            let x = ours[(t * m + i) * n + j], y = full[(t * m + i) * n + j]
+                            if !x.isFinite || (!Self.inBand(dead, od, i, j) && x != y) {
+                                wrong += 1
+                                if first.count < 3 { first.append("[\(t), \(i), \(j)] \(x) vs \(y)") }
+                            }
+                        }
+                    }
+                }
+                #expect(wrong == 0, "\(isa), \(batch) x \(m)x\(k) @ \(k)x\(n), zero A \(za) (\(oa)), zero B \(zb) (\(ob)), dead \(dead) (\(od)): \(wrong) values differ, first \(first)")
+            }
+        }
+    }
+}
+
 /// The quantized linear against the reference backend's, for each format and ISA, for one row
 /// (a decoded token), a few rows and a prompt's worth.
 @Suite("brrr quantized linear")

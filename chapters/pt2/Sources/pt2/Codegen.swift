@@ -52,6 +52,11 @@ typedef struct {
                   float *c, int64_t sbc, int64_t ldc);
     void (*parallel)(int threads, void (*task)(void *context, int thread, int threads), void *context);
     int isa, threads;
+    void (*sgemm_band)(int isa, int threads, int64_t batch, int64_t m, int64_t n, int64_t k,
+                       const float *a, int64_t sba, int64_t rsa, int64_t csa,
+                       const float *b, int64_t sbb, int64_t rsb, int64_t csb,
+                       float *c, int64_t sbc, int64_t ldc,
+                       int zero_a, int64_t zero_a_offset, int zero_b, int64_t zero_b_offset, int dead, int64_t dead_offset);
 } pt2_runtime;
 
 static inline int64_t pt2_clamp(int64_t i, int64_t n) { return i < 0 ? 0 : (i >= n ? n - 1 : i); }
@@ -475,16 +480,28 @@ struct KernelWriter {
                 let digit = IndexExpr.variable("t") / strides[d]
                 lines.append("        const int64_t i\(d) = \(d == 0 ? digit : digit % batch[d]);")
             }
-            lines.append("        rt->sgemm(rt->isa, 1, 1, \(m), \(cols), \(k), \(pa) + \(offset(a)), 0, \(a.strides[r - 2]), \(a.strides[r - 1]),")
-            lines.append("                  \(pb) + \(offset(b)), 0, \(b.strides[r - 2]), \(b.strides[r - 1]), out + \(co), 0, \(cols));")
+            lines += product(threads: "1", a: "\(pa) + \(offset(a))", b: "\(pb) + \(offset(b))", c: "out + \(co)").map { indent(2) + $0 }
             lines.append("    }")
             return lines
         }
         var lines = nest.open
-        lines.append(pad + "rt->sgemm(rt->isa, rt->threads, 1, \(m), \(cols), \(k), \(pa) + \(offset(a)), 0, \(a.strides[r - 2]), \(a.strides[r - 1]),")
-        lines.append(pad + "          \(pb) + \(offset(b)), 0, \(b.strides[r - 2]), \(b.strides[r - 1]), out + \(co), 0, \(cols));")
+        lines += product(threads: "rt->threads", a: "\(pa) + \(offset(a))", b: "\(pb) + \(offset(b))", c: "out + \(co)").map { pad + $0 }
         lines += nest.close
         return lines
+
+        /// One product C = A @ B of the batch; with a skip (Bands.swift), brrr's banded SGEMM,
+        /// which leaves out the tiles of C that are dead and the k where A's rows or B's columns are 0.
+        func product(threads: String, a pa: String, b pb: String, c pc: String) -> [String] {
+            let (rsa, csa, rsb, csb) = (a.strides[r - 2], a.strides[r - 1], b.strides[r - 2], b.strides[r - 1])
+            let args = "\(m), \(cols), \(k), \(pa), 0, \(rsa), \(csa),"
+            let rest = "\(pb), 0, \(rsb), \(csb), \(pc), 0, \(cols)"
+            guard let skip = schedule.skips[root] else {
+                return ["rt->sgemm(rt->isa, \(threads), 1, \(args)", "          \(rest));"]
+            }
+            func band(_ b: Band?) -> String { b.map { "\($0.upper ? 1 : -1), \($0.offset)" } ?? "0, 0" }
+            return ["rt->sgemm_band(rt->isa, \(threads), 1, \(args)",
+                    "               \(rest), \(band(skip.zeroA)), \(band(skip.zeroB)), \(band(skip.deadOut)));"]
+        }
     }
 }
 

@@ -54,7 +54,9 @@ public final class CompiledProgram: @unchecked Sendable {
     /// whose buffer it writes its output into.
     let inPlace: [Int: Int]
 
-    init(traced: Graph, params: [Tensor], graphBreak: String? = nil, choices: [Int: KernelChoice] = [:]) {
+    /// `known`: what is known of input k's values before the call (a backward's saved
+    /// probabilities, 0 above the diagonal: Bands.swift).
+    init(traced: Graph, params: [Tensor], graphBreak: String? = nil, choices: [Int: KernelChoice] = [:], known: [Int: KnownBand] = [:]) {
         self.traced = traced
         self.params = params
         self.graphBreak = graphBreak
@@ -63,7 +65,9 @@ public final class CompiledProgram: @unchecked Sendable {
         for pass in graphBreak == nil ? Pass.all : [] { g = pass.run(g); stages.append((pass.name, g)) }
         self.stages = stages
         optimized = g
-        schedule = Schedule(g)
+        var schedule = Schedule(g)
+        if Bands.enabled { schedule.skips = Bands(g, inputs: known).matmulSkips(g) }
+        self.schedule = schedule
         var choices = choices
         if choices.isEmpty, Beam.width > 0, graphBreak == nil, let compiler = CCompiler.selected {
             for i in g.nodes.indices where schedule.realization[i] == .kernel {

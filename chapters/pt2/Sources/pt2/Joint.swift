@@ -195,7 +195,11 @@ public final class CompiledJoint: @unchecked Sendable {
         partition = pt2.partition(g, arguments: args.count, outputs: outputs)
         if graphBreak == nil {
             forward = CompiledProgram(traced: partition.forward, params: params)
-            backward = CompiledProgram(traced: partition.backward, params: params)
+            // what the joint graph knows of a saved value holds for the backward's input
+            let bands = Bands(g)
+            var known: [Int: KnownBand] = [:]
+            for (k, i) in partition.saved.enumerated() { known[args.count + outputs + k] = bands.known[i] }
+            backward = CompiledProgram(traced: partition.backward, params: params, known: known)
         } else {
             forward = nil
             backward = nil

@@ -177,15 +177,16 @@ final class LoadedObject: @unchecked Sendable {
     }
 }
 
-/// The table the kernels call brrr through: the C `pt2_runtime` (sgemm, parallel, isa, threads).
+/// The table the kernels call brrr through: the C `pt2_runtime` (sgemm, parallel, isa, threads, sgemm_band).
 final class RuntimeTable: @unchecked Sendable {
     let pointer: UnsafeMutableRawPointer
     static let shared = RuntimeTable()
     private init() {
-        pointer = UnsafeMutableRawPointer.allocate(byteCount: 24, alignment: 8)
+        pointer = UnsafeMutableRawPointer.allocate(byteCount: 32, alignment: 8)
         pointer.storeBytes(of: SGEMMExport.pointer, as: UnsafeRawPointer.self)
         pointer.storeBytes(of: SGEMMExport.parallelPointer, toByteOffset: 8, as: UnsafeRawPointer.self)
         pointer.storeBytes(of: SGEMMExport.isa, toByteOffset: 16, as: Int32.self)
         pointer.storeBytes(of: SGEMMExport.threads, toByteOffset: 20, as: Int32.self)
+        pointer.storeBytes(of: SGEMMExport.bandPointer, toByteOffset: 24, as: UnsafeRawPointer.self)
     }
 }

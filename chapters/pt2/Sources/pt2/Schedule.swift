@@ -53,6 +53,8 @@ struct Schedule {
     var realization: [Realization]
     /// For a kernel node: the reductions fused into its loop nest, in the order they run.
     var fused: [Int: [Int]] = [:]
+    /// For a matmul: the blocks it skips, known from a constant mask (Bands.swift).
+    var skips: [Int: MatmulSkip] = [:]
 
     init(_ graph: Graph) {
         self.graph = graph

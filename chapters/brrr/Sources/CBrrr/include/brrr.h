@@ -64,6 +64,18 @@ void brrr_sgemm(int isa, int threads, int64_t batch, int64_t m, int64_t n, int64
                 const float *a, int64_t sba, int64_t rsa, int64_t csa,
                 const float *b, int64_t sbb, int64_t rsb, int64_t csb,
                 float *c, int64_t sbc, int64_t ldc);
+/// brrr_sgemm that skips what does not count, for bands of the last two dims (pt2's causal
+/// attention). Each band is a direction (1 upper, -1 lower, 0 none) and an offset:
+/// A[i][p] is known to be 0 where p - i > zero_a_offset (zero_a = 1) or i - p > zero_a_offset
+/// (zero_a = -1); B[p][j] likewise with j - p, p - j; and C[i][j] is never read where j - i >
+/// dead_offset (dead = 1) or i - j > dead_offset (dead = -1). Tiles of C wholly in the dead
+/// band are written as 0; the others sum only the k where their rows of A and columns of B are
+/// not 0 (on finite values the same floats as brrr_sgemm: a skipped term adds 0).
+void brrr_sgemm_band(int isa, int threads, int64_t batch, int64_t m, int64_t n, int64_t k,
+                     const float *a, int64_t sba, int64_t rsa, int64_t csa,
+                     const float *b, int64_t sbb, int64_t rsb, int64_t csb,
+                     float *c, int64_t sbc, int64_t ldc,
+                     int zero_a, int64_t zero_a_offset, int zero_b, int64_t zero_b_offset, int dead, int64_t dead_offset);
 /// brrr_sgemm over batch dims no single stride walks (a permuted view's two batch dims):
 /// matrix t of A starts at a + aoff[t], of B at b + boff[t]; the batch is shared among threads.
 void brrr_sgemm_offsets(int isa, int threads, int64_t batch, int64_t m, int64_t n, int64_t k,

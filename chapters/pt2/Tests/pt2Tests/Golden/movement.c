@@ -8,6 +8,11 @@ typedef struct {
                   float *c, int64_t sbc, int64_t ldc);
     void (*parallel)(int threads, void (*task)(void *context, int thread, int threads), void *context);
     int isa, threads;
+    void (*sgemm_band)(int isa, int threads, int64_t batch, int64_t m, int64_t n, int64_t k,
+                       const float *a, int64_t sba, int64_t rsa, int64_t csa,
+                       const float *b, int64_t sbb, int64_t rsb, int64_t csb,
+                       float *c, int64_t sbc, int64_t ldc,
+                       int zero_a, int64_t zero_a_offset, int zero_b, int64_t zero_b_offset, int dead, int64_t dead_offset);
 } pt2_runtime;
 
 static inline int64_t pt2_clamp(int64_t i, int64_t n) { return i < 0 ? 0 : (i >= n ? n - 1 : i); }
