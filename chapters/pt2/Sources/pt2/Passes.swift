@@ -3,6 +3,7 @@
 //   algebraic simplification  x*1, x+0, -(-x), reshape/expand/permute to the same shape -> x
 //   constant folding          an op whose inputs are all constants becomes a constant
 //   common subexpressions     the same op on the same inputs is computed once
+//   transposed products       (A B)^T read as such is computed as B^T A^T
 //   dead code                 a node no output (or write) depends on is removed
 
 #if canImport(Glibc)
@@ -21,6 +22,7 @@ public struct Pass: Sendable {
         Pass(name: "constant folding", run: foldConstants),
         Pass(name: "algebraic simplification", run: simplify),
         Pass(name: "common subexpression elimination", run: eliminateCommonSubexpressions),
+        Pass(name: "transposed products", run: transposeProducts),
         Pass(name: "dead code elimination", run: eliminateDeadCode),
     ]
 }
@@ -116,6 +118,54 @@ public func simplify(_ graph: Graph) -> Graph {
         }
     }
     return graph.rebuilt(keep: [Bool](repeating: true, count: graph.nodes.count), replace: replace)
+}
+
+/// (A B)^T = B^T A^T: a product read only through a transpose of its last two dims becomes
+/// the product of its transposed operands (their transposes are strides of the SGEMM call),
+/// written in the order its reader wants. A weight's gradient, x^T dy read as its transpose,
+/// is then no copy of the product, and dk (the transpose of q^T dS) no gather at a stride.
+/// Each value is the same sum of the same products, in the same order.
+public func transposeProducts(_ graph: Graph) -> Graph {
+    let uses = graph.useCounts
+    func swapsLastTwo(_ order: [Int]) -> Bool {
+        let r = order.count
+        return r >= 2 && order == Array(0..<(r - 2)) + [r - 1, r - 2]
+    }
+    // the transposes to rewrite: of a matmul nothing else reads, operands of its own rank
+    var flipped = [Int: Int]()   // matmul -> its transpose
+    for (i, n) in graph.nodes.enumerated() {
+        guard case .primitive(.permute(let order)) = n.op, swapsLastTwo(order) else { continue }
+        let m = n.inputs[0], product = graph.nodes[m]
+        guard product.primitive == .matmul, uses[m] == 1,
+              product.inputs.allSatisfy({ graph.nodes[$0].shape.count == order.count }) else { continue }
+        flipped[m] = i
+    }
+    if flipped.isEmpty { return graph }
+    let flips = Set(flipped.values)
+    var g = Graph()
+    var number = [Int](repeating: -1, count: graph.nodes.count)
+    for (i, n) in graph.nodes.enumerated() {
+        if flipped[i] != nil { continue }   // computed at its transpose, transposed
+        if flips.contains(i) {
+            let product = graph.nodes[n.inputs[0]]
+            let order = { () -> [Int] in if case .primitive(.permute(let o)) = n.op { o } else { [] } }()
+            func transposed(_ k: Int) -> Int {
+                let x = graph.nodes[k]
+                var shape = x.shape
+                shape.swapAt(shape.count - 2, shape.count - 1)
+                return g.add(GraphNode(.primitive(.permute(order)), [number[k]], shape: shape, dtype: x.dtype))
+            }
+            let bt = transposed(product.inputs[1]), at = transposed(product.inputs[0])
+            number[i] = g.add(GraphNode(.primitive(.matmul), [bt, at], shape: n.shape, dtype: n.dtype))
+            continue
+        }
+        var m = n
+        m.inputs = n.inputs.map { number[$0] }
+        number[i] = g.add(m)
+    }
+    g.outputs = graph.outputs.map { number[$0] }
+    g.writes = graph.writes.map { (number[$0.target], number[$0.value]) }
+    return g
 }
 
 /// op(x) on one float, as the kernels compute it.
