@@ -8,7 +8,9 @@
 // A matmul then skips what does not count (`MatmulSkip`, brrr's banded SGEMM): the k of each
 // tile of C where its rows of A or columns of B are known 0 (P @ v, dq = dS @ k, dv = P^T @ dO,
 // dk^T = q^T @ dS) and the tiles that are dead (the scores q k^T, dP = dO v^T), which it fills
-// with zeros so that every float the kernels read stays finite. PyTorch's
+// with zeros so that every float the kernels read stays finite. A row kernel whose output is
+// known there (the softmax's probabilities, their gradient dS) computes each row only up to
+// the band and stores the known value past it (`KernelWriter.bandedColumns`). PyTorch's
 // scaled_dot_product_attention needs `is_causal=True` to do this; here the constant says it.
 // On finite values the results are the same: a skipped term adds 0 to a sum, and a dead score
 // is replaced by another finite one before -inf is added. (An inf or NaN among the skipped

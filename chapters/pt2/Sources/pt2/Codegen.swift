@@ -60,6 +60,8 @@ typedef struct {
 } pt2_runtime;
 
 static inline int64_t pt2_clamp(int64_t i, int64_t n) { return i < 0 ? 0 : (i >= n ? n - 1 : i); }
+static inline int64_t pt2_min(int64_t a, int64_t b) { return a < b ? a : b; }
+static inline int64_t pt2_max(int64_t a, int64_t b) { return a > b ? a : b; }
 
 """
 
@@ -298,10 +300,10 @@ struct KernelWriter {
     /// -ffinite-math-only), left in `acc`: lane c takes elements c, c + 16, ...; a lane keeps
     /// the larger and drops NaN as fmaxf does, so the row's max is the same. `v` is the
     /// element at i<last> (computed by `body`), the lines start at `depth` loops deep.
-    func maxInLanes(_ acc: String, _ v: String, last: Int, extent: Int, depth: Int) -> [String] {
+    func maxInLanes(_ acc: String, _ v: String, last: Int, extent: Int, depth: Int, columns: (start: String, end: String)? = nil) -> [String] {
         let pad = indent(depth), deep = indent(depth + 2), lanes = "\(acc)_lanes"
         var lines = [pad + "float \(lanes)[16];", pad + "for (int64_t c = 0; c < 16; c++) \(lanes)[c] = (-INFINITY);"]
-        lines.append(pad + "for (int64_t i\(last)o = 0; i\(last)o < \(extent); i\(last)o += 16) {")
+        lines.append(pad + "for (int64_t i\(last)o = \(columns?.start ?? "0"); i\(last)o < \(columns?.end ?? "\(extent)"); i\(last)o += 16) {")
         lines.append(pad + "    for (int64_t c = 0; c < 16; c++) {")
         lines.append(deep + "const int64_t i\(last) = i\(last)o + c;")
         lines += (body + ["\(lanes)[c] = \(v) > \(lanes)[c] || \(lanes)[c] != \(lanes)[c] ? \(v) : \(lanes)[c];"]).map { deep + $0 }
@@ -398,6 +400,26 @@ struct KernelWriter {
         return lines
     }
 
+    /// The part of each row a row kernel computes, when its output is known (0 or -inf) in a
+    /// band of its last two dims (a causal softmax's probabilities, their gradient) and each
+    /// fused reduction's operand is the reduction's identity there (0 for a sum, -inf for a
+    /// max): the columns from `start` to `end` of row `i<last - 1>`, in multiples of 16 (the
+    /// lanes of a max); the rest of the row is stored as the known value. Computing more
+    /// columns than the band leaves would give the same floats, so the rounding is free.
+    func bandedColumns(_ group: [Int], x: [Int]) -> (start: String, end: String, fill: Float)? {
+        let last = x.count - 1
+        guard x.count >= 2, graph.nodes[root].shape == x, let k = schedule.known[root] else { return nil }
+        for r in group {
+            guard case .reduce(let op, let axes)? = graph.nodes[r].primitive, axes == [last],
+                  let u = schedule.known[graph.nodes[r].inputs[0]], u.band.upper == k.band.upper, u.band.offset <= k.band.offset,
+                  u.value == (op == .sum ? 0 : -Float.infinity) else { return nil }
+        }
+        let (row, n, o) = ("i\(last - 1)", x[last], k.band.offset)
+        // upper: row r needs columns c <= r + o; lower: c >= r - o
+        if k.band.upper { return ("0", "pt2_min(\(n), (\(row) + \(o + 1) + 15) / 16 * 16)", k.value) }
+        return ("pt2_max(0, (\(row) - \(o)) / 16 * 16)", "\(n)", k.value)
+    }
+
     /// The kernel of an elementwise node with reductions fused in (`group`, which reduce the
     /// same axes of the same shape x): a loop over the kept dims of x; inside it each
     /// reduction in turn over the reduced dims into a register `accN`, then the node itself,
@@ -410,16 +432,21 @@ struct KernelWriter {
         let kept = x.indices.filter { !axes.contains($0) }
         let depth = 1 + kept.count
         ranges = KernelWriter.ranges(x)
-        let rows = KernelWriter.loops(kept, x, depth: 1), inner = KernelWriter.loops(axes.sorted(), x, depth: depth)
+        let rows = KernelWriter.loops(kept, x, depth: 1), whole = KernelWriter.loops(axes.sorted(), x, depth: depth)
         var lines = rows.open
         let last = x.count - 1
+        // a band of each row skipped (Bands.swift): the reduced loops run from start to end
+        let columns = bandedColumns(group, x: x)
+        let inner = columns.map { c in
+            (open: [indent(depth) + "for (int64_t i\(last) = \(c.start); i\(last) < \(c.end); i\(last)++) {"], close: [indent(depth) + "}"])
+        } ?? whole
         for r in group {
             guard case .reduce(let op, _)? = graph.nodes[r].primitive else { continue }
             startLoopNest()
             let input = graph.nodes[r].inputs[0]
             let v = value(input, at: xIndex)
             if op == .max, axes == [last], KernelWriter.maxFitsLanes(x[last]) {
-                lines += maxInLanes("acc\(r)", v, last: last, extent: x[last], depth: depth)
+                lines += maxInLanes("acc\(r)", v, last: last, extent: x[last], depth: depth, columns: columns.map { ($0.start, $0.end) })
                 continue
             }
             var step = [op == .sum ? "acc\(r) += \(v);" : "acc\(r) = fmaxf(acc\(r), \(v));"]
@@ -443,6 +470,11 @@ struct KernelWriter {
             lines += inner.open
             lines += (body + ["out[\(flatIndex(xIndex, shape: n.shape))] = \(v);"]).map { indent(depth + axes.count) + $0 }
             lines += inner.close
+            if let c = columns {
+                let store = "out[\(flatIndex(xIndex, shape: n.shape))] = \(cLiteral(c.fill));"
+                if c.start != "0" { lines.append(indent(depth) + "for (int64_t i\(last) = 0; i\(last) < \(c.start); i\(last)++) \(store)") }
+                if c.end != "\(x[last])" { lines.append(indent(depth) + "for (int64_t i\(last) = \(c.end); i\(last) < \(x[last]); i\(last)++) \(store)") }
+            }
         } else {
             let rowIndex = x.indices.map { axes.contains($0) ? IndexExpr.constant(0) : xIndex[$0] }
             let v = value(root, at: rowIndex)

@@ -66,7 +66,11 @@ public final class CompiledProgram: @unchecked Sendable {
         self.stages = stages
         optimized = g
         var schedule = Schedule(g)
-        if Bands.enabled { schedule.skips = Bands(g, inputs: known).matmulSkips(g) }
+        if Bands.enabled {
+            let bands = Bands(g, inputs: known)
+            schedule.skips = bands.matmulSkips(g)
+            schedule.known = bands.known
+        }
         self.schedule = schedule
         var choices = choices
         if choices.isEmpty, Beam.width > 0, graphBreak == nil, let compiler = CCompiler.selected {

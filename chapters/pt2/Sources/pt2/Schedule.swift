@@ -55,6 +55,9 @@ struct Schedule {
     var fused: [Int: [Int]] = [:]
     /// For a matmul: the blocks it skips, known from a constant mask (Bands.swift).
     var skips: [Int: MatmulSkip] = [:]
+    /// Where values are known to be 0 or -inf (Bands.swift): a row kernel skips that part of
+    /// its rows (`KernelWriter.bandedColumns`).
+    var known: [Int: KnownBand] = [:]
 
     init(_ graph: Graph) {
         self.graph = graph

@@ -20,6 +20,13 @@ struct BandTests {
         // backward: dP = dO v^T (dead: the softmax's derivative multiplies it by P), dv = P^T dO
         // (P^T is 0 below the diagonal), and the two products with dS (0 where P is)
         #expect(Self.banded(j.backward!) == 4, "\(j.backward!.source)")
+        // and the rows of the softmax (forward) and of its gradient dS (backward) stop at the
+        // diagonal, rounded up to 16 columns, storing 0 past it
+        for (name, p) in [("forward", j.forward!), ("backward", j.backward!)] {
+            #expect(p.source.contains("i3 < pt2_min(64, (i2 + 1 + 15) / 16 * 16); i3++)")
+                    && p.source.contains("for (int64_t i3 = pt2_min(64, (i2 + 1 + 15) / 16 * 16); i3 < 64; i3++) out["),
+                    "\(name): \(p.source)")
+        }
         JointTests.compareGradients("causal attention, T = 64", [[2, 64, 32]], params: attention.parameters(), block)
         JointTests.compareGradients("causal attention, T = 37", [[3, 37, 32]], params: attention.parameters(), block)
     }

@@ -16,6 +16,8 @@ typedef struct {
 } pt2_runtime;
 
 static inline int64_t pt2_clamp(int64_t i, int64_t n) { return i < 0 ? 0 : (i >= n ? n - 1 : i); }
+static inline int64_t pt2_min(int64_t a, int64_t b) { return a < b ? a : b; }
+static inline int64_t pt2_max(int64_t a, int64_t b) { return a > b ? a : b; }
 // %4 = indexCopy(dim: 0)(%3, %1, %2) : f32[4, 6]
 void k4(float *const *b, const pt2_runtime *rt) {
     const int32_t *v1 = (const int32_t *)b[0];

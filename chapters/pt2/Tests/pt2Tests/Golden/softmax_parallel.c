@@ -16,6 +16,8 @@ typedef struct {
 } pt2_runtime;
 
 static inline int64_t pt2_clamp(int64_t i, int64_t n) { return i < 0 ? 0 : (i >= n ? n - 1 : i); }
+static inline int64_t pt2_min(int64_t a, int64_t b) { return a < b ? a : b; }
+static inline int64_t pt2_max(int64_t a, int64_t b) { return a > b ? a : b; }
 // %9 = mul(%5, %8) : f32[256, 1024]
 static void k9_part(void *context, int thread, int threads) {
     float *const *b = (float *const *)context;
