@@ -148,11 +148,22 @@ struct KernelWriter {
             let input = n.inputs[0]
             let (inner, bounds) = inputIndex(of: p, index: index, inShape: graph.nodes[input].shape, outShape: n.shape)
             if bounds.isEmpty { return value(input, at: inner) }
-            // pad: read a clamped index (always inside the buffer) and keep it only in bounds
+            // pad: a bound the loops' ranges decide is no check (a segment of a split loop,
+            // `padSegments`); the others read a clamped index (always inside the buffer) and
+            // keep the value only in bounds
+            var live: [PadBound] = []
+            for b in bounds {
+                if let (lo, hi) = LinearIndex(b.index, ranges).bounds(ranges) {
+                    if hi < 0 || lo >= b.size { return "0.0f" }          // outside the input here
+                    if (!b.below || lo >= 0) && (!b.above || hi < b.size) { continue }   // inside
+                }
+                live.append(b)
+            }
+            if live.isEmpty { return value(input, at: inner) }
             var clamped = inner
-            for b in bounds where b.size > 0 { clamped[b.dim] = .clamped(b.index, b.size) }
+            for b in live where b.size > 0 { clamped[b.dim] = .clamped(b.index, b.size) }
             let v = value(input, at: clamped)
-            let condition = bounds.map(\.condition).joined(separator: " && ")
+            let condition = live.map(\.condition).joined(separator: " && ")
             return temp("(\(condition) ? \(v) : 0.0f)", key: key)
         }
         let args = n.inputs.map { value($0, at: index) }
@@ -242,6 +253,15 @@ struct KernelWriter {
             lines += indexCopyLines(dim)
         default:
             if !n.shape.isEmpty { outer = (0, n.shape[0]) }
+            let segments = padSegments()
+            if segments.count > 1 {
+                let last = n.shape.count - 1
+                let nest = KernelWriter.loops(Array(0..<last), n.shape, depth: 1)
+                lines += nest.open
+                for (start, end) in segments { lines += segmentLines(start, end, depth: 1 + last) }
+                lines += nest.close
+                break
+            }
             let v = value(root, at: variables)
             let nest = KernelWriter.loops(Array(n.shape.indices), n.shape, depth: 1)
             lines += nest.open
@@ -291,6 +311,67 @@ struct KernelWriter {
             text += lines.joined(separator: "\n") + "\n}\n"
         }
         return Kernel(name: "k\(root)", node: root, reads: reads, source: text)
+    }
+
+    /// An elementwise kernel that reads pads of its own shape along the last dim (a
+    /// concatenation: the qkv gradient, dq, dk and dv side by side, is a sum of three pads):
+    /// the last loop split where a pad's input starts or ends, as (start, end) ranges. In
+    /// each, every pad bound is decided (`value` drops the check or the read). One range
+    /// when there is nothing to split.
+    func padSegments() -> [(Int, Int)] {
+        let n = graph.nodes[root], r = n.shape.count
+        guard r >= 2 else { return [(0, n.shape.last ?? 1)] }
+        var cuts: Set<Int> = [0, n.shape[r - 1]], seen: Set<Int> = [], stack = [root]
+        while let i = stack.popLast() {
+            guard seen.insert(i).inserted, i == root || !schedule.hasBuffer(i), schedule.realization[i] != .fused,
+                  let p = graph.nodes[i].primitive, graph.nodes[i].shape == n.shape else { continue }
+            switch p {
+            case .pad(let flat):
+                let before = flat[2 * (r - 1)], size = graph.nodes[graph.nodes[i].inputs[0]].shape[r - 1]
+                if before != 0 || flat[2 * r - 1] != 0 { cuts.formUnion([before, before + size]) }
+            case .unary, .binary, .select: stack += graph.nodes[i].inputs
+            default: break
+            }
+        }
+        let points = cuts.filter { $0 >= 0 && $0 <= n.shape[r - 1] }.sorted()
+        return Array(zip(points, points.dropFirst()))
+    }
+
+    /// The last loop's range start..<end of a split elementwise kernel (`padSegments`), as
+    /// its own loop whose variable runs from 0 (each pad's bound is then known from the
+    /// ranges). Where a load's index still divides that variable by k (a view that merged
+    /// dims, dv's heads), the range is two loops, blocks of k and the k inside, so the index
+    /// is a sum again and the inner loop reads contiguous memory.
+    mutating func segmentLines(_ start: Int, _ end: Int, depth: Int) -> [String] {
+        let n = graph.nodes[root], last = n.shape.count - 1
+        let saved = ranges
+        defer { ranges = saved }
+        func attempt(_ index: IndexExpr, _ loops: [(name: String, size: Int)]) -> (lines: [String], divisors: Set<Int>) {
+            startLoopNest()
+            for l in loops { ranges[l.name] = l.size }
+            var at = n.shape.indices.map { IndexExpr.variable("i\($0)") }
+            at[last] = index
+            let v = value(root, at: at)
+            var lines: [String] = []
+            for (k, l) in loops.enumerated() { lines.append(indent(depth + k) + "for (int64_t \(l.name) = 0; \(l.name) < \(l.size); \(l.name)++) {") }
+            lines += (body + ["out[\(flatIndex(at, shape: n.shape).simplified(ranges: ranges))] = \(v);"]).map { indent(depth + loops.count) + $0 }
+            for k in loops.indices.reversed() { lines.append(indent(depth + k) + "}") }
+            // divisions of the loop variable left in the loads
+            var divisors = Set<Int>()
+            let name = loops.last!.name
+            for line in body {
+                for k in [Int](Set(line.matches(of: #/\/ (\d+)|% (\d+)/#).compactMap { Int($0.output.1 ?? $0.output.2 ?? "") })) where line.contains(name) {
+                    divisors.insert(k)
+                }
+            }
+            return (lines, divisors)
+        }
+        let j = "j\(last)", len = end - start
+        let single = attempt(.variable(j) + .constant(start), [(j, len)])
+        guard let k = single.divisors.max(), k > 1, len % k == 0, len > k else { return single.lines }
+        let (b, e) = ("b\(last)", "e\(last)")
+        let blocked = attempt(.variable(b) * k + .variable(e) + .constant(start), [(b, len / k), (e, k)])
+        return blocked.divisors.isEmpty ? blocked.lines : single.lines
     }
 
     /// Whether a row of `extent` elements takes its max in 16 lanes (`maxInLanes`).

@@ -32,6 +32,24 @@ struct FusionTests {
         #expect(plan.count == 2 && plan.allSatisfy { !$0.fused.contains(1) }, "\(plan) \(p.optimized)")
     }
 
+    @Test func aConcatenationSplitsItsLoop() {
+        // three [2, 4, 3, 5] tensors (batch, heads, time, head size) with their heads merged
+        // side by side along the last dim, as the qkv gradient is (dq, dk, dv): a sum of three
+        // pads, one kernel whose last loop is split where each piece starts; each piece is read
+        // with no bound check, in blocks of its head size (4 blocks of 5 a piece)
+        let f: ([Tensor]) -> [Tensor] = { x in
+            let pieces = x.map { $0.transpose(1, 2).reshape([2, 3, 20]) }
+            return [pieces[0].pad([(0, 0), (0, 0), (0, 40)]) + pieces[1].pad([(0, 0), (0, 0), (20, 20)])
+                    + pieces[2].pad([(0, 0), (0, 0), (40, 0)])]
+        }
+        let shapes = [[2, 4, 3, 5], [2, 4, 3, 5], [2, 4, 3, 5]]
+        let p = Self.program(shapes, f)
+        let kernel = p.kernels.first?.source ?? ""
+        #expect(p.kernels.count == 1 && !kernel.contains(" ? ") && kernel.components(separatedBy: "b2 < 4; b2++").count == 4, "\(kernel)")
+        CompileTests.compare("three pieces side by side", shapes, f)
+        JointTests.compareGradients("three pieces side by side", shapes, f)
+    }
+
     @Test func aReductionReadAcrossRowsDoesNotFuse() {
         // s[i] read at row j (a transpose of the row sums): not this row's value
         let p = Self.program([[4, 4]]) { x in [x[0] + x[0].sum(dim: 1, keepdim: true).transpose(0, 1).expand([4, 4])] }

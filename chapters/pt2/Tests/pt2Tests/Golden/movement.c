@@ -24,11 +24,15 @@ void k5(float *const *b, const pt2_runtime *rt) {
     float *restrict out = b[1];
     (void)rt;
     for (int64_t i0 = 0; i0 < 5; i0++) {
-        for (int64_t i1 = 0; i1 < 5; i1++) {
-            float t0 = v0[pt2_clamp(i1, 4) * 6 + pt2_clamp(i0 - 1, 4) + 1];
-            float t1 = (i0 - 1 >= 0 && i1 < 4 ? t0 : 0.0f);
+        for (int64_t j1 = 0; j1 < 4; j1++) {
+            float t0 = v0[j1 * 6 + pt2_clamp(i0 - 1, 4) + 1];
+            float t1 = (i0 - 1 >= 0 ? t0 : 0.0f);
             float t2 = (t1 * 2.0f);
-            out[i0 * 5 + i1] = t2;
+            out[i0 * 5 + j1] = t2;
+        }
+        for (int64_t j1 = 0; j1 < 1; j1++) {
+            float t3 = (0.0f * 2.0f);
+            out[i0 * 5 + j1 + 4] = t3;
         }
     }
 }
