@@ -359,10 +359,8 @@ struct KernelWriter {
             // divisions of the loop variable left in the loads
             var divisors = Set<Int>()
             let name = loops.last!.name
-            for line in body {
-                for k in [Int](Set(line.matches(of: #/\/ (\d+)|% (\d+)/#).compactMap { Int($0.output.1 ?? $0.output.2 ?? "") })) where line.contains(name) {
-                    divisors.insert(k)
-                }
+            for line in body where line.contains(name) {
+                for m in line.matches(of: #/[\/%] (\d+)/#) { if let k = Int(m.output.1) { divisors.insert(k) } }
             }
             return (lines, divisors)
         }
