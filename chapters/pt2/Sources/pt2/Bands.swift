@@ -129,11 +129,14 @@ struct Bands {
     }
 
     /// A constant whose last two dims hold one value (0 or -inf) in a band: the smallest
-    /// offset past which every element of the upper (or lower) band is that value.
+    /// offset past which every element of the upper (or lower) band is that value. A band of
+    /// -inf (an additive mask) wins over one of 0 (which is then the mask's other side).
     static func mask(_ d: HostData, shape: [Int]) -> KnownBand? {
         guard case .float32(let v) = d.values, v.count <= 1 << 22 else { return nil }
         let (rows, cols) = (shape[shape.count - 2], shape[shape.count - 1])
+        guard rows > 0, cols > 0, v.count > 0, v.count % (rows * cols) == 0 else { return nil }
         let planes = v.count / (rows * cols)
+        var found: [KnownBand] = []
         for upper in [true, false] {
             let corner = upper ? v[cols - 1] : v[(rows - 1) * cols]
             guard corner == 0 || corner == -.infinity else { continue }
@@ -144,11 +147,10 @@ struct Bands {
                     for c in 0..<cols where v[(p * rows + r) * cols + c] != corner { offset = max(offset, upper ? c - r : r - c) }
                 }
             }
-            let band = Band(upper: upper, offset: offset)
             // a band that holds fewer than a row's worth of elements is not worth a skip
-            if upper ? offset < cols - 2 : offset < rows - 2 { return KnownBand(band: band, value: corner) }
+            if upper ? offset < cols - 2 : offset < rows - 2 { found.append(KnownBand(band: Band(upper: upper, offset: offset), value: corner)) }
         }
-        return nil
+        return found.first { $0.value == -.infinity } ?? found.first
     }
 
     /// What each matmul of the graph may skip.

@@ -48,6 +48,14 @@ struct BandTests {
         #expect(Self.banded(p) == 2 && p.source.contains("1, 4);"), "\(p.source)")
         CompileTests.compare("attention, mask past the diagonal", Self.shapes, f)
         JointTests.compareGradients("attention, mask past the diagonal", Self.shapes, f)
+        // the other way: -inf where r - c > 4 (each query sees 5 keys back and all later
+        // ones); the softmax's rows then start at a multiple of 16 below r - 4
+        let lower = (0..<1600).map { $0 / 40 - $0 % 40 > 4 ? -Float.infinity : 0 }
+        let g: ([Tensor]) -> [Tensor] = { x in Self.attention(x, mask: Tensor(lower, shape: [40, 40])) }
+        let q = FusionTests.program(Self.shapes, g)
+        #expect(Self.banded(q) == 2 && q.source.contains("pt2_max(0, (i2 - 4) / 16 * 16)"), "\(q.source)")
+        CompileTests.compare("attention, mask below the diagonal", Self.shapes, g)
+        JointTests.compareGradients("attention, mask below the diagonal", Self.shapes, g)
     }
 
     @Test func noBandWithoutOne() {
