@@ -54,7 +54,7 @@ struct Bands {
     var dead: [Int: Band] = [:]
 
     init(_ g: Graph, inputs: [Int: KnownBand] = [:]) {
-        for (i, n) in g.nodes.enumerated() { if let k = Bands.known(n, at: i, in: g, known, inputs) { known[i] = k } }
+        for (i, n) in g.nodes.enumerated() { if let k = Bands.known(n, in: g, known, inputs) { known[i] = k } }
         var read = Set<Int>(g.outputs)
         for w in g.writes { read.insert(w.value); read.insert(w.target) }
         var readers = [[Int]](repeating: [], count: g.nodes.count)
@@ -80,13 +80,13 @@ struct Bands {
             return dead[r]
         case .unary: return dead[r]
         case .reshape, .expand, .contiguous, .detach, .permute:
-            return Bands.carried(p, from: n.shape, to: g.nodes[x].shape, dead[r], backward: true)
+            return Bands.carried(p, from: n.shape, to: g.nodes[x].shape, dead[r])
         default: return nil
         }
     }
 
     /// What a node's value is known to be in a band.
-    static func known(_ n: GraphNode, at i: Int, in g: Graph, _ known: [Int: KnownBand], _ inputs: [Int: KnownBand]) -> KnownBand? {
+    static func known(_ n: GraphNode, in g: Graph, _ known: [Int: KnownBand], _ inputs: [Int: KnownBand]) -> KnownBand? {
         guard n.dtype == .float32, n.shape.count >= 2 else { return nil }
         switch n.op {
         case .input(let k): return inputs[k]
@@ -95,7 +95,7 @@ struct Bands {
             case .data(let d, _): return mask(d, shape: n.shape)
             case .reshape, .expand, .contiguous, .detach, .permute:
                 guard let k = known[n.inputs[0]],
-                      let b = carried(p, from: g.nodes[n.inputs[0]].shape, to: n.shape, k.band, backward: false) else { return nil }
+                      let b = carried(p, from: g.nodes[n.inputs[0]].shape, to: n.shape, k.band) else { return nil }
                 return KnownBand(band: b, value: k.value)
             case .binary(.add):
                 if let k = n.inputs.lazy.compactMap({ known[$0] }).first(where: { $0.value == -.infinity }) { return k }
@@ -113,9 +113,9 @@ struct Bands {
     }
 
     /// A band carried through a movement op that keeps the last two dims (a reshape or expand
-    /// of the leading dims) or swaps them (a transpose); nil for any other movement.
-    /// `backward`: from the op's output (shape `from`) to its input (`to`).
-    static func carried(_ p: Primitive, from: [Int], to: [Int], _ band: Band?, backward: Bool) -> Band? {
+    /// of the leading dims) or swaps them (a transpose); nil for any other movement. The same
+    /// either way: from an op's input to its output (`known`) or back (`dead`).
+    static func carried(_ p: Primitive, from: [Int], to: [Int], _ band: Band?) -> Band? {
         guard let band, from.count >= 2, to.count >= 2 else { return nil }
         switch p {
         case .permute(let perm):

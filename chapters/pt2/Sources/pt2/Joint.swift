@@ -196,9 +196,11 @@ public final class CompiledJoint: @unchecked Sendable {
         if graphBreak == nil {
             forward = CompiledProgram(traced: partition.forward, params: params)
             // what the joint graph knows of a saved value holds for the backward's input
-            let bands = Bands(g)
             var known: [Int: KnownBand] = [:]
-            for (k, i) in partition.saved.enumerated() { known[args.count + outputs + k] = bands.known[i] }
+            if Bands.enabled {
+                let bands = Bands(g)
+                for (k, i) in partition.saved.enumerated() { known[args.count + outputs + k] = bands.known[i] }
+            }
             backward = CompiledProgram(traced: partition.backward, params: params, known: known)
         } else {
             forward = nil

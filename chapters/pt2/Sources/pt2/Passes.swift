@@ -131,24 +131,23 @@ public func transposeProducts(_ graph: Graph) -> Graph {
         let r = order.count
         return r >= 2 && order == Array(0..<(r - 2)) + [r - 1, r - 2]
     }
-    // the transposes to rewrite: of a matmul nothing else reads, operands of its own rank
-    var flipped = [Int: Int]()   // matmul -> its transpose
+    // the transposes to rewrite (their orders): of a matmul nothing else reads, operands of its own rank
+    var orders = [Int: [Int]]()
     for (i, n) in graph.nodes.enumerated() {
         guard case .primitive(.permute(let order)) = n.op, swapsLastTwo(order) else { continue }
         let m = n.inputs[0], product = graph.nodes[m]
         guard product.primitive == .matmul, uses[m] == 1,
               product.inputs.allSatisfy({ graph.nodes[$0].shape.count == order.count }) else { continue }
-        flipped[m] = i
+        orders[i] = order
     }
-    if flipped.isEmpty { return graph }
-    let flips = Set(flipped.values)
+    if orders.isEmpty { return graph }
+    let products = Set(orders.keys.map { graph.nodes[$0].inputs[0] })
     var g = Graph()
     var number = [Int](repeating: -1, count: graph.nodes.count)
     for (i, n) in graph.nodes.enumerated() {
-        if flipped[i] != nil { continue }   // computed at its transpose, transposed
-        if flips.contains(i) {
+        if products.contains(i) { continue }   // computed at its transpose, transposed
+        if let order = orders[i] {
             let product = graph.nodes[n.inputs[0]]
-            let order = { () -> [Int] in if case .primitive(.permute(let o)) = n.op { o } else { [] } }()
             func transposed(_ k: Int) -> Int {
                 let x = graph.nodes[k]
                 var shape = x.shape
