@@ -55,6 +55,11 @@ struct GEMMTests {
                 let a = Tensor.randn([k, m], generator: &g, device: .reference).transpose(0, 1)     // column-major A
                 let b = Tensor.randn([n, k + 3], generator: &g, device: .reference).slice(dim: 1, start: 2, end: k + 2).transpose(0, 1)  // sliced, transposed B
                 close(run(a, b), a.matmul(b).toArray(), bound: a.abs().matmul(b.abs()).toArray(), k: k, "\(isa): transposed/sliced \(m)x\(k) @ \(k)x\(n)")
+                // the other two orders: row-major A (packed by 4 x 4 transposes) with a transposed
+                // B (the same), and a column-major A with a row-major B
+                let ar = Tensor.randn([m, k], generator: &g, device: .reference), br = Tensor.randn([k, n], generator: &g, device: .reference)
+                close(run(ar, b), ar.matmul(b).toArray(), bound: ar.abs().matmul(b.abs()).toArray(), k: k, "\(isa): row-major A, transposed B \(m)x\(k) @ \(k)x\(n)")
+                close(run(a, br), a.matmul(br).toArray(), bound: a.abs().matmul(br.abs()).toArray(), k: k, "\(isa): column-major A, row-major B \(m)x\(k) @ \(k)x\(n)")
             }
             let x = Tensor.randn([3, 5, 37], generator: &g, device: .reference), w = Tensor.randn([37, 19], generator: &g, device: .reference)
             let wb = w.unsqueeze(dim: 0).expand([3, 37, 19])
@@ -107,32 +112,40 @@ struct BandedGEMMTests {
                 for i in 0..<m { for p in 0..<k where Self.inBand(za, oa, i, p) { a[(t * m + i) * k + p] = 0 } }
                 for p in 0..<k { for j in 0..<n where Self.inBand(zb, ob, p, j) { b[(t * k + p) * n + j] = 0 } }
             }
+            // B also stored transposed (as K^T is in attention's scores): read with rsb = 1,
+            // packed by the other path
+            var bt = b
+            for t in 0..<batch { for p in 0..<k { for j in 0..<n { bt[(t * n + j) * k + p] = b[(t * k + p) * n + j] } } }
             for isa in CPUISA.supported {
-                var full = [Float](repeating: .nan, count: batch * m * n), ours = full
-                a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in
-                    full.withUnsafeMutableBufferPointer { cp in
-                        sgemm(isa.code, 2, Int64(batch), Int64(m), Int64(n), Int64(k), ap.baseAddress, Int64(m * k), Int64(k), 1,
-                              bp.baseAddress, Int64(k * n), Int64(n), 1, cp.baseAddress, Int64(m * n), Int64(n))
-                    }
-                    ours.withUnsafeMutableBufferPointer { cp in
-                        banded(isa.code, 2, Int64(batch), Int64(m), Int64(n), Int64(k), ap.baseAddress, Int64(m * k), Int64(k), 1,
-                               bp.baseAddress, Int64(k * n), Int64(n), 1, cp.baseAddress, Int64(m * n), Int64(n),
-                               za, Int64(oa), zb, Int64(ob), dead, Int64(od))
-                    }
-                } }
-                var wrong = 0, first: [String] = []
-                for t in 0..<batch {
-                    for i in 0..<m {
-                        for j in 0..<n {
-                            let x = ours[(t * m + i) * n + j], y = full[(t * m + i) * n + j]
-                            if !x.isFinite || (!Self.inBand(dead, od, i, j) && x != y) {
-                                wrong += 1
-                                if first.count < 3 { first.append("[\(t), \(i), \(j)] \(x) vs \(y)") }
+                for transposedB in [false, true] {
+                    var full = [Float](repeating: .nan, count: batch * m * n), ours = full
+                    a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in bt.withUnsafeBufferPointer { btp in
+                        // both read B the same way (few rows of a transposed B are dot products, another order of sums)
+                        let (bb, rsb, csb) = transposedB ? (btp.baseAddress, Int64(1), Int64(k)) : (bp.baseAddress, Int64(n), Int64(1))
+                        full.withUnsafeMutableBufferPointer { cp in
+                            sgemm(isa.code, 2, Int64(batch), Int64(m), Int64(n), Int64(k), ap.baseAddress, Int64(m * k), Int64(k), 1,
+                                  bb, Int64(k * n), rsb, csb, cp.baseAddress, Int64(m * n), Int64(n))
+                        }
+                        ours.withUnsafeMutableBufferPointer { cp in
+                            banded(isa.code, 2, Int64(batch), Int64(m), Int64(n), Int64(k), ap.baseAddress, Int64(m * k), Int64(k), 1,
+                                   bb, Int64(k * n), rsb, csb, cp.baseAddress, Int64(m * n), Int64(n),
+                                   za, Int64(oa), zb, Int64(ob), dead, Int64(od))
+                        }
+                    } } }
+                    var wrong = 0, first: [String] = []
+                    for t in 0..<batch {
+                        for i in 0..<m {
+                            for j in 0..<n {
+                                let x = ours[(t * m + i) * n + j], y = full[(t * m + i) * n + j]
+                                if !x.isFinite || (!Self.inBand(dead, od, i, j) && x != y) {
+                                    wrong += 1
+                                    if first.count < 3 { first.append("[\(t), \(i), \(j)] \(x) vs \(y)") }
+                                }
                             }
                         }
                     }
+                    #expect(wrong == 0, "\(isa), \(batch) x \(m)x\(k) @ \(k)x\(n)\(transposedB ? " (B transposed)" : ""), zero A \(za) (\(oa)), zero B \(zb) (\(ob)), dead \(dead) (\(od)): \(wrong) values differ, first \(first)")
                 }
-                #expect(wrong == 0, "\(isa), \(batch) x \(m)x\(k) @ \(k)x\(n), zero A \(za) (\(oa)), zero B \(zb) (\(ob)), dead \(dead) (\(od)): \(wrong) values differ, first \(first)")
             }
         }
     }
