@@ -254,13 +254,25 @@ struct KernelWriter {
         default:
             if !n.shape.isEmpty { outer = (0, n.shape[0]) }
             let segments = padSegments()
+            let last = n.shape.count - 1
             if segments.count > 1 {
-                let last = n.shape.count - 1
                 let nest = KernelWriter.loops(Array(0..<last), n.shape, depth: 1)
                 lines += nest.open
                 for (start, end) in segments { lines += segmentLines(start, end, depth: 1 + last) }
                 lines += nest.close
                 break
+            }
+            // one range, but a load dividing the last loop's variable (a permuted view copied
+            // out, attention's heads put back side by side): the same loop of blocks
+            if last >= 1 {
+                let before = self
+                let blocked = segmentLines(0, n.shape[last], depth: 1 + last)
+                if blocked.contains(where: { $0.contains("for (int64_t b\(last) = 0;") }) {
+                    let nest = KernelWriter.loops(Array(0..<last), n.shape, depth: 1)
+                    lines += nest.open + blocked + nest.close
+                    break
+                }
+                self = before   // no division: the plain nest, as if never tried
             }
             let v = value(root, at: variables)
             let nest = KernelWriter.loops(Array(n.shape.indices), n.shape, depth: 1)
@@ -337,9 +349,9 @@ struct KernelWriter {
         return Array(zip(points, points.dropFirst()))
     }
 
-    /// The last loop's range start..<end of a split elementwise kernel (`padSegments`), as
-    /// its own loop whose variable runs from 0 (each pad's bound is then known from the
-    /// ranges). Where a load's index still divides that variable by k (a view that merged
+    /// The last loop's range start..<end of a split elementwise kernel (`padSegments`; the
+    /// whole last dim of one that is not split), as its own loop whose variable runs from 0
+    /// (each pad's bound is then known from the ranges). Where a load's index still divides that variable by k (a view that merged
     /// dims, dv's heads), the range is two loops, blocks of k and the k inside, so the index
     /// is a sum again and the inner loop reads contiguous memory.
     mutating func segmentLines(_ start: Int, _ end: Int, depth: Int) -> [String] {

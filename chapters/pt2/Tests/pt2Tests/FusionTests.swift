@@ -50,6 +50,18 @@ struct FusionTests {
         JointTests.compareGradients("three pieces side by side", shapes, f)
     }
 
+    @Test func headsPutBackSideBySideLoopInBlocks() {
+        // attention's output [2, 4, 3, 5] (batch, heads, time, head size) made [2, 3, 20]: one
+        // copy whose load would divide the last loop's variable by 5; it loops over 4 blocks
+        // of 5 instead, reading each head's row contiguously (no division left in the kernel)
+        let f: ([Tensor]) -> [Tensor] = { x in [(x[0].transpose(1, 2).reshape([2, 3, 20])) * 2] }
+        let p = Self.program([[2, 4, 3, 5]], f)
+        let kernel = p.kernels.first?.source ?? ""
+        #expect(p.kernels.count == 1 && kernel.contains("b2 < 4; b2++") && !kernel.contains(" / 5") && !kernel.contains(" % 5"), "\(kernel)")
+        CompileTests.compare("heads side by side", [[2, 4, 3, 5]], f)
+        JointTests.compareGradients("heads side by side", [[2, 4, 3, 5]], f)
+    }
+
     @Test func aReductionReadAcrossRowsDoesNotFuse() {
         // s[i] read at row j (a transpose of the row sums): not this row's value
         let p = Self.program([[4, 4]]) { x in [x[0] + x[0].sum(dim: 1, keepdim: true).transpose(0, 1).expand([4, 4])] }
