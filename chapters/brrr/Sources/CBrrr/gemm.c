@@ -138,7 +138,7 @@ void brrr_pack_a(int64_t mc, int64_t kc, int mr, const float *a, int64_t rsa, in
 /// r holds columns r*nr ... r*nr+nr-1, row after row (kc groups of nr values), columns past
 /// nc zero. A row of a panel is what one step of the microkernel loads.
 void brrr_pack_b(int64_t kc, int64_t nc, int nr, const float *b, int64_t rsb, int64_t csb, float *out) {
-    if (rsb == 1 && csb != 1 && nr % 4 == 0) {   // columns of B contiguous (B = W^T): 4 columns at a time
+    if (rsb == 1 && csb != 1) {   // columns of B contiguous (B = W^T): 4 columns at a time (the rest one by one)
         for (int64_t jr = 0; jr < nc; jr += nr) {
             int cols = (int)(nc - jr < nr ? nc - jr : nr), j = 0;
             for (; j + 4 <= cols; j += 4) transpose_lines4(kc, b + (jr + j) * csb, csb, out + j, nr);

@@ -351,9 +351,10 @@ struct KernelWriter {
 
     /// The last loop's range start..<end of a split elementwise kernel (`padSegments`; the
     /// whole last dim of one that is not split), as its own loop whose variable runs from 0
-    /// (each pad's bound is then known from the ranges). Where a load's index still divides that variable by k (a view that merged
-    /// dims, dv's heads), the range is two loops, blocks of k and the k inside, so the index
-    /// is a sum again and the inner loop reads contiguous memory.
+    /// (each pad's bound is then known from the ranges). Where a load's index still divides
+    /// that variable by k (a view that merged dims, dv's heads), the range is two loops,
+    /// blocks of k and the k inside, so the index is a sum again and the inner loop reads
+    /// contiguous memory.
     mutating func segmentLines(_ start: Int, _ end: Int, depth: Int) -> [String] {
         let n = graph.nodes[root], last = n.shape.count - 1
         let saved = ranges
