@@ -253,26 +253,16 @@ struct KernelWriter {
             lines += indexCopyLines(dim)
         default:
             if !n.shape.isEmpty { outer = (0, n.shape[0]) }
-            let segments = padSegments()
+            // rank >= 2: the last loop as segmentLines writes it, one range or those a split
+            // concatenation's pads cut it into; in blocks where a load divides its variable
+            // (a permuted view copied out, attention's heads put back side by side)
             let last = n.shape.count - 1
-            if segments.count > 1 {
+            if last >= 1 {
                 let nest = KernelWriter.loops(Array(0..<last), n.shape, depth: 1)
                 lines += nest.open
-                for (start, end) in segments { lines += segmentLines(start, end, depth: 1 + last) }
+                for (start, end) in padSegments() { lines += segmentLines(start, end, depth: 1 + last) }
                 lines += nest.close
                 break
-            }
-            // one range, but a load dividing the last loop's variable (a permuted view copied
-            // out, attention's heads put back side by side): the same loop of blocks
-            if last >= 1 {
-                let before = self
-                let blocked = segmentLines(0, n.shape[last], depth: 1 + last)
-                if blocked.contains(where: { $0.contains("for (int64_t b\(last) = 0;") }) {
-                    let nest = KernelWriter.loops(Array(0..<last), n.shape, depth: 1)
-                    lines += nest.open + blocked + nest.close
-                    break
-                }
-                self = before   // no division: the plain nest, as if never tried
             }
             let v = value(root, at: variables)
             let nest = KernelWriter.loops(Array(n.shape.indices), n.shape, depth: 1)
@@ -377,8 +367,10 @@ struct KernelWriter {
             }
             return (lines, divisors)
         }
-        let j = "j\(last)", len = end - start
-        let single = attempt(.variable(j) + .constant(start), [(j, len)])
+        // the whole dim (a kernel that is not split) loops as the plain nest does, over i<last>
+        let whole = start == 0 && end == n.shape[last]
+        let j = whole ? "i\(last)" : "j\(last)", len = end - start
+        let single = attempt(whole ? .variable(j) : .variable(j) + .constant(start), [(j, len)])
         guard let k = single.divisors.max(), k > 1, len % k == 0, len > k else { return single.lines }
         let (b, e) = ("b\(last)", "e\(last)")
         let blocked = attempt(.variable(b) * k + .variable(e) + .constant(start), [(b, len / k), (e, k)])
