@@ -57,12 +57,15 @@ struct GEMMKernel: Sendable {
     static let blocktile1D = GEMMKernel(name: "pg_gemm4_blocktile1d", rows: 64, cols: 64, threads: (512, 1), shared: 0, vec: false)
     static let blocktile2D = GEMMKernel(name: "pg_gemm5_blocktile2d", rows: 128, cols: 128, threads: (256, 1), shared: 0, vec: false)
     static let vectorized = GEMMKernel(name: "pg_gemm6_vectorized", rows: 128, cols: 128, threads: (256, 1), shared: 0, vec: true)
-    /// Rung 7's tile shapes, the autotuner's choices.
+    /// Rung 7's tile shapes, the autotuner's choices (_db: double buffered).
     static let warpTiles = [
         GEMMKernel(name: "pg_gemm7_128x128k8_8x4", rows: 128, cols: 128, threads: (256, 1), shared: 0, vec: true),
         GEMMKernel(name: "pg_gemm7_128x128k8_8x8", rows: 128, cols: 128, threads: (256, 1), shared: 0, vec: true),
         GEMMKernel(name: "pg_gemm7_128x128k16_8x8", rows: 128, cols: 128, threads: (256, 1), shared: 0, vec: true),
         GEMMKernel(name: "pg_gemm7_64x128k16_8x4", rows: 64, cols: 128, threads: (128, 1), shared: 0, vec: true),
+        GEMMKernel(name: "pg_gemm7_128x128k8_8x4_db", rows: 128, cols: 128, threads: (256, 1), shared: 0, vec: true),
+        GEMMKernel(name: "pg_gemm7_128x128k16_8x8_db", rows: 128, cols: 128, threads: (256, 1), shared: 0, vec: true),
+        GEMMKernel(name: "pg_gemm7_64x128k16_8x4_db", rows: 64, cols: 128, threads: (128, 1), shared: 0, vec: true),
     ]
     static let mmaTF32 = GEMMKernel(name: "pg_gemm8_mma_tf32", rows: 128, cols: 128, threads: (256, 1), shared: 0, vec: true)
     /// Rung 9's shapes: 128 x 128 tiles in 6 stages, 128 x 256 in 4.

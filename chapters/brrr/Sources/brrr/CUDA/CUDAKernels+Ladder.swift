@@ -8,7 +8,8 @@
 //   4 1D block tiling  a thread computes 8 outputs of a column from one register of B
 //   5 2D block tiling  a thread computes an 8 x 8 tile from 8 + 8 registers (brrr.23: its tile loop)
 //   6 vectorized       16-byte loads, A's tile transposed in shared memory
-//   7 warp tiling      each warp owns a piece of the block tile (brrr.24: its index math)
+//   7 warp tiling      each warp owns a piece of the block tile (brrr.24: its index math);
+//                      three of its shapes double buffered
 //   8 mma.sync         TF32 tensor cores, one warp per 16 x 8 x 8 product (brrr.25: the fragments)
 //   9 wgmma            Hopper's warpgroup MMA fed by TMA copies through an mbarrier ring
 //
@@ -209,11 +210,14 @@ extension CUDAKernels {
     // of it, walked as WMI x WNI sub-tiles of (WM / WMI) x (WN / WNI), in which each lane
     // computes TM x TN outputs. A warp's reads of shared memory then stay within its own
     // rows and columns, and the tile shapes map onto registers, warps and blocks in turn.
-    template <int BM, int BN, int BK, int WM, int WN, int WNI, int TM, int TN, int NT>
+    // STAGES 2: double buffered, two tiles of shared memory; while the block multiplies one,
+    // its loads of the next k step are in flight into registers, stored into the other
+    // buffer afterwards, so the copies' latency hides behind the math (one barrier a step).
+    template <int BM, int BN, int BK, int WM, int WN, int WNI, int TM, int TN, int NT, int STAGES>
     __device__ __forceinline__ void pg_gemm7(int vec, PG_GEMM_ARGS) {
         PG_GEMM_BATCH
         const int WMI = (WM * WN) / (32 * TM * TN * WNI), WSM = WM / WMI, WSN = WN / WNI;
-        __shared__ __align__(16) float As[BK * BM], Bs[BK * BN];
+        __shared__ __align__(16) float As[STAGES][BK * BM], Bs[STAGES][BK * BN];
         int tid = threadIdx.x, warp = tid / 32, lane = tid % 32;
         i64 r0 = (i64)blockIdx.y * BM, c0 = (i64)blockIdx.x * BN;
         int wr = 0, wc = 0, tr = 0, tc = 0;
@@ -224,32 +228,47 @@ extension CUDAKernels {
         tc = lane % (WSN / TN);
         // END SOLUTION brrr.24
         float acc[WMI * TM * WNI * TN] = {0.0f}, ra[WMI * TM], rb[WNI * TN];
-        for (i64 t = 0; t < K; t += BK) {
+        // a k step's tiles in 16-byte pieces, AL of A (BM x BK) and BL of B (BK x BN) a thread
+        const int AL = BM * BK / (4 * NT), BL = BK * BN / (4 * NT);
+        float4 pa[AL], pb[BL];
+        auto fetch = [&](i64 t) {   // device memory -> registers
             #pragma unroll
-            for (int e = tid * 4; e < BM * BK; e += NT * 4) {
-                int i = e / BK, k = e % BK;
-                float4 a = pg_load4(A, r0 + i, t + k, M, K, lda, vec);
-                As[(k + 0) * BM + i] = a.x; As[(k + 1) * BM + i] = a.y;
-                As[(k + 2) * BM + i] = a.z; As[(k + 3) * BM + i] = a.w;
+            for (int l = 0; l < AL; l++) {
+                int e = (tid + l * NT) * 4, i = e / BK, k = e % BK;
+                pa[l] = pg_load4(A, r0 + i, t + k, M, K, lda, vec);
             }
             #pragma unroll
-            for (int e = tid * 4; e < BK * BN; e += NT * 4) {
-                int k = e / BN, j = e % BN;
-                *(float4 *)&Bs[k * BN + j] = pg_load4(B, t + k, c0 + j, K, N, ldb, vec);
+            for (int l = 0; l < BL; l++) {
+                int e = (tid + l * NT) * 4, k = e / BN, j = e % BN;
+                pb[l] = pg_load4(B, t + k, c0 + j, K, N, ldb, vec);
             }
-            __syncthreads();
+        };
+        auto put = [&](int s) {     // registers -> shared buffer s, A's tile transposed
+            #pragma unroll
+            for (int l = 0; l < AL; l++) {
+                int e = (tid + l * NT) * 4, i = e / BK, k = e % BK;
+                As[s][(k + 0) * BM + i] = pa[l].x; As[s][(k + 1) * BM + i] = pa[l].y;
+                As[s][(k + 2) * BM + i] = pa[l].z; As[s][(k + 3) * BM + i] = pa[l].w;
+            }
+            #pragma unroll
+            for (int l = 0; l < BL; l++) {
+                int e = (tid + l * NT) * 4, k = e / BN, j = e % BN;
+                *(float4 *)&Bs[s][k * BN + j] = pb[l];
+            }
+        };
+        auto multiply = [&](int s) {   // the BK outer products of buffer s
             #pragma unroll
             for (int k = 0; k < BK; k++) {
                 #pragma unroll
                 for (int m = 0; m < WMI; m++)
                     #pragma unroll
                     for (int i = 0; i < TM; i += 4)
-                        *(float4 *)&ra[m * TM + i] = *(const float4 *)&As[k * BM + wr * WM + m * WSM + tr * TM + i];
+                        *(float4 *)&ra[m * TM + i] = *(const float4 *)&As[s][k * BM + wr * WM + m * WSM + tr * TM + i];
                 #pragma unroll
                 for (int n = 0; n < WNI; n++)
                     #pragma unroll
                     for (int j = 0; j < TN; j += 4)
-                        *(float4 *)&rb[n * TN + j] = *(const float4 *)&Bs[k * BN + wc * WN + n * WSN + tc * TN + j];
+                        *(float4 *)&rb[n * TN + j] = *(const float4 *)&Bs[s][k * BN + wc * WN + n * WSN + tc * TN + j];
                 #pragma unroll
                 for (int m = 0; m < WMI; m++)
                     #pragma unroll
@@ -260,7 +279,26 @@ extension CUDAKernels {
                             for (int j = 0; j < TN; j++)
                                 acc[(m * TM + i) * (WNI * TN) + n * TN + j] += ra[m * TM + i] * rb[n * TN + j];
             }
+        };
+        if constexpr (STAGES == 1) {
+            for (i64 t = 0; t < K; t += BK) {
+                fetch(t); put(0);
+                __syncthreads();
+                multiply(0);
+                __syncthreads();   // everyone done reading before the next tile overwrites it
+            }
+        } else {
+            fetch(0); put(0);
             __syncthreads();
+            int s = 0;
+            for (i64 t = 0; t < K; t += BK) {
+                bool more = t + BK < K;
+                if (more) fetch(t + BK);   // in flight during the multiply
+                multiply(s);
+                if (more) put(s ^ 1);      // the other buffer: its readers passed the last barrier
+                __syncthreads();
+                s ^= 1;
+            }
         }
         bool vout = vec && (ldc % 4 == 0);
         #pragma unroll
@@ -280,12 +318,15 @@ extension CUDAKernels {
                     }
                 }
     }
-    // The autotuner's shapes (CUDAGEMMTuner): block tile and k step, then the lane's outputs.
-    // Template arguments: BM, BN, BK, WM, WN, WNI, TM, TN, threads.
-    extern "C" __global__ void __launch_bounds__(256) pg_gemm7_128x128k8_8x4(int vec, PG_GEMM_ARGS) { pg_gemm7<128, 128, 8, 64, 32, 2, 8, 4, 256>(vec, M, N, K, A, lda, sa, B, ldb, sb, C, ldc, sc); }
-    extern "C" __global__ void __launch_bounds__(256) pg_gemm7_128x128k8_8x8(int vec, PG_GEMM_ARGS) { pg_gemm7<128, 128, 8, 64, 32, 1, 8, 8, 256>(vec, M, N, K, A, lda, sa, B, ldb, sb, C, ldc, sc); }
-    extern "C" __global__ void __launch_bounds__(256) pg_gemm7_128x128k16_8x8(int vec, PG_GEMM_ARGS) { pg_gemm7<128, 128, 16, 64, 32, 1, 8, 8, 256>(vec, M, N, K, A, lda, sa, B, ldb, sb, C, ldc, sc); }
-    extern "C" __global__ void __launch_bounds__(128) pg_gemm7_64x128k16_8x4(int vec, PG_GEMM_ARGS) { pg_gemm7<64, 128, 16, 32, 64, 2, 8, 4, 128>(vec, M, N, K, A, lda, sa, B, ldb, sb, C, ldc, sc); }
+    // The autotuner's shapes (CUDAGEMMTuner): block tile and k step, then the lane's outputs;
+    // _db: double buffered. Template arguments: BM, BN, BK, WM, WN, WNI, TM, TN, threads, stages.
+    extern "C" __global__ void __launch_bounds__(256) pg_gemm7_128x128k8_8x4(int vec, PG_GEMM_ARGS) { pg_gemm7<128, 128, 8, 64, 32, 2, 8, 4, 256, 1>(vec, M, N, K, A, lda, sa, B, ldb, sb, C, ldc, sc); }
+    extern "C" __global__ void __launch_bounds__(256) pg_gemm7_128x128k8_8x8(int vec, PG_GEMM_ARGS) { pg_gemm7<128, 128, 8, 64, 32, 1, 8, 8, 256, 1>(vec, M, N, K, A, lda, sa, B, ldb, sb, C, ldc, sc); }
+    extern "C" __global__ void __launch_bounds__(256) pg_gemm7_128x128k16_8x8(int vec, PG_GEMM_ARGS) { pg_gemm7<128, 128, 16, 64, 32, 1, 8, 8, 256, 1>(vec, M, N, K, A, lda, sa, B, ldb, sb, C, ldc, sc); }
+    extern "C" __global__ void __launch_bounds__(128) pg_gemm7_64x128k16_8x4(int vec, PG_GEMM_ARGS) { pg_gemm7<64, 128, 16, 32, 64, 2, 8, 4, 128, 1>(vec, M, N, K, A, lda, sa, B, ldb, sb, C, ldc, sc); }
+    extern "C" __global__ void __launch_bounds__(256) pg_gemm7_128x128k8_8x4_db(int vec, PG_GEMM_ARGS) { pg_gemm7<128, 128, 8, 64, 32, 2, 8, 4, 256, 2>(vec, M, N, K, A, lda, sa, B, ldb, sb, C, ldc, sc); }
+    extern "C" __global__ void __launch_bounds__(256) pg_gemm7_128x128k16_8x8_db(int vec, PG_GEMM_ARGS) { pg_gemm7<128, 128, 16, 64, 32, 1, 8, 8, 256, 2>(vec, M, N, K, A, lda, sa, B, ldb, sb, C, ldc, sc); }
+    extern "C" __global__ void __launch_bounds__(128) pg_gemm7_64x128k16_8x4_db(int vec, PG_GEMM_ARGS) { pg_gemm7<64, 128, 16, 32, 64, 2, 8, 4, 128, 2>(vec, M, N, K, A, lda, sa, B, ldb, sb, C, ldc, sc); }
     """)
 
     /// Rung 8: TF32 on the tensor cores through mma.sync (any GPU from compute capability 8.0).
