@@ -61,12 +61,18 @@ enum BrrrCUDAGEMMGrading {
     static func rung(_ step: Int, todos: [String]) -> GradingCase {
         let name = String(CUDAGEMMLadder.steps[step - 1].lowercased().map { $0 == " " || $0 == "." ? "_" : $0 })
         let copies = products().contains { $0.3 }
-        return GradingCase(chapter: "brrr", name: "cuda_gemm_rung\(step)_\(name)", todos: (copies ? ["brrr.20"] : []) + todos, timeout: 120) { _ in
-            for (what, operands, f, _) in products() {
-                let label = "rung \(step) (\(CUDAGEMMLadder.steps[step - 1])): matmul \(what)"
-                try CUDAGEMMLadder.withStep(step) {
-                    if CUDAGEMMLadder.tf32Steps.contains(step) { try tf32Close(label, operands, f) }
-                    else { try BrrrCUDAGrading.same(label, operands, f) }
+        // every kernel of the rung (rung 7's tile shapes, rung 9's), each forced on every product
+        let kernels = CUDAGEMMLadder.kernels(step: step)
+        return GradingCase(chapter: "brrr", name: "cuda_gemm_rung\(step)_\(name)", todos: (copies ? ["brrr.20"] : []) + todos, timeout: 180) { _ in
+            for kernel in kernels {
+                for (what, operands, f, _) in products() {
+                    let label = "rung \(step) (\(CUDAGEMMLadder.steps[step - 1])\(kernels.count > 1 ? ", \(kernel)" : "")): matmul \(what)"
+                    try CUDAGEMMLadder.withStep(step) {
+                        try CUDAGEMMLadder.withKernel(kernel) {
+                            if CUDAGEMMLadder.tf32Steps.contains(step) { try tf32Close(label, operands, f) }
+                            else { try BrrrCUDAGrading.same(label, operands, f) }
+                        }
+                    }
                 }
             }
         }

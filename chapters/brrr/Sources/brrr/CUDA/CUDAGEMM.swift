@@ -42,6 +42,33 @@ public enum CUDAGEMMLadder {
     /// The rung forced by `withStep`, if any.
     public static var forcedStep: Int? { forced.withLock { $0 } }
 
+    /// The kernels of rung `step` by name: one, or the tile shapes the autotuner picks among
+    /// (rung 7's, rung 9's).
+    public static func kernels(step: Int) -> [String] {
+        check(steps.indices.contains(step - 1), "CUDAGEMMLadder.kernels: no rung \(step) (have 1-\(steps.count))")
+        return GEMMKernel.rung(step).map(\.name)
+    }
+
+    private static let forcedName = Mutex<String?>(nil)
+
+    /// Runs `body` with every CUDA matmul whose candidates include the kernel `name` (one of
+    /// `kernels(step:)`) on that kernel, untimed, process-wide; the others as before. nil: the
+    /// autotuner's choice. The grading runs each tile shape of a rung on every product this
+    /// way (a product too small to be timed would otherwise always take the first).
+    public static func withKernel<T>(_ name: String?, _ body: () throws -> T) rethrows -> T {
+        if let name { check((1...steps.count).contains { kernels(step: $0).contains(name) }, "CUDAGEMMLadder.withKernel: no kernel named \(name)") }
+        let saved = forcedName.withLock { f -> String? in
+            let s = f
+            f = name
+            return s
+        }
+        defer { forcedName.withLock { $0 = saved } }
+        return try body()
+    }
+
+    /// The kernel forced by `withKernel`, if any.
+    public static var forcedKernel: String? { forcedName.withLock { $0 } }
+
     /// What the autotuner chose so far: "GPU kind MxNxK" -> kernel name.
     public static var tunedKernels: [(shape: String, kernel: String)] { CUDAGEMMTuner.shared.choices }
 }
@@ -66,6 +93,8 @@ struct GEMMKernel: Sendable {
         GEMMKernel(name: "pg_gemm7_128x128k8_8x4_db", rows: 128, cols: 128, threads: (256, 1), shared: 0, vec: true),
         GEMMKernel(name: "pg_gemm7_128x128k16_8x8_db", rows: 128, cols: 128, threads: (256, 1), shared: 0, vec: true),
         GEMMKernel(name: "pg_gemm7_64x128k16_8x4_db", rows: 64, cols: 128, threads: (128, 1), shared: 0, vec: true),
+        GEMMKernel(name: "pg_gemm7_64x64k16_4x8_db", rows: 64, cols: 64, threads: (128, 1), shared: 0, vec: true),
+        GEMMKernel(name: "pg_gemm7_256x128k8_16x8_db", rows: 256, cols: 128, threads: (256, 1), shared: 0, vec: true),
     ]
     static let mmaTF32 = GEMMKernel(name: "pg_gemm8_mma_tf32", rows: 128, cols: 128, threads: (256, 1), shared: 0, vec: true)
     /// Rung 9's shapes: 128 x 128 tiles in 6 stages, 128 x 256 in 4.
@@ -103,6 +132,7 @@ final class CUDAGEMMTuner: Sendable {
 
     /// The candidate to run for `key`; `run(c)` queues candidate c once.
     func pick(_ key: String, _ candidates: [GEMMKernel], work: Int, gpu: CUDAContext, run: (GEMMKernel) -> Void) -> GEMMKernel {
+        if let name = CUDAGEMMLadder.forcedKernel, let c = candidates.first(where: { $0.name == name }) { return c }
         guard candidates.count > 1, work >= CUDAGEMMTuner.minimumWork else { return candidates[0] }
         if let name = table.withLock({ $0[key] }), let c = candidates.first(where: { $0.name == name }) { return c }
         var best = candidates[0], bestTime = Double.infinity

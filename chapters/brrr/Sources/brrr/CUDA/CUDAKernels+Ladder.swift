@@ -9,7 +9,7 @@
 //   5 2D block tiling  a thread computes an 8 x 8 tile from 8 + 8 registers (brrr.23: its tile loop)
 //   6 vectorized       16-byte loads, A's tile transposed in shared memory
 //   7 warp tiling      each warp owns a piece of the block tile (brrr.24: its index math);
-//                      three of its shapes double buffered
+//                      five of its nine shapes double buffered
 //   8 mma.sync         TF32 tensor cores, one warp per 16 x 8 x 8 product (brrr.25: the fragments)
 //   9 wgmma            Hopper's warpgroup MMA fed by TMA copies through an mbarrier ring
 //
@@ -327,6 +327,8 @@ extension CUDAKernels {
     extern "C" __global__ void __launch_bounds__(256) pg_gemm7_128x128k8_8x4_db(int vec, PG_GEMM_ARGS) { pg_gemm7<128, 128, 8, 64, 32, 2, 8, 4, 256, 2>(vec, M, N, K, A, lda, sa, B, ldb, sb, C, ldc, sc); }
     extern "C" __global__ void __launch_bounds__(256) pg_gemm7_128x128k16_8x8_db(int vec, PG_GEMM_ARGS) { pg_gemm7<128, 128, 16, 64, 32, 1, 8, 8, 256, 2>(vec, M, N, K, A, lda, sa, B, ldb, sb, C, ldc, sc); }
     extern "C" __global__ void __launch_bounds__(128) pg_gemm7_64x128k16_8x4_db(int vec, PG_GEMM_ARGS) { pg_gemm7<64, 128, 16, 32, 64, 2, 8, 4, 128, 2>(vec, M, N, K, A, lda, sa, B, ldb, sb, C, ldc, sc); }
+    extern "C" __global__ void __launch_bounds__(128) pg_gemm7_64x64k16_4x8_db(int vec, PG_GEMM_ARGS) { pg_gemm7<64, 64, 16, 32, 32, 1, 4, 8, 128, 2>(vec, M, N, K, A, lda, sa, B, ldb, sb, C, ldc, sc); }
+    extern "C" __global__ void __launch_bounds__(256) pg_gemm7_256x128k8_16x8_db(int vec, PG_GEMM_ARGS) { pg_gemm7<256, 128, 8, 128, 32, 1, 16, 8, 256, 2>(vec, M, N, K, A, lda, sa, B, ldb, sb, C, ldc, sc); }
     """)
 
     /// Rung 8: TF32 on the tensor cores through mma.sync (any GPU from compute capability 8.0).
