@@ -30,12 +30,17 @@ public enum CUDAGEMMLadder {
     /// Runs `body` with every CUDA matmul on rung `step` (1-9), process-wide; nil: the backend's choice.
     public static func withStep<T>(_ step: Int?, _ body: () throws -> T) rethrows -> T {
         if let step { check(steps.indices.contains(step - 1), "CUDAGEMMLadder.withStep: no rung \(step) (have 1-\(steps.count))") }
-        let saved = forced.withLock { f -> Int? in
-            let s = f
-            f = step
+        return try with(forced, set: step, body)
+    }
+
+    /// Runs `body` with `value` in `slot`, then puts back what was there (so the calls nest).
+    private static func with<V: Sendable, T>(_ slot: borrowing Mutex<V?>, set value: V?, _ body: () throws -> T) rethrows -> T {
+        let saved = slot.withLock { v -> V? in
+            let s = v
+            v = value
             return s
         }
-        defer { forced.withLock { $0 = saved } }
+        defer { slot.withLock { $0 = saved } }
         return try body()
     }
 
@@ -57,13 +62,7 @@ public enum CUDAGEMMLadder {
     /// way (a product too small to be timed would otherwise always take the first).
     public static func withKernel<T>(_ name: String?, _ body: () throws -> T) rethrows -> T {
         if let name { check((1...steps.count).contains { kernels(step: $0).contains(name) }, "CUDAGEMMLadder.withKernel: no kernel named \(name)") }
-        let saved = forcedName.withLock { f -> String? in
-            let s = f
-            f = name
-            return s
-        }
-        defer { forcedName.withLock { $0 = saved } }
-        return try body()
+        return try with(forcedName, set: name, body)
     }
 
     /// The kernel forced by `withKernel`, if any.
