@@ -107,22 +107,29 @@ static void transpose_lines4(int64_t len, const float *src, int64_t stride, floa
         for (int l = 0; l < 4; l++) out[q * step + l] = src[l * stride + q];
 }
 
+/// One packed panel (kc groups of `width` values) from `lines` contiguous source lines of kc
+/// values (line l at src + l * stride): group p holds value p of each line, then zeros up to
+/// `width`. A row-major A's rows and a transposed B's columns are such lines.
+static void pack_panel_from_lines(int64_t kc, int lines, int width, const float *src, int64_t stride, float *out) {
+    int l = 0;
+    for (; l + 4 <= lines; l += 4) transpose_lines4(kc, src + l * stride, stride, out + l, width);
+    for (int64_t p = 0; p < kc; p++) {
+        for (int r = l; r < lines; r++) out[p * width + r] = src[r * stride + p];
+        for (int r = lines; r < width; r++) out[p * width + r] = 0;
+    }
+}
+
 /// Copies the mc x kc block of A (strides rsa, csa) into micro-panels of `mr` rows: panel r
 /// holds rows r*mr ... r*mr+mr-1, column after column (kc groups of mr values), rows past mc
 /// zero. The microkernel then reads A with stride 1.
 void brrr_pack_a(int64_t mc, int64_t kc, int mr, const float *a, int64_t rsa, int64_t csa, float *out) {
+    if (csa == 1 && rsa != 1) {   // rows of A contiguous (A itself, row-major): transpose 4 rows at a time
+        for (int64_t ir = 0; ir < mc; ir += mr, out += kc * mr)
+            pack_panel_from_lines(kc, (int)(mc - ir < mr ? mc - ir : mr), mr, a + ir * rsa, rsa, out);
+        return;
+    }
     for (int64_t ir = 0; ir < mc; ir += mr) {
         int rows = (int)(mc - ir < mr ? mc - ir : mr);
-        if (csa == 1 && rsa != 1) {   // rows of A contiguous (A itself, row-major): transpose 4 rows at a time
-            int i = 0;
-            for (; i + 4 <= rows; i += 4) transpose_lines4(kc, a + (ir + i) * rsa, rsa, out + i, mr);
-            for (int64_t p = 0; p < kc; p++) {
-                for (int r = i; r < rows; r++) out[p * mr + r] = a[(ir + r) * rsa + p];
-                for (int r = rows; r < mr; r++) out[p * mr + r] = 0;
-            }
-            out += kc * mr;
-            continue;
-        }
         for (int64_t p = 0; p < kc; p++) {
             const float *col = a + ir * rsa + p * csa;
             int i = 0;
@@ -138,16 +145,9 @@ void brrr_pack_a(int64_t mc, int64_t kc, int mr, const float *a, int64_t rsa, in
 /// r holds columns r*nr ... r*nr+nr-1, row after row (kc groups of nr values), columns past
 /// nc zero. A row of a panel is what one step of the microkernel loads.
 void brrr_pack_b(int64_t kc, int64_t nc, int nr, const float *b, int64_t rsb, int64_t csb, float *out) {
-    if (rsb == 1 && csb != 1) {   // columns of B contiguous (B = W^T): 4 columns at a time (the rest one by one)
-        for (int64_t jr = 0; jr < nc; jr += nr) {
-            int cols = (int)(nc - jr < nr ? nc - jr : nr), j = 0;
-            for (; j + 4 <= cols; j += 4) transpose_lines4(kc, b + (jr + j) * csb, csb, out + j, nr);
-            for (int64_t p = 0; p < kc; p++) {
-                for (int c = j; c < cols; c++) out[p * nr + c] = b[p + (jr + c) * csb];
-                for (int c = cols; c < nr; c++) out[p * nr + c] = 0;
-            }
-            out += kc * nr;
-        }
+    if (rsb == 1 && csb != 1) {   // columns of B contiguous (B = W^T): 4 columns at a time
+        for (int64_t jr = 0; jr < nc; jr += nr, out += kc * nr)
+            pack_panel_from_lines(kc, (int)(nc - jr < nr ? nc - jr : nr), nr, b + jr * csb, csb, out);
         return;
     }
     // BEGIN SOLUTION brrr.2: write B's kc x nc block into panels of nr columns: for each panel (columns jr..jr+nr-1), for each row p, its nr values in column order, zeros past column nc; out advances as you write
