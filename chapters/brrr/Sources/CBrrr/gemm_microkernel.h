@@ -19,6 +19,10 @@ typedef float GEMM_FN(vf) __attribute__((vector_size(VW * 4), aligned(4)));
 
 GEMM_TARGET static inline VF GEMM_FN(load)(const float *p) { VF v; __builtin_memcpy(&v, p, sizeof v); return v; }
 GEMM_TARGET static inline void GEMM_FN(store)(float *p, VF v) { __builtin_memcpy(p, &v, sizeof v); }
+/// x in every lane. (Not `(VF){0} + x`: 0 + x is not x when x is -0, so the compiler must do
+/// that add, a scalar add and a register broadcast per use, where a splat is one broadcast load
+/// or folds into the multiply-add.)
+GEMM_TARGET static inline VF GEMM_FN(splat)(float x) { VF v; for (int l = 0; l < VW; l++) v[l] = x; return v; }
 
 /// C[MR x NR] (row stride ldc) = (or +=, when `accumulate`) the product of a packed A
 /// micro-panel (kc columns of MR values) and a packed B micro-panel (kc rows of NR values).
@@ -35,7 +39,7 @@ GEMM_TARGET static void GEMM_FN(microkernel)(int64_t kc, const float *restrict a
         VF bv[NR / VW];
         for (int j = 0; j < NR / VW; j++) bv[j] = GEMM_FN(load)(b + p * NR + j * VW);
         for (int i = 0; i < MR; i++) {
-            VF ai = (VF){0} + a[p * MR + i];
+            VF ai = GEMM_FN(splat)(a[p * MR + i]);
             for (int j = 0; j < NR / VW; j++) acc[i][j] += ai * bv[j];
         }
         // END SOLUTION brrr.3
@@ -105,7 +109,7 @@ GEMM_TARGET static int GEMM_FN(gemm_few_rows)(int64_t m, int64_t n, int64_t k,
                 float s = a[i * rsa + p * csa];
                 const float *bp = b + p * rsb;
                 int64_t j = 0;
-                VF sv = (VF){0} + s;
+                VF sv = GEMM_FN(splat)(s);
                 for (; j + VW <= n; j += VW) GEMM_FN(store)(ci + j, GEMM_FN(load)(ci + j) + sv * GEMM_FN(load)(bp + j));
                 for (; j < n; j++) ci[j] += s * bp[j];
             }
