@@ -104,7 +104,7 @@ enum Bench {
     /// One training step (forward, backward, optimizer) of the two benchmark models, on random
     /// ids: Bengio's names MLP at batch 32 with SGD, and the benchmark GPT (nanoGPT's
     /// shakespeare-char sizes, tied head) at batch `gptBatch` with AdamW (BENCHMARKS.md).
-    static func train(device: Device, gptBatch: Int) -> [Result] {
+    static func train(device: Device, gptBatch: Int, gptReps: Int) -> [Result] {
         var results: [Result] = []
         withDefaultDevice(device) {
             var g = Generator(seed: 1)
@@ -123,7 +123,7 @@ enum Bench {
             let adam = AdamW(gpt.parameters(), lr: 3e-4)
             let t = 256
             let x = (0..<(gptBatch * t)).map { _ in Int(g.next() % 65) }, y = (0..<(gptBatch * t)).map { _ in Int(g.next() % 65) }
-            let tGPT = time(reps: 3, inner: 1) {
+            func eagerStep() {
                 adam.zeroGrad()
                 let logits = gpt(x, shape: [gptBatch, t])
                 let loss = crossEntropy(logits.reshape([gptBatch * t, 65]), targets: y)
@@ -131,12 +131,27 @@ enum Bench {
                 adam.step()
                 Backends.backend(for: device).synchronize()   // a GPU's step ends when its queue is done
             }
-            results.append(Result(suite: "train", name: "gpt_step_b\(gptBatch)_ms", value: tGPT * 1e3, unit: "ms"))
             // the same step compiled (pt2: forward, backward and AdamW update as generated C;
-            // the first call, untimed, traces and compiles): torch.compile's twin has this name
+            // the first call, untimed, traces and compiles): torch.compile's twin has this name.
+            // The two alternate, eager then compiled, `gptReps` times: a shared host's speed
+            // drifts over seconds, and each pair sees the same drift.
             let compiled = CompiledTraining(model: gpt, optimizer: adam, clip: nil)
-            let tCompiled = time(reps: 3, inner: 1) { _ = compiled.step(x: x, y: y, shape: [gptBatch, t]) }
+            eagerStep()
+            _ = compiled.step(x: x, y: y, shape: [gptBatch, t])
+            var eager: [Double] = [], fused: [Double] = []
+            for _ in 0..<gptReps {
+                var t0 = monotonicSeconds()
+                eagerStep()
+                eager.append(monotonicSeconds() - t0)
+                t0 = monotonicSeconds()
+                _ = compiled.step(x: x, y: y, shape: [gptBatch, t])
+                fused.append(monotonicSeconds() - t0)
+            }
+            let tGPT = eager.sorted()[gptReps / 2], tCompiled = fused.sorted()[gptReps / 2]
+            results.append(Result(suite: "train", name: "gpt_step_b\(gptBatch)_ms", value: tGPT * 1e3, unit: "ms"))
             results.append(Result(suite: "train", name: "gpt_step_b\(gptBatch)_compiled_ms", value: tCompiled * 1e3, unit: "ms"))
+            let pairs = zip(eager, fused).map { $0 / $1 }.sorted()
+            results.append(Result(suite: "train", name: "gpt_step_b\(gptBatch)_compiled_speedup", value: pairs[gptReps / 2], unit: "x (median of the pairs)"))
         }
         return results
     }
@@ -201,7 +216,7 @@ enum Bench {
     }
 
     static func run(_ args: [String]) {
-        var json = false, device = Device.cpu, suites: [String] = [], step: Int? = nil, sizes = [256, 512, 1024, 2048]
+        var json = false, device = Device.cpu, suites: [String] = [], step: Int? = nil, sizes = [256, 512, 1024, 2048], reps = 3
         var a = ArgumentList("bench", args)
         while let arg = a.next() {
             switch arg {
@@ -214,6 +229,10 @@ enum Bench {
                 }
                 step = n
             case "--tf32": setMatmulPrecision(.tf32)
+            case "--reps":
+                let text = a.value(arg)
+                guard let n = Int(text), (1...99).contains(n) else { userError("bench", "--reps takes 1-99 (the GPT steps timed in train), not '\(text)'") }
+                reps = n
             case "--sizes":
                 let text = a.value(arg)
                 let parsed = text.split(separator: ",").compactMap { Int($0) }
@@ -222,7 +241,7 @@ enum Bench {
                 }
                 sizes = parsed
             case "ops", "gemm", "train", "linear", "cuda", "pt2", "pipeline": suites.append(arg)
-            default: userError("bench", arg.hasPrefix("--") ? "unknown option \(arg) (usage: picograd bench [ops|gemm|train|linear|cuda|pt2|pipeline] [--step N] [--tf32] [--sizes 256,512] [--json] [--device D])"
+            default: userError("bench", arg.hasPrefix("--") ? "unknown option \(arg) (usage: picograd bench [ops|gemm|train|linear|cuda|pt2|pipeline] [--step N] [--tf32] [--sizes 256,512] [--reps N] [--json] [--device D])"
                                                            : "unknown suite '\(arg)' (have: ops, gemm, train, linear, cuda, pt2, pipeline)")
             }
         }
@@ -233,7 +252,7 @@ enum Bench {
         for suite in suites.isEmpty ? ["ops"] : suites {
             switch suite {
             case "gemm": results += gemm(device: device, step: step, sizes: sizes)
-            case "train": results += train(device: device, gptBatch: device.kind == .cuda ? 64 : 8)   // BENCHMARKS.md: batch 64 on a GPU
+            case "train": results += train(device: device, gptBatch: device.kind == .cuda ? 64 : 8, gptReps: reps)   // BENCHMARKS.md: batch 64 on a GPU
             case "linear": results += linear(device: device)
             case "cuda": results += cuda(device: device)
             case "pt2": results += pt2(device: device)

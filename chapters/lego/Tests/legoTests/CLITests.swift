@@ -52,6 +52,8 @@ func trainingFolder() throws -> String {
         defer { unlink(gguf) }
         let cases: [([String], String)] = [
             (["bench", "--bogus"], "unknown option --bogus"),
+            (["bench", "train", "--reps", "0"], "--reps takes 1-99"),
+            (["bench", "train", "--reps", "many"], "--reps takes 1-99"),
             (["demo", "extra"], "takes no arguments"),
             (["frobnicate"], "unknown command 'frobnicate'"),
             (["generate", ""], "the prompt is empty"),
