@@ -3,7 +3,8 @@
 // backend's own choice (autotuned fp32, TF32 when allowed). The ids: brrr.23 (the tile loop of
 // rung 5, 2D block tiling), brrr.24 (rung 7's warp-tile index math), brrr.25 (rung 8's mma
 // fragment layout). Copies of transposed or permuted operands run pg_copy, whose index math is
-// brrr.20, so the cases with such operands list it too.
+// brrr.20, so the rungs that copy them (all but rung 7, which reads a transposed operand in
+// place) list it too.
 //
 // The fp32 rungs (1-7) are held to the forward tolerance (rtol 1e-4, atol 1e-5) like every
 // other fp32 op. The TF32 rungs (8-9) cannot be: TF32 keeps 10 of float32's 23 mantissa bits
@@ -19,7 +20,8 @@ enum BrrrCUDAGEMMGrading {
     typealias Operand = (values: [Float], shape: [Int])
 
     /// The products every rung must get right: odd sizes (1, 7, 17, 255, 1023), full tiles,
-    /// transposed, sliced (offset, misaligned), batched and broadcast operands. Each a name,
+    /// transposed (rung 7 reads them in place, the other rungs copy them), sliced (offset,
+    /// misaligned), batched and broadcast operands. Each a name,
     /// the operands, the product, and whether it copies a strided operand (pg_copy: brrr.20).
     static func products() -> [(String, [Operand], ([Tensor]) -> Tensor, Bool)] {
         let v = BrrrCUDAGrading.values
@@ -32,6 +34,12 @@ enum BrrrCUDAGEMMGrading {
             ("[256, 384] @ [384, 128] (whole tiles)", [(v(256 * 384, 41), [256, 384]), (v(384 * 128, 42), [384, 128])], { $0[0].matmul($0[1]) }, false),
             ("[260, 129]^T @ [36, 260]^T (both transposed)", [(v(260 * 129, 43), [260, 129]), (v(36 * 260, 44), [36, 260])],
              { $0[0].transpose(0, 1).matmul($0[1].transpose(0, 1)) }, true),
+            ("[384, 256]^T @ [384, 128] (A transposed, 16-byte aligned: a weight gradient's x^T)", [(v(384 * 256, 51), [384, 256]), (v(384 * 128, 52), [384, 128])],
+             { $0[0].transpose(0, 1).matmul($0[1]) }, true),
+            ("[192, 384] @ [256, 384]^T (B transposed, 16-byte aligned: x W^T)", [(v(192 * 384, 53), [192, 384]), (v(256 * 384, 54), [256, 384])],
+             { $0[0].matmul($0[1].transpose(0, 1)) }, true),
+            ("batched [3, 64, 40]^T @ [3, 64, 36] (A transposed in each matrix)", [(v(3 * 64 * 40, 55), [3, 64, 40]), (v(3 * 64 * 36, 56), [3, 64, 36])],
+             { $0[0].transpose(1, 2).matmul($0[1]) }, true),
             ("[40, 65][:, 1:] @ [64, 33] (a slice: offset 1, rows 65 apart)", [(v(40 * 65, 45), [40, 65]), (v(64 * 33, 46), [64, 33])],
              { $0[0].slice(dim: 1, start: 1, end: 65).matmul($0[1]) }, false),
             ("batched [3, 40, 52] @ [3, 52, 36]", [(v(3 * 40 * 52, 47), [3, 40, 52]), (v(3 * 52 * 36, 48), [3, 52, 36])], { $0[0].matmul($0[1]) }, false),
@@ -60,7 +68,7 @@ enum BrrrCUDAGEMMGrading {
 
     static func rung(_ step: Int, todos: [String]) -> GradingCase {
         let name = String(CUDAGEMMLadder.steps[step - 1].lowercased().map { $0 == " " || $0 == "." ? "_" : $0 })
-        let copies = products().contains { $0.3 }
+        let copies = step != 7 && products().contains { $0.3 }   // rung 7 reads transposed operands in place
         // every kernel of the rung (rung 7's tile shapes, rung 9's), each forced on every product
         let kernels = CUDAGEMMLadder.kernels(step: step)
         return GradingCase(chapter: "brrr", name: "cuda_gemm_rung\(step)_\(name)", todos: (copies ? ["brrr.20"] : []) + todos, timeout: 180) { _ in
@@ -89,6 +97,10 @@ enum BrrrCUDAGEMMGrading {
             let a: Operand = (v(512 * 256, 51), [512, 256]), b: Operand = (v(256 * 640, 52), [256, 640])
             try BrrrCUDAGrading.same("matmul [512, 256] @ [256, 640], fp32 (autotuned)", [a, b]) { $0[0].matmul($0[1]) }
             try BrrrCUDAGrading.same("the same again (the tuner's cached choice)", [a, b]) { $0[0].matmul($0[1]) }
+            // transposed operands, read in place by rung 7 (rung 6 is no candidate for them)
+            let x: Operand = (v(1024 * 384, 58), [1024, 384]), dy: Operand = (v(1024 * 512, 59), [1024, 512]), w: Operand = (v(640 * 256, 60), [640, 256])
+            try BrrrCUDAGrading.same("x^T @ dy, [1024, 384]^T @ [1024, 512] (a weight gradient: A transposed), autotuned", [x, dy]) { $0[0].transpose(0, 1).matmul($0[1]) }
+            try BrrrCUDAGrading.same("x @ w^T, [512, 256] @ [640, 256]^T (a linear layer: B transposed), autotuned", [a, w]) { $0[0].matmul($0[1].transpose(0, 1)) }
         },
         GradingCase(chapter: "brrr", name: "cuda_matmul_tf32", todos: ["brrr.25"], timeout: 120) { _ in
             let v = BrrrCUDAGrading.values

@@ -173,6 +173,23 @@ public enum CUDAProfile {
         }
     }
 
+    /// PICOGRAD_PROFILE_GEMMS=1: each product shape and layout its own kind, to set beside
+    /// cuBLAS on the same products.
+    static let perProduct = environment("PICOGRAD_PROFILE_GEMMS") == "1"
+
+    /// "matmul [batch x] m x n x k A..B..": N for rows of contiguous floats, T for a transposed
+    /// operand (copied before brrr's GEMM reads it), S for any other strides (copied too).
+    static func product(_ a: StaticView, _ b: StaticView) -> String {
+        let r = a.shape.count, (m, k, n) = (a.shape[r - 2], a.shape[r - 1], b.shape[r - 1])
+        func layout(_ v: StaticView) -> String {
+            let rank = v.shape.count
+            if v.strides[rank - 1] == 1 || v.shape[rank - 1] == 1 { return "N" }
+            return v.strides[rank - 2] == 1 ? "T" : "S"
+        }
+        let batch = a.shape.dropLast(2).reduce(1, *)
+        return "matmul \(batch > 1 ? "\(batch) x " : "")\(m) x \(n) x \(k) A\(layout(a)) B\(layout(b))"
+    }
+
     /// The kind of step node n is (nil: nothing runs for it).
     static func category(_ r: Realization, _ n: GraphNode, _ kernel: CUDAKernel?) -> String? {
         switch r {
@@ -183,6 +200,7 @@ public enum CUDAProfile {
         case .eager: return "eager \(n.primitive?.name ?? "?")"
         case .kernel:
             switch kernel?.launch {
+            case .matmul(let a, let b)? where CUDAProfile.perProduct: return CUDAProfile.product(a, b)
             case .matmul?: return "matmul (brrr's GEMM)"
             case .rows?: return "row kernels (reductions)"
             case .indexCopy?: return "indexCopy kernels"

@@ -173,6 +173,21 @@ extension CUDABackend {
         return GEMMOperand(address: address(packed), ld: cols, batchStride: rows * cols, copy: packed)
     }
 
+    /// `v` ([..., rows, cols]) as the transpose of rows of contiguous floats (its columns
+    /// contiguous, `ld` floats apart) with one batch stride, read in place by rung 7; nil when
+    /// it is not one (or when its rows are contiguous too: then it is an ordinary operand).
+    func transposedOperand(_ v: StridedView, rows: Int, cols: Int) -> GEMMOperand? {
+        let rank = v.shape.count
+        guard rows > 1, cols > 1, v.strides[rank - 2] == 1, v.strides[rank - 1] >= rows else { return nil }
+        var batchStride = 0, last: (stride: Int, size: Int)? = nil
+        for d in (0..<(rank - 2)).reversed() where v.shape[d] > 1 {
+            if let l = last, v.strides[d] != l.stride * l.size { return nil }
+            if last == nil { batchStride = v.strides[d] }
+            last = (v.strides[d], v.shape[d])
+        }
+        return GEMMOperand(address: address(v), ld: v.strides[rank - 1], batchStride: batchStride, copy: nil)
+    }
+
     public func matmul(_ a: StridedView, _ b: StridedView, out: any Buffer) {
         let rank = a.shape.count
         let (m, k, n) = (a.shape[rank - 2], a.shape[rank - 1], b.shape[rank - 1])
@@ -186,12 +201,17 @@ extension CUDABackend {
         if step == 9 && !(gpu.arch == "sm_90" && gpu.driver.cuTensorMapEncodeTiled != nil && wgmmaMatmul(a, b, out: out)) { step = 8 }
         if step == 9 { return }
 
-        var (pa, pb) = (gemmOperand(a, rows: m, cols: k), gemmOperand(b, rows: k, cols: n))
+        // rung 7 reads a transposed operand in place (its flags' bits 1 and 2); the others copy it
+        let inPlace = step == 0 || step == 7
+        let ta = inPlace ? transposedOperand(a, rows: m, cols: k) : nil, tb = inPlace ? transposedOperand(b, rows: k, cols: n) : nil
+        var (pa, pb) = (ta ?? gemmOperand(a, rows: m, cols: k), tb ?? gemmOperand(b, rows: k, cols: n))
         var (rows, count) = (m, batch)
-        if batch > 1 && pb.batchStride == 0 && pa.batchStride == m * pa.ld { (rows, count) = (batch * m, 1) }   // one B for all: fold
-        let vec = k % 4 == 0 && n % 4 == 0 && [pa.ld, pb.ld, pa.batchStride, pb.batchStride].allSatisfy { $0 % 4 == 0 }
+        if batch > 1 && ta == nil && pb.batchStride == 0 && pa.batchStride == m * pa.ld { (rows, count) = (batch * m, 1) }   // one B for all: fold
+        let vec = k % 4 == 0 && n % 4 == 0 && (ta == nil || m % 4 == 0) && [pa.ld, pb.ld, pa.batchStride, pb.batchStride].allSatisfy { $0 % 4 == 0 }
             && [pa.address, pb.address, address(out)].allSatisfy { $0 % 16 == 0 }
-        let candidates = step == 0 ? [GEMMKernel.vectorized] + GEMMKernel.warpTiles : GEMMKernel.rung(step)
+        let flags = Int32((vec ? 1 : 0) | (ta != nil ? 2 : 0) | (tb != nil ? 4 : 0))
+        let transposed = ta != nil || tb != nil
+        let candidates = step == 0 ? (transposed ? [] : [GEMMKernel.vectorized]) + GEMMKernel.warpTiles : GEMMKernel.rung(step)
         let c = address(out)
         func run(_ g: GEMMKernel) {
             // rung 1 puts its threads along the rows, the others along the columns
@@ -200,7 +220,7 @@ extension CUDABackend {
             var z = 0
             while z < count {   // at most 65535 batches a launch
                 let part = min(count - z, 65535)
-                var args: [KernelArgument] = g.vec ? [.int32(vec ? 1 : 0)] : []
+                var args: [KernelArgument] = g.vec ? [.int32(transposed ? flags : (vec ? 1 : 0))] : []
                 args += [.int(rows), .int(n), .int(k), .pointer(pa.address + UInt64(4 * z * pa.batchStride)), .int(pa.ld), .int(pa.batchStride),
                          .pointer(pb.address + UInt64(4 * z * pb.batchStride)), .int(pb.ld), .int(pb.batchStride),
                          .pointer(c + UInt64(4 * z * rows * n)), .int(n), .int(rows * n)]
@@ -208,7 +228,7 @@ extension CUDABackend {
                 z += part
             }
         }
-        let key = "\(gpu.name) \(step == 0 ? "fp32" : "rung \(step)") \(rows)x\(n)x\(k) batch \(count)\(vec ? "" : " unaligned")"
+        let key = "\(gpu.name) \(step == 0 ? "fp32" : "rung \(step)") \(rows)x\(n)x\(k) batch \(count)\(vec ? "" : " unaligned")\(ta != nil ? " A^T" : "")\(tb != nil ? " B^T" : "")"
         run(CUDAGEMMTuner.shared.pick(key, candidates, work: count * rows * n * k, gpu: gpu, run: run))
         withExtendedLifetime((pa, pb)) {}   // copies return to the pool after the launches are queued
         pa.copy = nil

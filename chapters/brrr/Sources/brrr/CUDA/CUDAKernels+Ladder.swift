@@ -214,7 +214,7 @@ extension CUDAKernels {
     // its loads of the next k step are in flight into registers, stored into the other
     // buffer afterwards, so the copies' latency hides behind the math (one barrier a step).
     template <int BM, int BN, int BK, int WM, int WN, int WNI, int TM, int TN, int NT, int STAGES>
-    __device__ __forceinline__ void pg_gemm7(int vec, PG_GEMM_ARGS) {
+    __device__ __forceinline__ void pg_gemm7(int flags, PG_GEMM_ARGS) {
         PG_GEMM_BATCH
         const int WMI = (WM * WN) / (32 * TM * TN * WNI), WSM = WM / WMI, WSN = WN / WNI;
         __shared__ __align__(16) float As[STAGES][BK * BM], Bs[STAGES][BK * BN];
@@ -231,29 +231,40 @@ extension CUDAKernels {
         // a k step's tiles in 16-byte pieces, AL of A (BM x BK) and BL of B (BK x BN) a thread
         const int AL = BM * BK / (4 * NT), BL = BK * BN / (4 * NT);
         float4 pa[AL], pb[BL];
+        // flags: bit 0 vec; bit 1, A stored transposed ([K, M] rows, a weight gradient's
+        // x^T); bit 2, B stored transposed ([N, K] rows, a linear layer's W^T). A transposed
+        // operand is read in place, 16 bytes along its rows, instead of copied first.
+        const bool ta = flags & 2, tb = flags & 4, vec = flags & 1;
         auto fetch = [&](i64 t) {   // device memory -> registers
             #pragma unroll
             for (int l = 0; l < AL; l++) {
-                int e = (tid + l * NT) * 4, i = e / BK, k = e % BK;
-                pa[l] = pg_load4(A, r0 + i, t + k, M, K, lda, vec);
+                int e = (tid + l * NT) * 4;
+                if (ta) pa[l] = pg_load4(A, t + e / BM, r0 + e % BM, K, M, lda, vec);   // 4 rows of A at one k
+                else pa[l] = pg_load4(A, r0 + e / BK, t + e % BK, M, K, lda, vec);      // 4 k of one row
             }
             #pragma unroll
             for (int l = 0; l < BL; l++) {
-                int e = (tid + l * NT) * 4, k = e / BN, j = e % BN;
-                pb[l] = pg_load4(B, t + k, c0 + j, K, N, ldb, vec);
+                int e = (tid + l * NT) * 4;
+                if (tb) pb[l] = pg_load4(B, c0 + e / BK, t + e % BK, N, K, ldb, vec);   // 4 k of one column of B
+                else pb[l] = pg_load4(B, t + e / BN, c0 + e % BN, K, N, ldb, vec);      // 4 columns at one k
             }
         };
-        auto put = [&](int s) {     // registers -> shared buffer s, A's tile transposed
+        auto put = [&](int s) {     // registers -> shared buffer s: As[k][m] and Bs[k][n]
             #pragma unroll
             for (int l = 0; l < AL; l++) {
-                int e = (tid + l * NT) * 4, i = e / BK, k = e % BK;
+                int e = (tid + l * NT) * 4;
+                if (ta) { *(float4 *)&As[s][(e / BM) * BM + e % BM] = pa[l]; continue; }
+                int i = e / BK, k = e % BK;
                 As[s][(k + 0) * BM + i] = pa[l].x; As[s][(k + 1) * BM + i] = pa[l].y;
                 As[s][(k + 2) * BM + i] = pa[l].z; As[s][(k + 3) * BM + i] = pa[l].w;
             }
             #pragma unroll
             for (int l = 0; l < BL; l++) {
-                int e = (tid + l * NT) * 4, k = e / BN, j = e % BN;
-                *(float4 *)&Bs[s][k * BN + j] = pb[l];
+                int e = (tid + l * NT) * 4;
+                if (!tb) { *(float4 *)&Bs[s][(e / BN) * BN + e % BN] = pb[l]; continue; }
+                int j = e / BK, k = e % BK;
+                Bs[s][(k + 0) * BN + j] = pb[l].x; Bs[s][(k + 1) * BN + j] = pb[l].y;
+                Bs[s][(k + 2) * BN + j] = pb[l].z; Bs[s][(k + 3) * BN + j] = pb[l].w;
             }
         };
         auto multiply = [&](int s) {   // the BK outer products of buffer s
@@ -320,15 +331,15 @@ extension CUDAKernels {
     }
     // The autotuner's shapes (CUDAGEMMTuner): block tile and k step, then the lane's outputs;
     // _db: double buffered. Template arguments: BM, BN, BK, WM, WN, WNI, TM, TN, threads, stages.
-    extern "C" __global__ void __launch_bounds__(256) pg_gemm7_128x128k8_8x4(int vec, PG_GEMM_ARGS) { pg_gemm7<128, 128, 8, 64, 32, 2, 8, 4, 256, 1>(vec, M, N, K, A, lda, sa, B, ldb, sb, C, ldc, sc); }
-    extern "C" __global__ void __launch_bounds__(256) pg_gemm7_128x128k8_8x8(int vec, PG_GEMM_ARGS) { pg_gemm7<128, 128, 8, 64, 32, 1, 8, 8, 256, 1>(vec, M, N, K, A, lda, sa, B, ldb, sb, C, ldc, sc); }
-    extern "C" __global__ void __launch_bounds__(256) pg_gemm7_128x128k16_8x8(int vec, PG_GEMM_ARGS) { pg_gemm7<128, 128, 16, 64, 32, 1, 8, 8, 256, 1>(vec, M, N, K, A, lda, sa, B, ldb, sb, C, ldc, sc); }
-    extern "C" __global__ void __launch_bounds__(128) pg_gemm7_64x128k16_8x4(int vec, PG_GEMM_ARGS) { pg_gemm7<64, 128, 16, 32, 64, 2, 8, 4, 128, 1>(vec, M, N, K, A, lda, sa, B, ldb, sb, C, ldc, sc); }
-    extern "C" __global__ void __launch_bounds__(256) pg_gemm7_128x128k8_8x4_db(int vec, PG_GEMM_ARGS) { pg_gemm7<128, 128, 8, 64, 32, 2, 8, 4, 256, 2>(vec, M, N, K, A, lda, sa, B, ldb, sb, C, ldc, sc); }
-    extern "C" __global__ void __launch_bounds__(256) pg_gemm7_128x128k16_8x8_db(int vec, PG_GEMM_ARGS) { pg_gemm7<128, 128, 16, 64, 32, 1, 8, 8, 256, 2>(vec, M, N, K, A, lda, sa, B, ldb, sb, C, ldc, sc); }
-    extern "C" __global__ void __launch_bounds__(128) pg_gemm7_64x128k16_8x4_db(int vec, PG_GEMM_ARGS) { pg_gemm7<64, 128, 16, 32, 64, 2, 8, 4, 128, 2>(vec, M, N, K, A, lda, sa, B, ldb, sb, C, ldc, sc); }
-    extern "C" __global__ void __launch_bounds__(128) pg_gemm7_64x64k16_4x8_db(int vec, PG_GEMM_ARGS) { pg_gemm7<64, 64, 16, 32, 32, 1, 4, 8, 128, 2>(vec, M, N, K, A, lda, sa, B, ldb, sb, C, ldc, sc); }
-    extern "C" __global__ void __launch_bounds__(256) pg_gemm7_256x128k8_16x8_db(int vec, PG_GEMM_ARGS) { pg_gemm7<256, 128, 8, 128, 32, 1, 16, 8, 256, 2>(vec, M, N, K, A, lda, sa, B, ldb, sb, C, ldc, sc); }
+    extern "C" __global__ void __launch_bounds__(256) pg_gemm7_128x128k8_8x4(int flags, PG_GEMM_ARGS) { pg_gemm7<128, 128, 8, 64, 32, 2, 8, 4, 256, 1>(flags, M, N, K, A, lda, sa, B, ldb, sb, C, ldc, sc); }
+    extern "C" __global__ void __launch_bounds__(256) pg_gemm7_128x128k8_8x8(int flags, PG_GEMM_ARGS) { pg_gemm7<128, 128, 8, 64, 32, 1, 8, 8, 256, 1>(flags, M, N, K, A, lda, sa, B, ldb, sb, C, ldc, sc); }
+    extern "C" __global__ void __launch_bounds__(256) pg_gemm7_128x128k16_8x8(int flags, PG_GEMM_ARGS) { pg_gemm7<128, 128, 16, 64, 32, 1, 8, 8, 256, 1>(flags, M, N, K, A, lda, sa, B, ldb, sb, C, ldc, sc); }
+    extern "C" __global__ void __launch_bounds__(128) pg_gemm7_64x128k16_8x4(int flags, PG_GEMM_ARGS) { pg_gemm7<64, 128, 16, 32, 64, 2, 8, 4, 128, 1>(flags, M, N, K, A, lda, sa, B, ldb, sb, C, ldc, sc); }
+    extern "C" __global__ void __launch_bounds__(256) pg_gemm7_128x128k8_8x4_db(int flags, PG_GEMM_ARGS) { pg_gemm7<128, 128, 8, 64, 32, 2, 8, 4, 256, 2>(flags, M, N, K, A, lda, sa, B, ldb, sb, C, ldc, sc); }
+    extern "C" __global__ void __launch_bounds__(256) pg_gemm7_128x128k16_8x8_db(int flags, PG_GEMM_ARGS) { pg_gemm7<128, 128, 16, 64, 32, 1, 8, 8, 256, 2>(flags, M, N, K, A, lda, sa, B, ldb, sb, C, ldc, sc); }
+    extern "C" __global__ void __launch_bounds__(128) pg_gemm7_64x128k16_8x4_db(int flags, PG_GEMM_ARGS) { pg_gemm7<64, 128, 16, 32, 64, 2, 8, 4, 128, 2>(flags, M, N, K, A, lda, sa, B, ldb, sb, C, ldc, sc); }
+    extern "C" __global__ void __launch_bounds__(128) pg_gemm7_64x64k16_4x8_db(int flags, PG_GEMM_ARGS) { pg_gemm7<64, 64, 16, 32, 32, 1, 4, 8, 128, 2>(flags, M, N, K, A, lda, sa, B, ldb, sb, C, ldc, sc); }
+    extern "C" __global__ void __launch_bounds__(256) pg_gemm7_256x128k8_16x8_db(int flags, PG_GEMM_ARGS) { pg_gemm7<256, 128, 8, 128, 32, 1, 16, 8, 256, 2>(flags, M, N, K, A, lda, sa, B, ldb, sb, C, ldc, sc); }
     """)
 
     /// Rung 8: TF32 on the tensor cores through mma.sync (any GPU from compute capability 8.0).
